@@ -1,0 +1,79 @@
+"""Analysis parameters: one frozen dataclass, every threshold named, every default sourced.
+
+Sources of the defaults (see ``../shared/GUIDE.md`` section 4):
+
+* ``cap_min_children = 50`` and ``desert_children_per_slot = 3.0``: Center for American Progress,
+  *Mapping America's Child Care Deserts* (2017) and *America's Child Care Deserts in 2018*: a tract with
+  more than 50 children under 5 and no providers, or more than 3 children per licensed slot.
+* ``extreme_children_per_slot = 10.0``: Oregon State University, *Oregon's Child Care Deserts*
+  (Pratt & Sektnan): an extreme desert has at most 1 slot per 10 children.
+* ``utilization = 1.0``: licensed capacity as is. Licensed capacity overstates the slots that operate
+  (staffing); 0.85 is a published adjustment.
+* ``catchment_km = 10.0``: the NSECE (2012) average distance to center care is 4.6 miles (7.4 km) for
+  children under 3 and 3.9 miles (6.3 km) for ages 3-5; a 10 km catchment covers trips somewhat longer
+  than average, as most families' trips are. Rural planners will want it larger.
+* ``decay = "step"``: every provider within the catchment counts in full (the classic 2SFCA);
+  ``"gaussian"`` is Dai's (2010) Gaussian, 1 at distance 0 and falling to 0 at the catchment edge.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, replace
+from typing import Literal
+
+from gapmap.errors import ParameterError
+
+__all__ = ["AnalysisParams", "DECAYS", "DEFAULT_PARAMS"]
+
+#: Distance-decay functions available for the access measure.
+DECAYS: dict[str, str] = {
+    "step": "every provider within the catchment counts fully (weight 1), none beyond it",
+    "gaussian": "Gaussian decay (Dai 2010): weight (exp(-d²/2d0²) - exp(-1/2)) / (1 - exp(-1/2)), 0 at the edge d0",
+}
+
+
+@dataclass(frozen=True)
+class AnalysisParams:
+    """Every parameter of a metrics run. Immutable; use :meth:`replace` to change one."""
+
+    utilization: float = 1.0
+    catchment_km: float = 10.0
+    decay: Literal["step", "gaussian"] = "step"
+    cap_min_children: float = 50
+    desert_children_per_slot: float = 3.0
+    extreme_children_per_slot: float = 10.0
+
+    def __post_init__(self) -> None:
+        def bad(name: str, expected: str) -> ParameterError:
+            return ParameterError(f"{name} = {getattr(self, name)!r}: expected {expected}")
+
+        def number(name: str) -> float:
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+                raise bad(name, "a finite number")
+            return float(value)
+
+        if not 0 < number("utilization") <= 1:
+            raise bad("utilization", "a share greater than 0 and at most 1 (0.85 is a published choice)")
+        if not 0 < number("catchment_km") <= 500:
+            raise bad("catchment_km", "a distance in km greater than 0 and at most 500")
+        if self.decay not in DECAYS:
+            raise bad("decay", "one of " + ", ".join(DECAYS))
+        if number("cap_min_children") < 0:
+            raise bad("cap_min_children", "a number of children at least 0")
+        if number("desert_children_per_slot") <= 0:
+            raise bad("desert_children_per_slot", "a number of children per slot greater than 0")
+        if number("extreme_children_per_slot") <= self.desert_children_per_slot:
+            raise bad("extreme_children_per_slot", f"more children per slot than desert_children_per_slot ({self.desert_children_per_slot})")
+
+    def replace(self, **changes) -> AnalysisParams:
+        """A copy with some parameters changed (validated again)."""
+        return replace(self, **changes)
+
+    def to_dict(self) -> dict[str, object]:
+        """The parameters as a plain dict, for exports and "where this number came from" notes."""
+        return asdict(self)
+
+
+DEFAULT_PARAMS = AnalysisParams()

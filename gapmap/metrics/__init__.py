@@ -1,0 +1,233 @@
+"""Metrics per tract and band: supply inside the tract, desert rules, and E2SFCA access.
+
+:func:`compute_tract_metrics` is the one call the app, CLI and notebooks make; the modules behind it
+(:mod:`.supply`, :mod:`.deserts`, :mod:`.access`) are the methods, each testable alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from gapmap import schema as S
+from gapmap.config import DEFAULT_PARAMS, AnalysisParams
+from gapmap.errors import MissingColumnError
+from gapmap.metrics.access import AccessPairs, compute_e2sfca, find_nearest, find_pairs
+from gapmap.metrics.deserts import (
+    DESERT,
+    DESERT_CLASSES,
+    EXTREME_DESERT,
+    classify_access,
+    classify_cap,
+    classify_osu,
+    compute_ratios,
+)
+from gapmap.metrics.supply import compute_slots_in_tracts, locate_providers
+
+__all__ = [
+    "MetricsResult",
+    "compute_tract_metrics",
+    "compute_tract_points",
+    "compute_summary",
+    "find_nearest_providers",
+    "available_bands",
+    "metric_column",
+    "DESERT_CLASSES",
+]
+
+
+def metric_column(measure: str, band: str) -> str:
+    """Column of a per-band measure: ``metric_column("access_per_100", "0_2") == "access_per_100_0_2"``."""
+    return f"{measure}_{band}"
+
+
+def available_bands(tracts: pd.DataFrame) -> list[str]:
+    """Bands whose children column the tract table has."""
+    return [key for key, band in S.BANDS.items() if band.children in tracts.columns]
+
+
+def compute_tract_points(tracts: gpd.GeoDataFrame) -> np.ndarray:
+    """One (longitude, latitude) point per tract where its children are taken to live.
+
+    The Census "internal point" rule: ``intptlon``/``intptlat`` columns when the table has them,
+    else the centroid when it lies inside the polygon, else a point guaranteed to be inside.
+    """
+    cols = {c.lower(): c for c in tracts.columns}
+    if "intptlon" in cols and "intptlat" in cols:
+        lon = pd.to_numeric(tracts[cols["intptlon"]], errors="coerce").to_numpy(float)
+        lat = pd.to_numeric(tracts[cols["intptlat"]], errors="coerce").to_numpy(float)
+        if np.isfinite(lon).all() and np.isfinite(lat).all():
+            return np.column_stack([lon, lat])
+    geom = tracts.geometry.values
+    centroid = shapely.centroid(geom)
+    inside = shapely.contains_properly(geom, centroid)
+    points = np.where(inside, centroid, shapely.point_on_surface(geom))
+    return np.column_stack([shapely.get_x(points), shapely.get_y(points)])
+
+
+@dataclass(frozen=True)
+class MetricsResult:
+    """Everything a metrics run produced, and how.
+
+    ``tracts``: the input tracts with the metric columns added (see :func:`compute_tract_metrics`).
+    ``providers``: the input providers with ``geoid`` (the tract containing each, or None) and
+    ``ratio_<band>`` (E2SFCA step-1 slots per weighted child). ``notes``: plain-language caveats.
+    """
+
+    tracts: gpd.GeoDataFrame
+    providers: pd.DataFrame
+    params: AnalysisParams
+    bands: tuple[str, ...]
+    pairs: AccessPairs
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+def compute_tract_metrics(
+    tracts: gpd.GeoDataFrame,
+    providers: pd.DataFrame,
+    params: AnalysisParams = DEFAULT_PARAMS,
+    bands: list[str] | tuple[str, ...] | None = None,
+) -> MetricsResult:
+    """Supply, ratios, desert classes and access for every tract and band.
+
+    ``tracts`` and ``providers`` must already be validated (:func:`gapmap.schema.validate_tracts`,
+    :func:`gapmap.schema.validate_providers`); neither is modified. ``bands=None`` computes every band
+    whose children column is present; naming a band whose column is missing raises
+    :class:`MissingColumnError`.
+
+    Columns added per band ``b`` (``0_2``, ``3_5``, ``under_5``):
+    ``licensed_slots_b`` and ``slots_b`` (slots inside the tract, licensed and x utilization),
+    ``children_per_slot_b``, ``slots_per_100_b``, ``cap_desert_b`` (CAP rule), ``osu_class_b``
+    (OSU classes), ``access_per_100_b`` (E2SFCA slots per 100 children, across tract lines) and
+    ``access_class_b`` (OSU thresholds on access). Plus ``providers`` (count inside the tract).
+    """
+    if bands is None:
+        bands = available_bands(tracts)
+        if not bands:
+            raise MissingColumnError(S.CHILDREN_UNDER_5, "the metrics", list(tracts.columns))
+    bands = tuple(S.get_band(b).key for b in bands)
+    for b in bands:
+        band = S.BANDS[b]
+        if band.children not in tracts.columns:
+            raise MissingColumnError(band.children, f"the {band.short} band", list(tracts.columns))
+
+    out = tracts.copy()
+    n_t = len(out)
+    location = locate_providers(tracts, providers)
+    supply = compute_slots_in_tracts(n_t, providers, location, params.utilization)
+    out["providers"] = supply["providers"].to_numpy()
+
+    tract_pts = compute_tract_points(tracts)
+    prov_pts = providers[[S.LONGITUDE, S.LATITUDE]].to_numpy(float)
+    pairs = find_pairs(tract_pts, prov_pts, params.catchment_km)
+    weights = pairs.weights(params.decay)
+    children = np.column_stack([tracts[S.BANDS[b].children].to_numpy(float) for b in bands]) if bands else np.zeros((n_t, 0))
+    prov_slots = np.column_stack(
+        [sum(providers[c].to_numpy(float) for c in S.BANDS[b].slot_columns) * params.utilization for b in bands]
+    ) if bands else np.zeros((len(providers), 0))
+    access, ratio = compute_e2sfca(weights, children, prov_slots)
+
+    prov_out = providers.copy()
+    geoids = tracts[S.GEOID].to_numpy(object)
+    prov_out[S.GEOID] = np.where(location.tract_pos >= 0, geoids[np.maximum(location.tract_pos, 0)], None)
+
+    for k, b in enumerate(bands):
+        band = S.BANDS[b]
+        kids = children[:, k]
+        slots = supply[band.slots].to_numpy()
+        cps, per100 = compute_ratios(kids, slots)
+        out[f"licensed_{band.slots}"] = supply[f"licensed_{band.slots}"].to_numpy()
+        out[band.slots] = slots
+        out[metric_column("children_per_slot", b)] = cps
+        out[metric_column("slots_per_100", b)] = per100
+        out[metric_column("cap_desert", b)] = classify_cap(kids, slots, params.cap_min_children, params.desert_children_per_slot)
+        out[metric_column("osu_class", b)] = classify_osu(kids, slots, params.desert_children_per_slot, params.extreme_children_per_slot)
+        out[metric_column("access_per_100", b)] = 100.0 * access[:, k]
+        out[metric_column("access_class", b)] = classify_access(access[:, k], kids, params.desert_children_per_slot, params.extreme_children_per_slot)
+        prov_out[metric_column("ratio", b)] = ratio[:, k]
+
+    notes = []
+    if location.n_outside:
+        notes.append(
+            f"{location.n_outside} of {len(providers)} providers lie outside every tract: they count in no "
+            "tract's own supply, but they do serve nearby tracts in the access measure."
+        )
+    reach = np.bincount(pairs.provider, minlength=len(providers)) if len(pairs) else np.zeros(len(providers))
+    n_unreached = int((reach == 0).sum())
+    if n_unreached:
+        notes.append(f"{n_unreached} providers have no tract within {params.catchment_km:g} km: their slots reach no children in the access measure.")
+    for b in bands:
+        col = S.BANDS[b].children
+        n_missing = int(tracts[col].isna().sum())
+        if n_missing:
+            notes.append(f"{n_missing} tracts have no estimate of {col}: their classes are 'no data'.")
+    return MetricsResult(out, prov_out, params, bands, pairs, tuple(notes))
+
+
+def compute_summary(result: MetricsResult) -> pd.DataFrame:
+    """Headline figures, one row per band.
+
+    Columns: band, label, children, licensed_slots, slots, slots_per_100, tracts,
+    cap_desert_tracts, children_in_cap_deserts, share_in_cap_deserts, osu_desert_tracts (desert or
+    extreme), osu_extreme_tracts, share_in_osu_deserts, share_in_osu_extreme, access_desert_tracts,
+    share_in_access_deserts. Shares are of children with an estimate; slots are those inside the tracts.
+    """
+    t = result.tracts
+    rows = []
+    for b in result.bands:
+        band = S.BANDS[b]
+        kids = t[band.children].fillna(0).to_numpy(float)
+        total = kids.sum()
+        slots = t[band.slots].sum()
+        cap = t[metric_column("cap_desert", b)].fillna(False).to_numpy(bool)
+        osu = t[metric_column("osu_class", b)].astype(object).to_numpy()
+        acc = t[metric_column("access_class", b)].astype(object).to_numpy()
+        osu_any = np.isin(osu, [DESERT, EXTREME_DESERT])
+        osu_ext = osu == EXTREME_DESERT
+        acc_any = np.isin(acc, [DESERT, EXTREME_DESERT])
+
+        def share(mask):
+            return float(kids[mask].sum() / total) if total > 0 else np.nan
+
+        rows.append(
+            {
+                "band": b,
+                "label": band.label,
+                "children": float(total),
+                "licensed_slots": float(t[f"licensed_{band.slots}"].sum()),
+                "slots": float(slots),
+                "slots_per_100": float(100 * slots / total) if total > 0 else np.nan,
+                "tracts": int(len(t)),
+                "cap_desert_tracts": int(cap.sum()),
+                "children_in_cap_deserts": float(kids[cap].sum()),
+                "share_in_cap_deserts": share(cap),
+                "osu_desert_tracts": int(osu_any.sum()),
+                "osu_extreme_tracts": int(osu_ext.sum()),
+                "share_in_osu_deserts": share(osu_any),
+                "share_in_osu_extreme": share(osu_ext),
+                "access_desert_tracts": int(acc_any.sum()),
+                "share_in_access_deserts": share(acc_any),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def find_nearest_providers(result: MetricsResult, geoid: str, k: int = 5) -> pd.DataFrame:
+    """The ``k`` providers nearest to a tract's point, with their great-circle distance in km."""
+    t = result.tracts
+    pos = np.flatnonzero(t[S.GEOID].to_numpy(object) == geoid)
+    if len(pos) == 0:
+        from gapmap.errors import ParameterError
+
+        raise ParameterError(f"tract {geoid!r} is not in this region")
+    point = compute_tract_points(t.iloc[pos[:1]])[0]
+    prov = result.providers
+    idx, dist = find_nearest((point[0], point[1]), prov[[S.LONGITUDE, S.LATITUDE]].to_numpy(float), k)
+    near = prov.iloc[idx][[S.PROVIDER_ID, S.PROVIDER_NAME, S.PROVIDER_TYPE, S.CAPACITY, S.SLOTS_0_2, S.SLOTS_3_5, S.FUNDING]].copy()
+    near.insert(0, "distance_km", np.round(dist, 2))
+    near[S.PROVIDER_TYPE] = near[S.PROVIDER_TYPE].map(S.PROVIDER_TYPES)
+    return near.reset_index(drop=True)

@@ -1,0 +1,94 @@
+"""Child-care desert rules on counts of children and slots (GUIDE.md section 4).
+
+* **CAP** (Center for American Progress, 2017/2018): a tract is a child-care desert when it has more
+  than ``cap_min_children`` (50) children and no slots, or more than ``desert_children_per_slot`` (3)
+  children per slot. Exactly 50 children is not a desert; exactly 3.0 children per slot is not a desert.
+* **OSU** (Oregon State University, Oregon's Child Care Deserts): *desert* = more than 3 children per
+  slot; *extreme desert* = at most 1 slot per 10 children. Applied here tract by tract and band by
+  band (infant/toddler 0-2, preschool 3-5).
+* **Access classes** apply the OSU thresholds to E2SFCA access (slots per child reachable across tract
+  lines) instead of slots inside the tract.
+
+All functions are vectorized over numpy arrays; a missing count (NaN) gives a missing answer.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "EXTREME_DESERT",
+    "DESERT",
+    "NOT_DESERT",
+    "NO_CHILDREN",
+    "NO_DATA",
+    "DESERT_CLASSES",
+    "compute_ratios",
+    "classify_cap",
+    "classify_osu",
+    "classify_access",
+]
+
+EXTREME_DESERT = "extreme desert"
+DESERT = "desert"
+NOT_DESERT = "not a desert"
+NO_CHILDREN = "no children"
+NO_DATA = "no data"
+#: Class labels, worst first; the order of legends and categorical dtypes.
+DESERT_CLASSES: tuple[str, ...] = (EXTREME_DESERT, DESERT, NOT_DESERT, NO_CHILDREN, NO_DATA)
+
+
+def compute_ratios(children, slots) -> tuple[np.ndarray, np.ndarray]:
+    """Children per slot and slots per 100 children.
+
+    ``children_per_slot`` is NaN where there are no slots (the ratio is undefined; the desert rules
+    treat it as infinite); ``slots_per_100`` is NaN where there are no children.
+    """
+    children = np.asarray(children, dtype=float)
+    slots = np.asarray(slots, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        children_per_slot = np.where(slots > 0, children / slots, np.nan)
+        slots_per_100 = np.where(children > 0, 100.0 * slots / children, np.nan)
+    return children_per_slot, slots_per_100
+
+
+def classify_cap(children, slots, min_children: float = 50, children_per_slot: float = 3.0) -> pd.array:
+    """CAP desert flag: more than ``min_children`` children and more than ``children_per_slot`` per slot.
+
+    "No providers" is the case ``slots == 0``, which the ratio test already covers (any positive number
+    of children is more than 3 x 0). Returns a nullable boolean array (missing where children is NaN).
+    """
+    children = np.asarray(children, dtype=float)
+    slots = np.asarray(slots, dtype=float)
+    flag = (children > min_children) & (children > children_per_slot * slots)
+    return pd.array(np.where(np.isnan(children), None, flag), dtype="boolean")
+
+
+def _classes(children: np.ndarray, extreme: np.ndarray, desert: np.ndarray) -> pd.Categorical:
+    labels = np.select(
+        [np.isnan(children), children <= 0, extreme, desert],
+        [NO_DATA, NO_CHILDREN, EXTREME_DESERT, DESERT],
+        default=NOT_DESERT,
+    )
+    return pd.Categorical(labels, categories=list(DESERT_CLASSES))
+
+
+def classify_osu(children, slots, desert_children_per_slot: float = 3.0, extreme_children_per_slot: float = 10.0) -> pd.Categorical:
+    """OSU classes: extreme desert (at most 1 slot per ``extreme_children_per_slot`` children), desert
+    (more than ``desert_children_per_slot`` children per slot), not a desert, no children, no data."""
+    children = np.asarray(children, dtype=float)
+    slots = np.asarray(slots, dtype=float)
+    extreme = slots * extreme_children_per_slot <= children
+    desert = children > desert_children_per_slot * slots
+    return _classes(children, extreme, desert)
+
+
+def classify_access(access_slots_per_child, children, desert_children_per_slot: float = 3.0, extreme_children_per_slot: float = 10.0) -> pd.Categorical:
+    """The OSU classes applied to access: a tract is an access desert when the slots its children can
+    reach (E2SFCA, slots per child) are fewer than 1 per ``desert_children_per_slot`` children."""
+    a = np.asarray(access_slots_per_child, dtype=float)
+    children = np.asarray(children, dtype=float)
+    extreme = a * extreme_children_per_slot <= 1.0
+    desert = a * desert_children_per_slot < 1.0
+    return _classes(children, extreme, desert)

@@ -1,0 +1,70 @@
+"""Supply per tract: the licensed slots of the providers located inside each tract polygon.
+
+This is the supply of the CAP and OSU tract rules (GUIDE.md section 4): slots are counted in the tract
+that contains the provider. Providers outside every tract are counted and reported, never lost.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from gapmap import schema as S
+
+__all__ = ["ProviderLocation", "locate_providers", "compute_slots_in_tracts"]
+
+
+@dataclass(frozen=True)
+class ProviderLocation:
+    """Which tract (row position) contains each provider; -1 when none does."""
+
+    tract_pos: np.ndarray
+
+    @property
+    def n_outside(self) -> int:
+        return int((self.tract_pos < 0).sum())
+
+
+def locate_providers(tracts: gpd.GeoDataFrame, providers: pd.DataFrame) -> ProviderLocation:
+    """Find the tract containing each provider with the tracts' spatial index (STRtree).
+
+    A provider exactly on a shared boundary goes to the first tract (in row order) that touches it,
+    so each provider counts once.
+    """
+    points = shapely.points(providers[S.LONGITUDE].to_numpy(float), providers[S.LATITUDE].to_numpy(float))
+    pos = np.full(len(points), -1, dtype=np.int64)
+    if len(points) and len(tracts):
+        p_idx, t_idx = tracts.sindex.query(points, predicate="intersects")
+        order = np.lexsort((t_idx, p_idx))
+        p_idx, t_idx = p_idx[order], t_idx[order]
+        first = np.ones(len(p_idx), dtype=bool)
+        first[1:] = p_idx[1:] != p_idx[:-1]
+        pos[p_idx[first]] = t_idx[first]
+    return ProviderLocation(pos)
+
+
+def compute_slots_in_tracts(
+    n_tracts: int, providers: pd.DataFrame, location: ProviderLocation, utilization: float = 1.0
+) -> pd.DataFrame:
+    """Licensed and utilization-adjusted slots, and provider counts, per tract and band.
+
+    Returns a frame with ``n_tracts`` rows (tract row order) and, for each band ``b``, the columns
+    ``licensed_slots_b`` (licensed capacity in the band) and ``slots_b`` (= licensed x utilization),
+    plus ``providers`` (number of providers inside the tract).
+    """
+    inside = location.tract_pos >= 0
+    pos = location.tract_pos[inside]
+    out = {"providers": np.bincount(pos, minlength=n_tracts).astype(np.int64)}
+    by_col = {
+        col: np.bincount(pos, weights=providers[col].to_numpy(float)[inside], minlength=n_tracts)
+        for col in (S.SLOTS_0_2, S.SLOTS_3_5)
+    }
+    for band in S.BANDS.values():
+        licensed = sum(by_col[c] for c in band.slot_columns)
+        out[f"licensed_{band.slots}"] = licensed
+        out[band.slots] = licensed * utilization
+    return pd.DataFrame(out)

@@ -1,0 +1,428 @@
+"""The data contracts: column names, age bands, provider types, and the validators.
+
+Two tables enter every analysis:
+
+**Tracts** (a GeoDataFrame in EPSG:4326, one row per census tract)
+    ``geoid`` (11-character string: state 2 + county 3 + tract 6 digits), ``geometry`` (Polygon or
+    MultiPolygon), optionally ``county`` and ``name`` (derived from the GEOID when absent), and any of
+    the child counts in :data:`TRACT_COUNT_COLUMNS`, each optionally with a margin of error column
+    named ``<count>_moe`` (ACS 90% margin of error). A file with only geoid, geometry and one count is
+    valid; an analysis that needs a missing count raises :class:`~gapmap.errors.MissingColumnError`.
+
+**Providers** (a DataFrame, one row per licensed provider)
+    ``provider_id``, ``name``, ``type`` (:data:`PROVIDER_TYPES`), ``latitude``, ``longitude``,
+    ``capacity`` (total licensed capacity, may include school-age children), ``slots_0_2``,
+    ``slots_3_5`` (licensed slots by age band), ``funding`` (:data:`FUNDING_TYPES`) and an optional
+    ``quality_rating``.
+
+Validators return a normalized copy (never mutate their input) or raise
+:class:`~gapmap.errors.DataValidationError` listing every problem with its row, column and value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+import shapely
+
+from gapmap.errors import DataValidationError, MissingColumnError, Problem
+
+__all__ = [
+    "Band",
+    "BANDS",
+    "BAND_KEYS",
+    "GEOID",
+    "GEOMETRY",
+    "COUNTY",
+    "NAME",
+    "TRACT_COUNT_COLUMNS",
+    "PROVIDER_COLUMNS",
+    "PROVIDER_TYPES",
+    "FUNDING_TYPES",
+    "moe_column",
+    "get_band",
+    "validate_tracts",
+    "validate_providers",
+    "check_providers",
+]
+
+# --- tracts -------------------------------------------------------------------------------------
+GEOID = "geoid"
+GEOMETRY = "geometry"
+COUNTY = "county"
+NAME = "name"
+
+CHILDREN_0_2 = "children_0_2"
+CHILDREN_3_5 = "children_3_5"  # ages 3, 4 and 5
+CHILDREN_UNDER_5 = "children_under_5"
+CHILDREN_UNDER_6 = "children_under_6"
+UNDER6_ALL_PARENTS_WORKING = "under6_all_parents_working"
+UNDER6_BELOW_100PCT = "under6_below_100pct"
+UNDER6_BELOW_200PCT = "under6_below_200pct"
+
+#: Child counts a tract table may carry (ACS 5-year estimates; see GUIDE.md section 4 for tables).
+TRACT_COUNT_COLUMNS: tuple[str, ...] = (
+    CHILDREN_0_2,
+    CHILDREN_3_5,
+    CHILDREN_UNDER_5,
+    CHILDREN_UNDER_6,
+    UNDER6_ALL_PARENTS_WORKING,
+    UNDER6_BELOW_100PCT,
+    UNDER6_BELOW_200PCT,
+)
+
+MOE_SUFFIX = "_moe"
+
+
+def moe_column(count_column: str) -> str:
+    """Name of the margin-of-error column of a count column (``children_0_2`` -> ``children_0_2_moe``)."""
+    return count_column + MOE_SUFFIX
+
+
+# --- providers ----------------------------------------------------------------------------------
+PROVIDER_ID = "provider_id"
+PROVIDER_NAME = "name"
+PROVIDER_TYPE = "type"
+LATITUDE = "latitude"
+LONGITUDE = "longitude"
+CAPACITY = "capacity"
+SLOTS_0_2 = "slots_0_2"
+SLOTS_3_5 = "slots_3_5"
+FUNDING = "funding"
+QUALITY_RATING = "quality_rating"
+
+PROVIDER_COLUMNS: tuple[str, ...] = (
+    PROVIDER_ID,
+    PROVIDER_NAME,
+    PROVIDER_TYPE,
+    LATITUDE,
+    LONGITUDE,
+    CAPACITY,
+    SLOTS_0_2,
+    SLOTS_3_5,
+    FUNDING,
+)
+OPTIONAL_PROVIDER_COLUMNS: tuple[str, ...] = (QUALITY_RATING,)
+
+#: Provider type codes and the labels shown to people. Validation accepts either, in any case.
+PROVIDER_TYPES: dict[str, str] = {
+    "center": "Child care center",
+    "family_home": "Family child care home",
+    "head_start": "Head Start / Early Head Start",
+    "school_prek": "School pre-K",
+    "other": "Other",
+}
+FUNDING_TYPES: dict[str, str] = {"public": "Public", "private": "Private", "mixed": "Mixed"}
+
+
+# --- age bands ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Band:
+    """An age band: which children count as demand and which slots count as supply."""
+
+    key: str
+    label: str
+    short: str
+    children: str
+    slot_columns: tuple[str, ...]
+
+    @property
+    def slots(self) -> str:
+        """Name of the supply column of this band in metric tables (``slots_0_2`` ...)."""
+        return f"slots_{self.key}"
+
+
+#: The age bands of every analysis. "under_5" is CAP's definition (children under 5 against all
+#: early-childhood slots); slots for ages 3-5 include some 5-year-olds, so its supply is an upper bound.
+BANDS: dict[str, Band] = {
+    "0_2": Band("0_2", "Infants and toddlers (ages 0-2)", "0-2", CHILDREN_0_2, (SLOTS_0_2,)),
+    "3_5": Band("3_5", "Preschool (ages 3-5)", "3-5", CHILDREN_3_5, (SLOTS_3_5,)),
+    "under_5": Band("under_5", "All children under 5", "under 5", CHILDREN_UNDER_5, (SLOTS_0_2, SLOTS_3_5)),
+}
+BAND_KEYS: tuple[str, ...] = tuple(BANDS)
+
+
+def get_band(key: str) -> Band:
+    """The :class:`Band` for ``key``; accepts ``0_2``, ``0-2``, ``under5`` and the like."""
+    norm = str(key).strip().lower().replace("-", "_").replace(" ", "_")
+    norm = {"under5": "under_5", "u5": "under_5", "infant_toddler": "0_2", "preschool": "3_5"}.get(norm, norm)
+    if norm not in BANDS:
+        from gapmap.errors import ParameterError
+
+        raise ParameterError(f"unknown age band {key!r}: expected one of {', '.join(BANDS)}")
+    return BANDS[norm]
+
+
+# --- shared validation helpers ------------------------------------------------------------------
+def _coerce_numeric(df: pd.DataFrame, columns, problems: list[Problem], expected: str) -> None:
+    """Turn text numbers into floats in place (on a copy the caller owns), recording failures."""
+    for col in columns:
+        if col not in df.columns:
+            continue
+        raw = df[col]
+        if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
+            df[col] = raw.astype("float64")
+            continue
+        text = raw.astype("string").str.strip().str.replace(",", "", regex=False)
+        text = text.mask(text == "", pd.NA)
+        num = pd.to_numeric(text, errors="coerce")
+        bad = num.isna() & text.notna()
+        for idx in np.flatnonzero(bad.to_numpy()):
+            problems.append(Problem(int(idx) + 1, col, raw.iloc[idx], expected))
+        df[col] = num.astype("float64")
+
+
+def _pandera_problems(
+    schema: pa.DataFrameSchema, df: pd.DataFrame, expected: dict[str, str], original: pd.DataFrame
+) -> list[Problem]:
+    """Run a pandera schema lazily and turn its failure cases into :class:`Problem` rows.
+
+    The value reported is the one in ``original`` (what the user wrote), not the coerced one.
+    """
+    try:
+        schema.validate(df, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        problems = []
+        fc = exc.failure_cases
+        for rec in fc.itertuples(index=False):
+            col = rec.column
+            idx = rec.index
+            row = None if idx is None or (isinstance(idx, float) and np.isnan(idx)) else int(idx) + 1
+            check = str(rec.check)
+            if check == "not_nullable":
+                msg = expected.get(col, "a value") + " (the cell is empty)"
+            else:
+                msg = expected.get(col, check)
+            value = original[col].iloc[row - 1] if row is not None and col in original.columns else rec.failure_case
+            problems.append(Problem(row, str(col), value, msg))
+        return problems
+    return []
+
+
+def _sorted(problems: list[Problem]) -> list[Problem]:
+    return sorted(problems, key=lambda p: (p.row if p.row is not None else 0, p.column))
+
+
+# --- tracts -------------------------------------------------------------------------------------
+_COUNT_EXPECTED = "a count of children: a number at least 0, or empty when not available"
+
+
+def validate_tracts(tracts: gpd.GeoDataFrame, source: str = "tracts") -> gpd.GeoDataFrame:
+    """Check a tract table against the contract and return a normalized copy.
+
+    Normalization: GEOIDs as 11-character strings (a numeric GEOID that lost its leading zero is
+    restored), counts as floats (empty = missing), ``county`` = the 5-digit county FIPS and ``name`` =
+    the GEOID where absent, geometry in EPSG:4326.
+
+    Raises
+    ------
+    DataValidationError
+        listing every bad value with its row, column and value.
+    MissingColumnError
+        when ``geoid``/``geometry`` or every child count is missing.
+    """
+    if not isinstance(tracts, gpd.GeoDataFrame) or tracts.geometry.name is None:
+        raise MissingColumnError(GEOMETRY, f"{source}: a tract table", list(getattr(tracts, "columns", [])))
+    gdf = tracts.copy()
+    if gdf.geometry.name != GEOMETRY:
+        gdf = gdf.rename_geometry(GEOMETRY)
+    gdf.columns = [str(c).strip() for c in gdf.columns]
+    if GEOID not in gdf.columns:
+        alt = next((c for c in gdf.columns if c.lower() in {"geoid", "geoid20", "geoid10", "geo_id"}), None)
+        if alt is None:
+            raise MissingColumnError(GEOID, f"{source}: a tract table", list(gdf.columns))
+        gdf = gdf.rename(columns={alt: GEOID})
+    counts = [c for c in TRACT_COUNT_COLUMNS if c in gdf.columns]
+    if not counts:
+        raise MissingColumnError(
+            " or ".join(TRACT_COUNT_COLUMNS[:3]) + " (at least one child count)",
+            f"{source}: a tract table",
+            list(gdf.columns),
+        )
+    problems: list[Problem] = []
+    gdf = gdf.reset_index(drop=True)
+
+    # GEOID: digits only, 11 characters; a number that lost its leading zero gets it back.
+    raw = gdf[GEOID]
+    text = raw.astype("string").str.strip()
+    text = text.str.replace(r"^(\d+)\.0$", r"\1", regex=True)
+    text = text.where(~text.str.fullmatch(r"\d{10}").fillna(False), "0" + text)
+    ok = text.str.fullmatch(r"\d{11}").fillna(False)
+    for idx in np.flatnonzero(~ok.to_numpy()):
+        problems.append(Problem(int(idx) + 1, GEOID, raw.iloc[idx], "an 11-digit census tract GEOID such as '41011000100'"))
+    gdf[GEOID] = text.astype(object)
+    dup = text.duplicated(keep="first") & ok
+    for idx in np.flatnonzero(dup.to_numpy()):
+        problems.append(Problem(int(idx) + 1, GEOID, raw.iloc[idx], "a GEOID that no other row has (this one is repeated)"))
+
+    moes = [moe_column(c) for c in counts if moe_column(c) in gdf.columns]
+    _coerce_numeric(gdf, counts + moes, problems, _COUNT_EXPECTED)
+    for col in counts + moes:
+        neg = (gdf[col] < 0).to_numpy()
+        for idx in np.flatnonzero(neg):
+            problems.append(Problem(int(idx) + 1, col, gdf[col].iloc[idx], _COUNT_EXPECTED))
+
+    # Geometry: present, polygonal, valid.
+    geom = gdf.geometry.values
+    missing = shapely.is_missing(geom) | shapely.is_empty(geom)
+    types = shapely.get_type_id(geom)
+    polygonal = np.isin(types, [3, 6])  # Polygon, MultiPolygon
+    for idx in np.flatnonzero(missing):
+        problems.append(Problem(int(idx) + 1, GEOMETRY, None, "a tract polygon (the geometry is empty)"))
+    for idx in np.flatnonzero(~missing & ~polygonal):
+        problems.append(Problem(int(idx) + 1, GEOMETRY, shapely.get_type_id(geom[idx]), "a Polygon or MultiPolygon"))
+    if problems:
+        raise DataValidationError(source, _sorted(problems))
+
+    invalid = ~shapely.is_valid(geom)
+    if invalid.any():
+        gdf.loc[invalid, GEOMETRY] = shapely.make_valid(geom[invalid])
+    if gdf.crs is None:
+        minx, miny, maxx, maxy = gdf.total_bounds
+        if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
+            raise DataValidationError(
+                source,
+                [Problem(None, GEOMETRY, None, "coordinates in degrees, or a file that declares its coordinate system")],
+            )
+        gdf = gdf.set_crs(4326)
+    elif not gdf.crs.equals("EPSG:4326"):
+        gdf = gdf.to_crs(4326)
+
+    if COUNTY not in gdf.columns:
+        gdf[COUNTY] = gdf[GEOID].str[:5]
+    else:
+        gdf[COUNTY] = gdf[COUNTY].astype("string").fillna(gdf[GEOID].str[:5]).astype(object)
+    if NAME not in gdf.columns:
+        gdf[NAME] = gdf[GEOID]
+    else:
+        gdf[NAME] = gdf[NAME].astype("string").fillna(gdf[GEOID]).astype(object)
+    return gdf
+
+
+# --- providers ----------------------------------------------------------------------------------
+def _code_lookup(codes: dict[str, str]) -> dict[str, str]:
+    """Accept codes and labels in any case, with spaces, hyphens or underscores."""
+
+    def key(s: str) -> str:
+        return " ".join(s.lower().replace("_", " ").replace("-", " ").split())
+
+    out = {key(code): code for code in codes}
+    out.update({key(label): code for code, label in codes.items()})
+    return out
+
+
+_TYPE_LOOKUP = _code_lookup(PROVIDER_TYPES)
+_TYPE_LOOKUP.update({"family child care": "family_home", "home": "family_home", "fcc": "family_home",
+                     "early head start": "head_start", "ehs": "head_start", "hs": "head_start",
+                     "pre k": "school_prek", "prek": "school_prek", "preschool promise": "school_prek"})
+_FUNDING_LOOKUP = _code_lookup(FUNDING_TYPES)
+
+_PROVIDER_EXPECTED = {
+    PROVIDER_ID: "a provider id (any text, unique)",
+    PROVIDER_NAME: "a provider name",
+    PROVIDER_TYPE: "one of: " + ", ".join(PROVIDER_TYPES),
+    LATITUDE: "a latitude in degrees, from -90 to 90",
+    LONGITUDE: "a longitude in degrees, from -180 to 180",
+    CAPACITY: "a licensed capacity: a number greater than 0",
+    SLOTS_0_2: "a number of slots at least 0, at most the capacity",
+    SLOTS_3_5: "a number of slots at least 0, at most the capacity",
+    FUNDING: "one of: " + ", ".join(FUNDING_TYPES),
+}
+
+_PROVIDER_SCHEMA = pa.DataFrameSchema(
+    {
+        PROVIDER_ID: pa.Column(object, nullable=False),
+        PROVIDER_NAME: pa.Column(object, nullable=False),
+        PROVIDER_TYPE: pa.Column(object, pa.Check.isin(list(PROVIDER_TYPES), error=_PROVIDER_EXPECTED[PROVIDER_TYPE]), nullable=False),
+        LATITUDE: pa.Column(float, pa.Check.in_range(-90, 90, error=_PROVIDER_EXPECTED[LATITUDE]), nullable=False),
+        LONGITUDE: pa.Column(float, pa.Check.in_range(-180, 180, error=_PROVIDER_EXPECTED[LONGITUDE]), nullable=False),
+        CAPACITY: pa.Column(float, pa.Check.gt(0, error=_PROVIDER_EXPECTED[CAPACITY]), nullable=False),
+        SLOTS_0_2: pa.Column(float, pa.Check.ge(0, error=_PROVIDER_EXPECTED[SLOTS_0_2]), nullable=False),
+        SLOTS_3_5: pa.Column(float, pa.Check.ge(0, error=_PROVIDER_EXPECTED[SLOTS_3_5]), nullable=False),
+        FUNDING: pa.Column(object, pa.Check.isin(list(FUNDING_TYPES), error=_PROVIDER_EXPECTED[FUNDING]), nullable=False),
+    },
+    strict=False,
+    coerce=False,
+)
+
+
+def check_providers(providers: pd.DataFrame, source: str = "providers") -> tuple[pd.DataFrame, list[Problem]]:
+    """Normalize a provider table and list every problem, without raising on bad values.
+
+    Returns the normalized copy (type and funding as codes, numbers as floats, ids and names as text)
+    and the problems found (1-based data rows). Raises :class:`MissingColumnError` when a required
+    column is absent, since no row can then be checked.
+    """
+    df = providers.copy()
+    df.columns = [str(c).strip() for c in df.columns]
+    for col in PROVIDER_COLUMNS:
+        if col not in df.columns:
+            raise MissingColumnError(col, f"{source}: a provider table", list(df.columns))
+    df = df.reset_index(drop=True)
+    original = df.copy()
+    problems: list[Problem] = []
+    for col in (PROVIDER_ID, PROVIDER_NAME):
+        s = df[col].astype("string").str.strip()
+        df[col] = s.mask(s == "", pd.NA).astype(object).where(lambda x: x.notna(), None)
+    for col, lookup in ((PROVIDER_TYPE, _TYPE_LOOKUP), (FUNDING, _FUNDING_LOOKUP)):
+        raw = df[col]
+        keyed = raw.astype("string").str.lower().str.replace(r"[_\-]", " ", regex=True).str.split().str.join(" ")
+        mapped = keyed.map(lookup, na_action="ignore")
+        unknown = mapped.isna() & raw.notna()
+        for idx in np.flatnonzero(unknown.to_numpy()):
+            problems.append(Problem(int(idx) + 1, col, raw.iloc[idx], _PROVIDER_EXPECTED[col]))
+        df[col] = mapped.astype(object).where(mapped.notna(), None)
+        if unknown.any():  # reported already; keep pandera from reporting the same cell again
+            df.loc[unknown.to_numpy(), col] = next(iter(lookup.values()))
+    numeric = [LATITUDE, LONGITUDE, CAPACITY, SLOTS_0_2, SLOTS_3_5]
+    n_before = len(problems)
+    _coerce_numeric(df, numeric, problems, "a number")
+    coerced_bad = {(p.row, p.column) for p in problems[n_before:]}
+    checked = df.copy()
+    for row, col in coerced_bad:  # already reported as "not a number"; do not report "empty" too
+        checked.loc[row - 1, col] = 0.0 if col != CAPACITY else 1.0
+    problems += _pandera_problems(_PROVIDER_SCHEMA, checked, _PROVIDER_EXPECTED, original)
+    ids = df[PROVIDER_ID]
+    first_row = {}
+    for idx, pid in enumerate(ids):
+        if pid is None:
+            continue
+        if pid in first_row:
+            problems.append(Problem(idx + 1, PROVIDER_ID, original[PROVIDER_ID].iloc[idx],
+                                    f"a provider id that no other row has (row {first_row[pid]} has it too)"))
+        else:
+            first_row[pid] = idx + 1
+    over = ((checked[SLOTS_0_2] + checked[SLOTS_3_5]) > checked[CAPACITY]) & (checked[CAPACITY] > 0)
+    for idx in np.flatnonzero(over.fillna(False).to_numpy()):
+        problems.append(
+            Problem(
+                int(idx) + 1,
+                SLOTS_0_2 + "+" + SLOTS_3_5,
+                f"{checked[SLOTS_0_2].iloc[idx]:g}+{checked[SLOTS_3_5].iloc[idx]:g}",
+                f"slots by age band that add up to at most the capacity ({checked[CAPACITY].iloc[idx]:g})",
+            )
+        )
+    if QUALITY_RATING in df.columns:
+        q = df[QUALITY_RATING].astype("string").str.strip()
+        df[QUALITY_RATING] = q.mask(q == "", pd.NA).astype(object).where(lambda x: x.notna(), None)
+    return df, _sorted(problems)
+
+
+def validate_providers(providers: pd.DataFrame, source: str = "providers") -> pd.DataFrame:
+    """Check a provider table against the contract and return a normalized copy.
+
+    Raises
+    ------
+    DataValidationError
+        listing every bad value with its row, column and value, and what was expected.
+    MissingColumnError
+        when a required column is absent.
+    """
+    df, problems = check_providers(providers, source)
+    if problems:
+        raise DataValidationError(source, problems)
+    return df
