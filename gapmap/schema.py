@@ -396,7 +396,10 @@ def check_providers(providers: pd.DataFrame, source: str = "providers") -> tuple
                                     f"a provider id that no other row has (row {first_row[pid]} has it too)"))
         else:
             first_row[pid] = idx + 1
-    over = ((checked[SLOTS_0_2] + checked[SLOTS_3_5]) > checked[CAPACITY]) & (checked[CAPACITY] > 0)
+    unreadable = np.zeros(len(df), dtype=bool)
+    for row, _col in coerced_bad:
+        unreadable[row - 1] = True
+    over = ((checked[SLOTS_0_2] + checked[SLOTS_3_5]) > checked[CAPACITY]) & (checked[CAPACITY] > 0) & ~unreadable
     for idx in np.flatnonzero(over.fillna(False).to_numpy()):
         problems.append(
             Problem(

@@ -34,6 +34,10 @@ __all__ = [
     "compute_tract_points",
     "compute_summary",
     "find_nearest_providers",
+    "compute_headline_rows",
+    "compute_tract_details",
+    "compute_metrics_table",
+    "HEADLINE_MEASURES",
     "available_bands",
     "metric_column",
     "DESERT_CLASSES",
@@ -103,7 +107,9 @@ def compute_tract_metrics(
     ``licensed_slots_b`` and ``slots_b`` (slots inside the tract, licensed and x utilization),
     ``children_per_slot_b``, ``slots_per_100_b``, ``cap_desert_b`` (CAP rule), ``osu_class_b``
     (OSU classes), ``access_per_100_b`` (E2SFCA slots per 100 children, across tract lines) and
-    ``access_class_b`` (OSU thresholds on access). Plus ``providers`` (count inside the tract).
+    ``access_class_b`` (OSU thresholds on access). Plus ``providers`` (count inside the tract) and,
+    when the counts are present, ``poverty_share_100`` / ``poverty_share_200`` (share of children under 6
+    below 100% / 200% of poverty) and ``working_parents_share`` (share with all parents working).
     """
     if bands is None:
         bands = available_bands(tracts)
@@ -149,6 +155,13 @@ def compute_tract_metrics(
         out[metric_column("access_per_100", b)] = 100.0 * access[:, k]
         out[metric_column("access_class", b)] = classify_access(access[:, k], kids, params.desert_children_per_slot, params.extreme_children_per_slot)
         prov_out[metric_column("ratio", b)] = ratio[:, k]
+
+    for share_col, num in (("poverty_share_100", S.UNDER6_BELOW_100PCT), ("poverty_share_200", S.UNDER6_BELOW_200PCT),
+                           ("working_parents_share", S.UNDER6_ALL_PARENTS_WORKING)):
+        if num in tracts.columns and S.CHILDREN_UNDER_6 in tracts.columns:
+            den = tracts[S.CHILDREN_UNDER_6].to_numpy(float)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                out[share_col] = np.where(den > 0, tracts[num].to_numpy(float) / den, np.nan)
 
     notes = []
     if location.n_outside:
@@ -231,3 +244,82 @@ def find_nearest_providers(result: MetricsResult, geoid: str, k: int = 5) -> pd.
     near.insert(0, "distance_km", np.round(dist, 2))
     near[S.PROVIDER_TYPE] = near[S.PROVIDER_TYPE].map(S.PROVIDER_TYPES)
     return near.reset_index(drop=True)
+
+
+def compute_headline_rows(summary: pd.DataFrame) -> pd.DataFrame:
+    """The summary as a table for people: labelled columns, shares in percent (1 decimal)."""
+    return pd.DataFrame(
+        {
+            "Age band": summary["label"],
+            "Children": summary["children"].round(0),
+            "Slots in tracts": summary["slots"].round(1),
+            "Slots per 100 children": summary["slots_per_100"].round(1),
+            "Children in CAP deserts (%)": (100 * summary["share_in_cap_deserts"]).round(1),
+            "CAP desert tracts": summary["cap_desert_tracts"],
+            "Children in OSU deserts (%)": (100 * summary["share_in_osu_deserts"]).round(1),
+            "Children in OSU extreme deserts (%)": (100 * summary["share_in_osu_extreme"]).round(1),
+            "Children in access deserts (%)": (100 * summary["share_in_access_deserts"]).round(1),
+            "Tracts": summary["tracts"],
+        }
+    )
+
+
+def compute_tract_details(result: MetricsResult, geoid: str) -> pd.DataFrame:
+    """One tract's figures, one row per band: the numbers behind its colour on the map."""
+    t = result.tracts
+    match = t[t[S.GEOID] == geoid]
+    if match.empty:
+        from gapmap.errors import ParameterError
+
+        raise ParameterError(f"tract {geoid!r} is not in this region")
+    rec = match.iloc[0]
+    rows = []
+    for b in result.bands:
+        band = S.BANDS[b]
+        moe = S.moe_column(band.children)
+        rows.append(
+            {
+                "Age band": band.label,
+                "Children": rec[band.children],
+                "± MOE (90%)": rec[moe] if moe in t.columns else np.nan,
+                "Licensed slots in tract": rec[f"licensed_{band.slots}"],
+                "Slots in tract": rec[band.slots],
+                "Children per slot": rec[metric_column("children_per_slot", b)],
+                "Slots per 100": rec[metric_column("slots_per_100", b)],
+                "CAP desert": rec[metric_column("cap_desert", b)],
+                "OSU class": rec[metric_column("osu_class", b)],
+                "Access per 100": rec[metric_column("access_per_100", b)],
+                "Access class": rec[metric_column("access_class", b)],
+            }
+        )
+    return pd.DataFrame(rows).round(2)
+
+
+#: Per-band measures repeated without a band suffix (for the chosen band) in :func:`compute_metrics_table`.
+HEADLINE_MEASURES = ("children_per_slot", "slots_per_100", "cap_desert", "osu_class", "access_per_100", "access_class")
+
+
+def compute_metrics_table(result: MetricsResult, band: str = "under_5") -> pd.DataFrame:
+    """One row per tract, no geometry: identifiers, counts, slots by band, then the headline measures
+    of ``band`` without suffix (``children_per_slot``, ``slots_per_100``, ``cap_desert``, ``osu_class``,
+    ``access_per_100``, ``access_class``), then every band's measures with suffix."""
+    band = S.get_band(band).key
+    if band not in result.bands:
+        raise MissingColumnError(S.BANDS[band].children, f"the {S.BANDS[band].short} band", list(result.tracts.columns))
+    t = result.tracts
+    cols: list[str] = [c for c in (S.GEOID, S.NAME, S.COUNTY) if c in t.columns]
+    cols += [c for c in S.TRACT_COUNT_COLUMNS if c in t.columns]
+    cols += [S.BANDS[b].slots for b in result.bands]
+    table = pd.DataFrame(t[cols])
+    for measure in HEADLINE_MEASURES:
+        table[measure] = t[metric_column(measure, band)].to_numpy()
+    for b in result.bands:
+        table[f"licensed_{S.BANDS[b].slots}"] = t[f"licensed_{S.BANDS[b].slots}"].to_numpy()
+        for measure in HEADLINE_MEASURES:
+            table[metric_column(measure, b)] = t[metric_column(measure, b)].to_numpy()
+    extra = ["providers", "poverty_share_100", "poverty_share_200", "working_parents_share"]
+    extra += [S.moe_column(c) for c in S.TRACT_COUNT_COLUMNS if S.moe_column(c) in t.columns]
+    for col in extra:
+        if col in t.columns:
+            table[col] = t[col].to_numpy()
+    return table.reset_index(drop=True)

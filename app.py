@@ -1,0 +1,15 @@
+"""gapmap: the frame. Page config, the shared sidebar, navigation. Pages live in pages/."""
+
+import streamlit as st
+
+from gapmap.ui.widgets import render_sidebar
+
+st.set_page_config(page_title="gapmap: child care gaps", page_icon="🗺️", layout="wide")
+
+pages = [
+    st.Page("pages/overview.py", title="Overview", icon=":material/bar_chart:", default=True),
+    st.Page("pages/map.py", title="Map", icon=":material/map:"),
+]
+navigation = st.navigation(pages)
+render_sidebar()
+navigation.run()

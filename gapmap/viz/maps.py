@@ -1,0 +1,222 @@
+"""Folium maps of tract metrics and providers. Builders return a :class:`folium.Map`; nothing here
+renders or imports Streamlit.
+
+Every string that comes from data (tract and provider names, counties) is HTML-escaped before it
+reaches a tooltip or popup: Leaflet inserts tooltip content as HTML.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+
+import branca
+import folium
+import numpy as np
+import pandas as pd
+
+from gapmap import schema as S
+from gapmap.metrics import MetricsResult, metric_column
+from gapmap.viz.measures import MEASURES, classify_measure, measure_column
+
+__all__ = ["PROVIDER_COLORS", "TRACT_CLASS", "build_tract_map", "tract_tooltip_fields"]
+
+#: Okabe-Ito colours (colour-blind safe) for provider types.
+PROVIDER_COLORS = {
+    "center": "#0072B2",
+    "family_home": "#E69F00",
+    "head_start": "#009E73",
+    "school_prek": "#CC79A7",
+    "other": "#56B4E9",
+}
+#: CSS class of every tract polygon (tests and styles find tracts by it).
+TRACT_CLASS = "gapmap-tract"
+PROVIDER_CLASS = "gapmap-provider"
+
+
+def _fmt(value, digits: int = 1, pct: bool = False) -> str:
+    if value is None or (isinstance(value, float) and not np.isfinite(value)) or value is pd.NA:
+        return "-"
+    if isinstance(value, (bool, np.bool_)):
+        return "yes" if value else "no"
+    if isinstance(value, str):
+        return html.escape(value)
+    if pct:
+        return f"{100 * float(value):.{digits}f}%"
+    v = float(value)
+    return f"{v:,.0f}" if float(v).is_integer() else f"{v:,.{digits}f}"
+
+
+def tract_tooltip_fields(band: str, has_moe: bool, has_poverty: bool) -> list[tuple[str, str]]:
+    """(property, label) pairs shown in a tract's tooltip, in order."""
+    b = S.BANDS[band]
+    fields = [("name", "Tract"), ("geoid", "GEOID"), ("county", "County"), ("children", f"Children {b.short}")]
+    if has_moe:
+        fields.append(("children_moe", "± margin of error (90%)"))
+    fields += [
+        ("slots", f"Slots {b.short} in tract"),
+        ("slots_per_100", "Slots per 100 children"),
+        ("osu_class", "Desert class (OSU)"),
+        ("cap_desert", "CAP desert"),
+        ("access_per_100", "Access: slots within reach per 100"),
+        ("access_class", "Access class"),
+    ]
+    if has_poverty:
+        fields.append(("poverty_share_200", "Under 6 below 200% poverty"))
+    return fields
+
+
+def _legend(title: str, entries: list[tuple[str, str]], providers: bool, privacy: bool) -> branca.element.MacroElement:
+    rows = "".join(
+        f'<div><span style="display:inline-block;width:14px;height:14px;background:{c};border:1px solid #777;'
+        f'margin-right:6px;vertical-align:middle"></span>{html.escape(label)}</div>'
+        for c, label in entries
+    )
+    prov = ""
+    if providers:
+        types = {k: v for k, v in S.PROVIDER_TYPES.items() if not (privacy and k == "family_home")}
+        prov = '<div style="margin-top:6px;font-weight:600">Providers (size = capacity)</div>' + "".join(
+            f'<div><span style="display:inline-block;width:12px;height:12px;border-radius:50%;background:{PROVIDER_COLORS[k]};'
+            f'border:1px solid #333;margin-right:6px;vertical-align:middle"></span>{html.escape(v)}</div>'
+            for k, v in types.items()
+        )
+        if privacy:
+            prov += "<div><i>Family homes hidden (privacy mode)</i></div>"
+    body = (
+        '<div class="gapmap-legend" style="position:absolute;bottom:24px;right:10px;z-index:1000;background:white;'
+        'padding:8px 10px;border:1px solid #999;border-radius:4px;font:12px/1.4 sans-serif;max-width:260px">'
+        f'<div style="font-weight:600;margin-bottom:4px">{html.escape(title)}</div>{rows}{prov}</div>'
+    )
+    element = branca.element.MacroElement()
+    element._template = branca.element.Template(
+        "{% macro html(this, kwargs) %}" + body + "{% endmacro %}"
+    )
+    return element
+
+
+def build_tract_map(
+    result: MetricsResult,
+    band: str = "under_5",
+    measure: str = "osu_class",
+    *,
+    show_providers: bool = True,
+    privacy: bool = False,
+    selected_geoid: str | None = None,
+    tiles: str | None = "OpenStreetMap",
+) -> folium.Map:
+    """A choropleth of one measure for one age band, with providers on top.
+
+    Parameters
+    ----------
+    result : the output of :func:`gapmap.metrics.compute_tract_metrics`.
+    band : ``0_2``, ``3_5`` or ``under_5``.
+    measure : a key of :data:`gapmap.viz.measures.MEASURES`.
+    show_providers : draw providers as circles sized by capacity and coloured by type.
+    privacy : never show a family child care home's location (many states keep them confidential).
+    selected_geoid : outline this tract.
+    tiles : a folium tile name, or None for no base map.
+    """
+    band_def = S.get_band(band)
+    band = band_def.key
+    if measure not in MEASURES:
+        from gapmap.errors import ParameterError
+
+        raise ParameterError(f"unknown measure {measure!r}: expected one of {', '.join(MEASURES)}")
+    m = MEASURES[measure]
+    t = result.tracts
+    col = measure_column(m, band, band_def.children)
+    if col not in t.columns:
+        from gapmap.errors import MissingColumnError
+
+        raise MissingColumnError(col, f"the map of {m.label.lower()}", list(t.columns))
+    colors, legend = classify_measure(m, t[col], result.params)
+
+    moe_col = S.moe_column(band_def.children)
+    has_moe = moe_col in t.columns
+    has_poverty = "poverty_share_200" in t.columns
+    fields = tract_tooltip_fields(band, has_moe, has_poverty)
+    source = {
+        "name": t[S.NAME], "geoid": t[S.GEOID], "county": t[S.COUNTY], "children": t[band_def.children],
+        "children_moe": t[moe_col] if has_moe else None, "slots": t[band_def.slots],
+        "slots_per_100": t[metric_column("slots_per_100", band)], "osu_class": t[metric_column("osu_class", band)].astype(object),
+        "cap_desert": t[metric_column("cap_desert", band)].astype(object),
+        "access_per_100": t[metric_column("access_per_100", band)], "access_class": t[metric_column("access_class", band)].astype(object),
+        "poverty_share_200": t["poverty_share_200"] if has_poverty else None,
+    }
+    geo = json.loads(t[[S.GEOMETRY]].to_json(drop_id=True))
+    for i, feature in enumerate(geo["features"]):
+        props = {}
+        for key, _label in fields:
+            value = source[key].iloc[i]
+            props[key] = _fmt(value, pct=key.startswith("poverty"))
+        props["_fill"] = colors[i]
+        props["_geoid"] = str(t[S.GEOID].iloc[i])  # raw id for click handling (not shown as HTML)
+        feature["properties"] = props
+
+    minx, miny, maxx, maxy = t.total_bounds
+    fmap = folium.Map(tiles=tiles, control_scale=True, zoom_snap=0.25)
+    fmap.fit_bounds([[miny, minx], [maxy, maxx]])
+    title = f"{m.label}, ages {band_def.short}" + (f" ({m.unit})" if m.kind == "number" else "")
+
+    def style(feature):
+        return {"fillColor": feature["properties"]["_fill"], "color": "#555555", "weight": 0.6, "fillOpacity": 0.75, "className": TRACT_CLASS}
+
+    folium.GeoJson(
+        geo,
+        name="Tracts",
+        style_function=style,
+        highlight_function=lambda f: {"weight": 2.5, "color": "#000000"},
+        tooltip=folium.GeoJsonTooltip(fields=[f for f, _ in fields], aliases=[a for _, a in fields], sticky=True, localize=False),
+    ).add_to(fmap)
+
+    if selected_geoid is not None and (t[S.GEOID] == selected_geoid).any():
+        sel = t.loc[t[S.GEOID] == selected_geoid, [S.GEOMETRY]]
+        folium.GeoJson(
+            json.loads(sel.to_json(drop_id=True)),
+            name="Selected tract",
+            style_function=lambda f: {"fill": False, "color": "#000000", "weight": 4, "dashArray": "6 4"},
+            interactive=False,
+        ).add_to(fmap)
+
+    if show_providers:
+        _add_providers(fmap, result.providers, privacy)
+    fmap.get_root().add_child(_legend(title, legend, show_providers, privacy))
+    return fmap
+
+
+def _add_providers(fmap: folium.Map, providers: pd.DataFrame, privacy: bool) -> None:
+    """Providers as one GeoJSON layer of circles (radius from capacity, colour from type)."""
+    shown = providers if not privacy else providers[providers[S.PROVIDER_TYPE] != "family_home"]
+    features = []
+    for rec in shown[[S.PROVIDER_NAME, S.PROVIDER_TYPE, S.CAPACITY, S.SLOTS_0_2, S.SLOTS_3_5, S.FUNDING, S.LATITUDE, S.LONGITUDE]].itertuples(index=False):
+        name, ptype, cap, s02, s35, funding, lat, lon = rec
+        features.append({
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [round(float(lon), 6), round(float(lat), 6)]},
+            "properties": {
+                "name": html.escape(str(name)),
+                "type": html.escape(S.PROVIDER_TYPES.get(ptype, str(ptype))),
+                "capacity": f"{cap:,.0f}",
+                "slots_0_2": f"{s02:,.0f}",
+                "slots_3_5": f"{s35:,.0f}",
+                "funding": html.escape(S.FUNDING_TYPES.get(funding, str(funding))),
+                "_fill": PROVIDER_COLORS.get(ptype, "#999999"),
+                "_radius": round(float(3 + 0.6 * np.sqrt(cap)), 1),
+            },
+        })
+
+    def style(feature):
+        p = feature["properties"]
+        return {"fillColor": p["_fill"], "radius": p["_radius"], "color": "#222222", "weight": 1, "fillOpacity": 0.9, "className": PROVIDER_CLASS}
+
+    folium.GeoJson(
+        {"type": "FeatureCollection", "features": features},
+        name="Providers",
+        marker=folium.CircleMarker(radius=5, fill=True),
+        style_function=style,
+        tooltip=folium.GeoJsonTooltip(
+            fields=["name", "type", "capacity", "slots_0_2", "slots_3_5", "funding"],
+            aliases=["Provider", "Type", "Licensed capacity", "Slots ages 0-2", "Slots ages 3-5", "Funding"],
+            localize=False,
+        ),
+    ).add_to(fmap)

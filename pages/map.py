@@ -1,0 +1,46 @@
+"""Map: tracts coloured by the chosen measure, providers on top; click a tract for its details."""
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+from gapmap import schema as S
+from gapmap.metrics import compute_tract_details, find_nearest_providers
+from gapmap.ui.loaders import load_metrics
+from gapmap.ui.state import KEYS, current_view
+from gapmap.ui.widgets import render_data_badge, render_download
+from gapmap.viz.maps import build_tract_map
+from gapmap.viz.measures import MEASURES
+
+view = current_view()
+measure = MEASURES[view.measure]
+st.title(f"Map: {measure.label}, ages {S.BANDS[view.band].short}")
+render_data_badge(view)
+st.caption(measure.description + " Hover a tract for its numbers; click it for details and its nearest providers.")
+
+result = load_metrics(view.region, view.params)
+c1, c2 = st.columns(2)
+show_providers = c1.toggle("Show providers", value=True, key=KEYS.show_providers)
+privacy = c2.toggle("Privacy mode: hide family child care homes", value=False, key=KEYS.privacy,
+                    help="Family child care homes are residences; many states keep their addresses confidential.")
+selected = st.session_state.get(KEYS.selected_geoid)
+fmap = build_tract_map(result, view.band, view.measure, show_providers=show_providers, privacy=privacy, selected_geoid=selected)
+state = st_folium(fmap, key=KEYS.tract_map, returned_objects=["last_active_drawing"], height=560, use_container_width=True)
+
+clicked = ((state or {}).get("last_active_drawing") or {}).get("properties", {}).get("_geoid")
+if clicked and clicked != selected:
+    st.session_state[KEYS.selected_geoid] = clicked
+    st.rerun()
+
+if selected:
+    name = result.tracts.loc[result.tracts[S.GEOID] == selected, S.NAME]
+    st.subheader(f"Tract {selected}" + (f": {name.iloc[0]}" if len(name) else ""))
+    details = compute_tract_details(result, selected)
+    st.dataframe(details, hide_index=True, width="stretch")
+    st.markdown("**Nearest providers** (straight-line distance)")
+    nearest = find_nearest_providers(result, selected, k=5)
+    if privacy:
+        nearest = nearest[nearest[S.PROVIDER_TYPE] != S.PROVIDER_TYPES["family_home"]]
+    st.dataframe(nearest, hide_index=True, width="stretch")
+    render_download("Download this tract's figures (CSV)", details, f"gapmap_tract_{selected}.csv", view, key="dl_tract")
+else:
+    st.info("Click a tract on the map to see its figures and its nearest providers.")

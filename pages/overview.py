@@ -1,0 +1,43 @@
+"""Overview: headline figures of the region, by age band."""
+
+import streamlit as st
+
+from gapmap import schema as S
+from gapmap.metrics import compute_headline_rows
+from gapmap.ui.loaders import load_metrics, load_summary
+from gapmap.ui.state import current_view
+from gapmap.ui.widgets import render_data_badge, render_download
+
+view = current_view()
+st.title("Child care supply and deserts")
+render_data_badge(view)
+
+summary = load_summary(view.region, view.params)
+row = summary.set_index("band").loc[view.band]
+st.subheader(S.BANDS[view.band].label)
+c1, c2, c3, c4, c5 = st.columns(5)
+c1.metric("Children", f"{row['children']:,.0f}")
+c2.metric("Slots in the region", f"{row['slots']:,.0f}")
+c3.metric("Slots per 100 children", f"{row['slots_per_100']:.1f}")
+c4.metric("Children in CAP deserts", f"{row['share_in_cap_deserts']:.0%}")
+c5.metric("Desert tracts (CAP)", f"{row['cap_desert_tracts']:,} of {row['tracts']:,}")
+
+st.subheader("All age bands")
+table = compute_headline_rows(summary)
+st.dataframe(table, hide_index=True, width="stretch")
+render_download("Download these figures (CSV)", table, "gapmap_overview.csv", view, key="dl_overview")
+
+result = load_metrics(view.region, view.params)
+for note in result.notes:
+    st.caption(note)
+with st.expander("How these numbers are made"):
+    st.markdown(
+        "- **Slots in the region**: licensed slots of providers located inside the region's tracts, "
+        f"x utilization {view.params.utilization:g}.\n"
+        "- **CAP desert**: a tract with more than 50 children and more than 3 children per slot located in it "
+        "(Center for American Progress, 2017/2018).\n"
+        "- **OSU desert / extreme desert**: more than 3 children per slot / at most 1 slot per 10 children "
+        "(Oregon State University).\n"
+        f"- **Access**: E2SFCA, slots within {view.params.catchment_km:g} km shared among all the children who can "
+        f"reach them ({view.params.decay} decay), across tract lines."
+    )

@@ -1,0 +1,46 @@
+"""Shared fixtures: the committed demo region, and tiny hand-made regions whose answers are known."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+import shapely
+
+from gapmap.sources.demo import read_demo
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO_DIR = ROOT / "data" / "demo"
+FIXTURES = ROOT / "tests" / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def demo():
+    """(tracts, providers) of the committed demo region, validated. Do not modify."""
+    return read_demo(DEMO_DIR)
+
+
+def make_tracts(boxes, **counts) -> gpd.GeoDataFrame:
+    """Tracts from (minx, miny, maxx, maxy) boxes in degrees, GEOIDs 99001000100, ...00200, ..."""
+    data = {"geoid": [f"99001{(i + 1) * 100:06d}" for i in range(len(boxes))]}
+    data.update(counts)
+    return gpd.GeoDataFrame(data, geometry=[shapely.box(*b) for b in boxes], crs="EPSG:4326")
+
+
+def make_providers(rows) -> pd.DataFrame:
+    """Providers from (lon, lat, slots_0_2, slots_3_5) tuples; capacity = the sum of the slots."""
+    return pd.DataFrame(
+        {
+            "provider_id": [f"P{i + 1}" for i in range(len(rows))],
+            "name": [f"Provider {i + 1}" for i in range(len(rows))],
+            "type": ["center"] * len(rows),
+            "latitude": [float(r[1]) for r in rows],
+            "longitude": [float(r[0]) for r in rows],
+            "capacity": [float(max(r[2] + r[3], 1)) for r in rows],
+            "slots_0_2": [float(r[2]) for r in rows],
+            "slots_3_5": [float(r[3]) for r in rows],
+            "funding": ["private"] * len(rows),
+        }
+    )
