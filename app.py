@@ -4,12 +4,13 @@ import streamlit as st
 
 from gapmap.ui.widgets import render_sidebar
 
-st.set_page_config(page_title="gapmap: child care gaps", page_icon="🗺️", layout="wide")
+st.set_page_config(page_title="gapmap: child care gaps", page_icon=":material/map:", layout="wide")
 
-pages = [
-    st.Page("pages/overview.py", title="Overview", icon=":material/bar_chart:", default=True),
-    st.Page("pages/map.py", title="Map", icon=":material/map:"),
-]
-navigation = st.navigation(pages)
+navigation = st.navigation(
+    [
+        st.Page("pages/overview.py", title="Overview", icon=":material/bar_chart:", default=True),
+        st.Page("pages/map.py", title="Map", icon=":material/map:"),
+    ]
+)
 render_sidebar()
 navigation.run()

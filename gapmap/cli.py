@@ -41,7 +41,7 @@ def _add_param_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--decay", choices=list(DECAYS), default=DEFAULT_PARAMS.decay, help="distance decay of the access measure")
 
 
-def _load_inputs(args, out=sys.stdout):
+def _load_inputs(args):
     """(tracts, providers, label) from --region or --tracts/--providers."""
     if args.region and (args.tracts or args.providers):
         raise GapmapError("give either --region or --tracts with --providers, not both")
@@ -54,7 +54,7 @@ def _load_inputs(args, out=sys.stdout):
         else:  # installed without the repository's data folder: the same data, from the seed
             tracts, providers = generate_demo()
             tracts, providers = S.validate_tracts(tracts), S.validate_providers(providers)
-        print(f"Region: demo ({DEMO_LABEL})", file=out)
+        print(f"Region: demo ({DEMO_LABEL})")
         return tracts, providers, f"demo ({DEMO_LABEL})"
     if args.tracts and args.providers:
         from gapmap.sources.geography import read_tracts
@@ -62,7 +62,7 @@ def _load_inputs(args, out=sys.stdout):
 
         tracts = read_tracts(args.tracts)
         providers = read_providers(args.providers)
-        print(f"Tracts: {args.tracts} ({len(tracts)} tracts); providers: {args.providers} ({len(providers)} providers)", file=out)
+        print(f"Tracts: {args.tracts} ({len(tracts)} tracts); providers: {args.providers} ({len(providers)} providers)")
         return tracts, providers, f"{args.tracts.name} + {args.providers.name}"
     raise GapmapError("no input: give --region demo, or --tracts FILE --providers FILE")
 

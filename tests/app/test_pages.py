@@ -1,0 +1,100 @@
+"""AppTest of every page: the figures on screen equal the core's, widgets drive the view, no exception."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from gapmap.config import AnalysisParams
+from gapmap.metrics import compute_summary, compute_tract_details, compute_tract_metrics, find_nearest_providers
+from gapmap.viz.measures import MEASURES
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+
+
+def run_app(state=None, **query) -> AppTest:
+    """A fresh run of the app. Widgets are set by key through ``state`` before the run: AppTest (1.67)
+    drops the sidebar from its element tree on reruns of an ``st.navigation`` app, so sidebar widgets
+    can be driven only from the first run's handles (the real browser test covers later reruns)."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    for k, v in query.items():
+        at.query_params[k] = v
+    for k, v in (state or {}).items():
+        at.session_state[k] = v
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def metric_values(at):
+    return {m.label: m.value for m in at.metric}
+
+
+def test_overview_shows_the_summary(demo):
+    at = run_app()
+    s = compute_summary(compute_tract_metrics(*demo)).set_index("band").loc["under_5"]
+    got = metric_values(at)
+    assert got["Children"] == f"{s['children']:,.0f}"
+    assert got["Slots in the region"] == f"{s['slots']:,.0f}"
+    assert got["Slots per 100 children"] == f"{s['slots_per_100']:.1f}"
+    assert got["Children in CAP deserts"] == f"{s['share_in_cap_deserts']:.0%}"
+    assert got["Desert tracts (CAP)"] == f"{s['cap_desert_tracts']:,} of {s['tracts']:,}"
+    assert any("synthetic demo data" in i.value for i in at.info)
+    table = at.dataframe[0].value
+    assert len(table) == 3 and table["Children"].sum() == pytest.approx(compute_summary(compute_tract_metrics(*demo))["children"].sum())
+
+
+def test_band_and_utilization_widgets_change_the_figures(demo):
+    at = run_app()
+    at.radio(key="band").set_value("0_2").run()
+    s = compute_summary(compute_tract_metrics(*demo, AnalysisParams())).set_index("band").loc["0_2"]
+    assert metric_values(at)["Children"] == f"{s['children']:,.0f}"
+    assert at.subheader[0].value == "Infants and toddlers (ages 0-2)"
+    at = run_app(state={"band": "0_2", "utilization": 0.85})
+    assert at.slider(key="utilization").value == 0.85
+    s85 = compute_summary(compute_tract_metrics(*demo, AnalysisParams(utilization=0.85))).set_index("band").loc["0_2"]
+    assert metric_values(at)["Slots in the region"] == f"{s85['slots']:,.0f}"
+    assert s85["slots"] == pytest.approx(0.85 * s["slots"])
+
+
+def test_view_comes_from_the_url(demo):
+    at = run_app(band="3_5", measure="access_per_100")
+    assert at.radio(key="band").value == "3_5"
+    assert at.selectbox(key="measure").value == "access_per_100"
+    s = compute_summary(compute_tract_metrics(*demo)).set_index("band").loc["3_5"]
+    assert metric_values(at)["Children"] == f"{s['children']:,.0f}"
+
+
+def test_bad_url_values_fall_back_to_defaults():
+    at = run_app(band="7_9", catchment_km="lots")
+    assert at.radio(key="band").value == "under_5"
+    assert at.slider(key="catchment_km").value == 10.0
+
+
+@pytest.mark.parametrize("measure", list(MEASURES))
+def test_map_page_runs_for_every_measure(measure):
+    at = run_app(measure=measure)
+    at.switch_page("pages/map.py").run()
+    assert not at.exception, at.exception
+    assert MEASURES[measure].label in at.title[0].value
+
+
+def test_selected_tract_shows_its_numbers_and_nearest_providers(demo):
+    res = compute_tract_metrics(*demo)
+    geoid = res.tracts["geoid"].iloc[10]
+    at = run_app()
+    at.switch_page("pages/map.py").run()
+    assert "Click a tract" in at.info[-1].value
+    at.session_state["selected_geoid"] = geoid
+    at.run()
+    assert not at.exception
+    assert at.subheader[0].value.startswith(f"Tract {geoid}")
+    details, nearest = at.dataframe[0].value, at.dataframe[1].value
+    expected = compute_tract_details(res, geoid)
+    assert details["Children"].tolist() == expected["Children"].tolist()
+    assert details["Access per 100"].tolist() == pytest.approx(expected["Access per 100"].tolist())
+    assert nearest["provider_id"].tolist() == find_nearest_providers(res, geoid, 5)["provider_id"].tolist()
+    assert nearest["distance_km"].is_monotonic_increasing
+
+    at.toggle(key="privacy").set_value(True).run()
+    assert "Family child care home" not in at.dataframe[1].value["type"].tolist()

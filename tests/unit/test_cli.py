@@ -1,0 +1,96 @@
+"""The gapmap command: both input forms, output formats, and errors that name the bad value."""
+
+import csv
+import json
+
+import pandas as pd
+import pytest
+import shapely
+from shapely.geometry import shape
+
+from gapmap.cli import main
+from tests.conftest import DEMO_DIR
+
+
+def independent_cap_flags(tracts_path, providers_path):
+    """CAP under-5 flags from the raw files, without gapmap: point-in-polygon by shapely, plain csv."""
+    features = json.loads(tracts_path.read_text())["features"]
+    polys = [shape(f["geometry"]) for f in features]
+    slots = [0.0] * len(polys)
+    with open(providers_path, newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            pt = shapely.Point(float(row["longitude"]), float(row["latitude"]))
+            for i, poly in enumerate(polys):
+                if poly.covers(pt):
+                    slots[i] += float(row["slots_0_2"]) + float(row["slots_3_5"])
+                    break
+    flags = {}
+    for f, s in zip(features, slots):
+        kids = f["properties"]["children_under_5"]
+        flags[f["properties"]["geoid"]] = kids > 50 and kids > 3 * s
+    return flags
+
+
+def read_out(path):
+    return pd.read_csv(path, dtype={"geoid": str}, encoding="utf-8-sig")
+
+
+def test_metrics_demo_and_files_agree_with_independent_cap(tmp_path, capsys):
+    out1, out2 = tmp_path / "m.csv", tmp_path / "m2.csv"
+    assert main(["metrics", "--region", "demo", "--out", str(out1)]) == 0
+    printed = capsys.readouterr().out
+    assert "synthetic demo data" in printed and "Wrote 162 tracts" in printed
+    assert main(["metrics", "--tracts", str(DEMO_DIR / "tracts.geojson"), "--providers", str(DEMO_DIR / "providers.csv"), "--out", str(out2)]) == 0
+    a, b = read_out(out1), read_out(out2)
+    pd.testing.assert_frame_equal(a, b)
+    required = ["geoid", "children_0_2", "children_3_5", "children_under_5", "slots_0_2", "slots_3_5", "slots_under_5",
+                "children_per_slot", "slots_per_100", "cap_desert", "osu_class", "access_per_100"]
+    assert [c for c in required if c not in a.columns] == []
+    expected = independent_cap_flags(DEMO_DIR / "tracts.geojson", DEMO_DIR / "providers.csv")
+    got = dict(zip(a["geoid"], a["cap_desert"].astype(bool)))
+    assert got == expected
+    assert 20 < sum(expected.values()) < len(expected)  # a real mix of deserts and not
+
+
+def test_metrics_geojson_output(tmp_path):
+    out = tmp_path / "m.geojson"
+    assert main(["metrics", "--region", "demo", "--band", "0-2", "--out", str(out)]) == 0
+    data = json.loads(out.read_text())
+    assert len(data["features"]) == 162
+    props = data["features"][0]["properties"]
+    assert props["cap_desert"] == props["cap_desert_0_2"]
+    assert props["osu_class"] in {"extreme desert", "desert", "not a desert"}
+
+
+def test_bad_provider_file_exits_2_naming_row_column_value(tmp_path, capsys):
+    bad = tmp_path / "providers.csv"
+    rows = (DEMO_DIR / "providers.csv").read_text(encoding="utf-8").splitlines()
+    header = rows[0].split(",")
+    cells = next(csv.reader([rows[3]]))
+    cells[header.index("capacity")] = "lots"
+    rows[3] = ",".join(f'"{c}"' for c in cells)
+    bad.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    code = main(["metrics", "--tracts", str(DEMO_DIR / "tracts.geojson"), "--providers", str(bad), "--out", str(tmp_path / "o.csv")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "providers.csv, row 3, column 'capacity', value 'lots': expected a number" in err
+    assert not (tmp_path / "o.csv").exists()
+
+
+def test_inputs_must_be_one_form(tmp_path, capsys):
+    assert main(["metrics", "--out", str(tmp_path / "o.csv")]) == 2
+    assert "--region demo, or --tracts FILE --providers FILE" in capsys.readouterr().err
+    assert main(["metrics", "--region", "demo", "--out", str(tmp_path / "o.txt")]) == 2
+    assert ".csv or .geojson" in capsys.readouterr().err
+
+
+def test_band_that_the_data_lacks(tmp_path, capsys):
+    import geopandas as gpd
+
+    t = gpd.read_file(DEMO_DIR / "tracts.geojson").drop(columns=["children_under_5", "children_under_5_moe"])
+    path = tmp_path / "t.gpkg"
+    t.to_file(path)
+    code = main(["metrics", "--tracts", str(path), "--providers", str(DEMO_DIR / "providers.csv"), "--out", str(tmp_path / "o.csv")])
+    assert code == 2
+    assert "--band under_5 cannot be used; bands available: 0_2, 3_5" in capsys.readouterr().err
+    assert main(["metrics", "--tracts", str(path), "--providers", str(DEMO_DIR / "providers.csv"), "--band", "3_5", "--out", str(tmp_path / "o.csv")]) == 0

@@ -1,0 +1,81 @@
+"""Map builders: one feature per tract, escaped tooltips, legend with units, privacy mode."""
+
+import json
+
+import folium
+import pytest
+
+from gapmap.metrics import compute_tract_metrics
+from gapmap.viz.maps import PROVIDER_COLORS, build_tract_map
+from gapmap.viz.measures import MEASURES, classify_measure
+from gapmap.config import DEFAULT_PARAMS
+import pandas as pd
+
+
+def layers(fmap, name):
+    return [c for c in fmap._children.values() if isinstance(c, folium.GeoJson) and c.layer_name == name]
+
+
+@pytest.fixture(scope="module")
+def result(demo):
+    return compute_tract_metrics(*demo)
+
+
+@pytest.mark.parametrize("measure", list(MEASURES))
+def test_every_measure_draws_one_feature_per_tract(result, measure):
+    fmap = build_tract_map(result, "0_2", measure, tiles=None)
+    (tracts,) = layers(fmap, "Tracts")
+    assert len(tracts.data["features"]) == len(result.tracts)
+    html = fmap.get_root().render()
+    assert "gapmap-legend" in html
+    if MEASURES[measure].kind == "number":
+        assert MEASURES[measure].unit.replace("%", "&#x25;").split()[0] in html or MEASURES[measure].unit in html
+
+
+def test_tooltip_values_are_the_numbers_and_escaped(result):
+    t = result.tracts.copy()
+    t.loc[0, "name"] = '<img src=x onerror="alert(1)">'
+    hostile = result.__class__(t, result.providers, result.params, result.bands, result.pairs, result.notes)
+    fmap = build_tract_map(hostile, "under_5", "slots_per_100", tiles=None)
+    (tracts,) = layers(fmap, "Tracts")
+    props = tracts.data["features"][0]["properties"]
+    assert props["name"] == "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;"
+    assert "<img src=x" not in fmap.get_root().render()
+    assert props["geoid"] == t.loc[0, "geoid"]
+    assert props["children"] == f"{t.loc[0, 'children_under_5']:,.0f}"
+    assert props["osu_class"] == t.loc[0, "osu_class_under_5"]
+
+
+def test_provider_names_are_escaped_and_privacy_hides_homes(result):
+    prov = result.providers.copy()
+    prov.loc[prov.index[0], "name"] = "<b>Bad</b> & Co"
+    hostile = result.__class__(result.tracts, prov, result.params, result.bands, result.pairs, result.notes)
+    fmap = build_tract_map(hostile, "0_2", "osu_class", tiles=None)
+    (markers,) = layers(fmap, "Providers")
+    feats = markers.data["features"]
+    assert len(feats) == len(prov)
+    assert feats[0]["properties"]["name"] == "&lt;b&gt;Bad&lt;/b&gt; &amp; Co"
+    assert {f["properties"]["_fill"] for f in feats} == set(PROVIDER_COLORS.values())
+    big = max(feats, key=lambda f: float(f["properties"]["capacity"].replace(",", "")))
+    small = min(feats, key=lambda f: float(f["properties"]["capacity"].replace(",", "")))
+    assert big["properties"]["_radius"] > small["properties"]["_radius"]
+
+    private = build_tract_map(result, "0_2", "osu_class", privacy=True, tiles=None)
+    (markers,) = layers(private, "Providers")
+    n_homes = (result.providers["type"] == "family_home").sum()
+    assert len(markers.data["features"]) == len(result.providers) - n_homes
+    assert "Family child care home</div>" not in private.get_root().render()
+
+
+def test_supply_bins_sit_on_the_desert_thresholds():
+    colors, legend = classify_measure(MEASURES["slots_per_100"], pd.Series([10.0, 10.01, 33.3, 33.34, 49.9, 50.0, 80.0]), DEFAULT_PARAMS)
+    palette = [c for c, _ in legend]
+    assert [palette.index(c) for c in colors] == [0, 1, 1, 2, 2, 3, 4]
+    assert "extreme desert" in legend[0][1] and "desert" in legend[1][1]
+
+
+def test_selected_tract_is_outlined(result):
+    geoid = result.tracts["geoid"].iloc[5]
+    fmap = build_tract_map(result, "0_2", "osu_class", selected_geoid=geoid, tiles=None)
+    (sel,) = layers(fmap, "Selected tract")
+    assert len(sel.data["features"]) == 1
