@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from gapmap.ui.widgets import render_sidebar
+from gapmap.ui.widgets import FAVICON, render_sidebar
 
-st.set_page_config(page_title="gapmap: child care gaps", page_icon=":material/map:", layout="wide")
+st.set_page_config(page_title="gapmap: child care gaps", page_icon=FAVICON, layout="wide")
 
 navigation = st.navigation(
     [

@@ -13,7 +13,13 @@ from gapmap.sources.demo import DEMO_LABEL
 from gapmap.ui.state import KEYS, REGIONS, View, current_view, init_state, sync_query_params
 from gapmap.viz.measures import MEASURES
 
-__all__ = ["render_sidebar", "render_data_badge", "render_error", "render_download", "about_view"]
+from pathlib import Path
+
+#: Served by Streamlit itself (a Material icon would make the browser fetch it from Google).
+FAVICON = str(Path(__file__).with_name("assets") / "favicon.png")
+
+__all__ = [
+    "FAVICON","render_sidebar", "render_data_badge", "render_error", "render_download", "about_view"]
 
 
 def render_sidebar() -> View:

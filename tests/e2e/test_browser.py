@@ -1,0 +1,113 @@
+"""The app in a real browser: it starts, the map draws one polygon per tract, tooltips and clicks work,
+widgets change the view and the URL, a download parses, and no exception appears anywhere."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from playwright.sync_api import expect
+
+from gapmap.metrics import compute_summary, compute_tract_metrics
+
+MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
+
+
+def open_app(page, url, path=""):
+    page.goto(url + "/")  # the first page of a session registers the navigation
+    expect(page.get_by_text("Child care supply and deserts")).to_be_visible()
+    if path:
+        page.get_by_role("link", name=path).click()
+
+
+def wait_idle(page):
+    """Wait until no script run is in progress (Streamlit shows its status widget while running).
+
+    st_folium sends its first value when the map mounts, which reruns the page once; interacting
+    before that rerun ends can land on a map that is being replaced."""
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", polling=100, timeout=30_000
+    )
+
+
+def assert_clean(page):
+    expect(page.locator('[data-testid="stException"]')).to_have_count(0)
+    assert page.errors == [], page.errors
+    assert page.router.refused == [], f"requests to the outside world: {page.router.refused}"
+
+
+def hover_target(tracts, providers) -> int:
+    """A big tract with no provider near the middle of its bounding box, away from the legend."""
+    lon, lat = providers["longitude"].to_numpy(), providers["latitude"].to_numpy()
+    best, best_area = None, 0.0
+    minx, miny, maxx, maxy = tracts.total_bounds
+    for i, geom in enumerate(tracts.geometry):
+        bx0, by0, bx1, by1 = geom.bounds
+        c = shapely.Point((bx0 + bx1) / 2, (by0 + by1) / 2)
+        if not geom.contains(c.buffer(0.02)):
+            continue
+        if np.min(np.hypot(lon - c.x, lat - c.y)) < 0.04:
+            continue
+        if c.x > minx + 0.6 * (maxx - minx) and c.y < miny + 0.5 * (maxy - miny):
+            continue  # the legend sits bottom right
+        if geom.area > best_area:
+            best, best_area = i, geom.area
+    assert best is not None
+    return best
+
+
+def test_map_draws_every_tract_with_tooltips_and_click_details(page, app_url, demo):
+    tracts, providers = demo
+    open_app(page, app_url, "Map")
+    expect(page.get_by_role("heading", name=re.compile("Map: Desert class"))).to_be_visible()
+    frame = page.frame_locator(MAP_FRAME)
+    polygons = frame.locator("path.gapmap-tract")
+    expect(polygons).to_have_count(len(tracts), timeout=60_000)
+    expect(frame.locator("path.gapmap-provider")).to_have_count(len(providers))
+    expect(frame.locator(".gapmap-legend")).to_contain_text("extreme desert")
+    wait_idle(page)
+
+    i = hover_target(tracts, providers)
+    geoid = tracts["geoid"].iloc[i]
+    polygons.nth(i).hover()
+    tooltip = frame.locator(".leaflet-tooltip")
+    expect(tooltip).to_be_visible()
+    expect(tooltip).to_contain_text(geoid)
+    expect(tooltip).to_contain_text("Slots per 100 children")
+
+    polygons.nth(i).click()
+    expect(page.get_by_role("heading", name=re.compile(f"Tract {geoid}"))).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("Nearest providers", exact=True)).to_be_visible()
+    assert_clean(page)
+
+
+def test_sidebar_band_changes_figures_and_url(page, app_url, demo):
+    open_app(page, app_url)
+    page.get_by_text("Infants and toddlers (ages 0-2)").first.click()
+    expect(page.get_by_role("heading", name="Infants and toddlers (ages 0-2)")).to_be_visible()
+    s = compute_summary(compute_tract_metrics(*demo)).set_index("band").loc["0_2"]
+    children = page.locator('[data-testid="stMetric"]').filter(has_text="Children").first
+    expect(children).to_contain_text(f"{s['children']:,.0f}")
+    expect(page).to_have_url(re.compile(r"band=0_2"))
+    # the sidebar is still there after the rerun, and the map follows the band
+    page.get_by_role("link", name="Map").click()
+    expect(page.get_by_role("heading", name=re.compile("ages 0-2"))).to_be_visible()
+    assert_clean(page)
+
+
+def test_overview_download_parses(page, app_url, demo):
+    open_app(page, app_url)
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download these figures (CSV)").click()
+    raw = open(info.value.path(), "rb").read().decode("utf-8-sig")
+    header = [line for line in raw.splitlines() if line.startswith("# ")]
+    assert any("synthetic demo data" in line for line in header)
+    assert any("parameter catchment_km: 10.0" in line for line in header)
+    table = pd.read_csv(io.StringIO(raw), skiprows=len(header))
+    s = compute_summary(compute_tract_metrics(*demo))
+    assert table["Children"].tolist() == pytest.approx(s["children"].round(0).tolist())
+    assert_clean(page)
