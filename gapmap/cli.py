@@ -36,8 +36,18 @@ def _add_input_args(p: argparse.ArgumentParser) -> None:
 
 def _add_param_args(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("method")
-    g.add_argument("--utilization", type=float, default=DEFAULT_PARAMS.utilization, help="share of licensed capacity that operates (default 1.0; 0.85 is a published choice)")
-    g.add_argument("--catchment-km", type=float, default=DEFAULT_PARAMS.catchment_km, help=f"access catchment in km (default {DEFAULT_PARAMS.catchment_km:g})")
+    g.add_argument(
+        "--utilization",
+        type=float,
+        default=DEFAULT_PARAMS.utilization,
+        help="share of licensed capacity that operates (default 1.0; 0.85 is a published choice)",
+    )
+    g.add_argument(
+        "--catchment-km",
+        type=float,
+        default=DEFAULT_PARAMS.catchment_km,
+        help=f"access catchment in km (default {DEFAULT_PARAMS.catchment_km:g})",
+    )
     g.add_argument("--decay", choices=list(DECAYS), default=DEFAULT_PARAMS.decay, help="distance decay of the access measure")
 
 
@@ -80,7 +90,9 @@ def _cmd_metrics(args) -> int:
     band = S.get_band(args.band).key
     if band not in result.bands:
         have = ", ".join(S.BANDS[b].key for b in result.bands)
-        raise GapmapError(f"the tract data has no {S.BANDS[band].children} column, so --band {band} cannot be used; bands available: {have}")
+        raise GapmapError(
+            f"the tract data has no {S.BANDS[band].children} column, so --band {band} cannot be used; bands available: {have}"
+        )
     table = compute_metrics_table(result, band)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".csv":

@@ -65,7 +65,9 @@ class AnalysisParams:
         if number("desert_children_per_slot") <= 0:
             raise bad("desert_children_per_slot", "a number of children per slot greater than 0")
         if number("extreme_children_per_slot") <= self.desert_children_per_slot:
-            raise bad("extreme_children_per_slot", f"more children per slot than desert_children_per_slot ({self.desert_children_per_slot})")
+            raise bad(
+                "extreme_children_per_slot", f"more children per slot than desert_children_per_slot ({self.desert_children_per_slot})"
+            )
 
     def replace(self, **changes) -> AnalysisParams:
         """A copy with some parameters changed (validated again)."""

@@ -66,7 +66,12 @@ def to_geojson_bytes(gdf) -> bytes:
         if col == out.geometry.name:
             continue
         s = out[col]
-        if isinstance(s.dtype, pd.CategoricalDtype) or pd.api.types.is_bool_dtype(s) or s.dtype == object or pd.api.types.is_string_dtype(s):
+        if (
+            isinstance(s.dtype, pd.CategoricalDtype)
+            or pd.api.types.is_bool_dtype(s)
+            or s.dtype == object
+            or pd.api.types.is_string_dtype(s)
+        ):
             out[col] = s.astype(object).where(s.notna(), None)
     data = json.loads(out.to_json(na="null", drop_id=True))
     return json.dumps(data, ensure_ascii=False).encode("utf-8")

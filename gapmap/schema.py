@@ -176,9 +176,7 @@ def _coerce_numeric(df: pd.DataFrame, columns, problems: list[Problem], expected
         df[col] = num.astype("float64")
 
 
-def _pandera_problems(
-    schema: pa.DataFrameSchema, df: pd.DataFrame, expected: dict[str, str], original: pd.DataFrame
-) -> list[Problem]:
+def _pandera_problems(schema: pa.DataFrameSchema, df: pd.DataFrame, expected: dict[str, str], original: pd.DataFrame) -> list[Problem]:
     """Run a pandera schema lazily and turn its failure cases into :class:`Problem` rows.
 
     The value reported is the one in ``original`` (what the user wrote), not the coerced one.
@@ -316,9 +314,19 @@ def _code_lookup(codes: dict[str, str]) -> dict[str, str]:
 
 
 _TYPE_LOOKUP = _code_lookup(PROVIDER_TYPES)
-_TYPE_LOOKUP.update({"family child care": "family_home", "home": "family_home", "fcc": "family_home",
-                     "early head start": "head_start", "ehs": "head_start", "hs": "head_start",
-                     "pre k": "school_prek", "prek": "school_prek", "preschool promise": "school_prek"})
+_TYPE_LOOKUP.update(
+    {
+        "family child care": "family_home",
+        "home": "family_home",
+        "fcc": "family_home",
+        "early head start": "head_start",
+        "ehs": "head_start",
+        "hs": "head_start",
+        "pre k": "school_prek",
+        "prek": "school_prek",
+        "preschool promise": "school_prek",
+    }
+)
 _FUNDING_LOOKUP = _code_lookup(FUNDING_TYPES)
 
 _PROVIDER_EXPECTED = {
@@ -392,8 +400,14 @@ def check_providers(providers: pd.DataFrame, source: str = "providers") -> tuple
         if pid is None:
             continue
         if pid in first_row:
-            problems.append(Problem(idx + 1, PROVIDER_ID, original[PROVIDER_ID].iloc[idx],
-                                    f"a provider id that no other row has (row {first_row[pid]} has it too)"))
+            problems.append(
+                Problem(
+                    idx + 1,
+                    PROVIDER_ID,
+                    original[PROVIDER_ID].iloc[idx],
+                    f"a provider id that no other row has (row {first_row[pid]} has it too)",
+                )
+            )
         else:
             first_row[pid] = idx + 1
     unreadable = np.zeros(len(df), dtype=bool)

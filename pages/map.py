@@ -20,8 +20,12 @@ st.caption(measure.description + " Hover a tract for its numbers; click it for d
 result = load_metrics(view.region, view.params)
 c1, c2 = st.columns(2)
 show_providers = c1.toggle("Show providers", value=True, key=KEYS.show_providers)
-privacy = c2.toggle("Privacy mode: hide family child care homes", value=False, key=KEYS.privacy,
-                    help="Family child care homes are residences; many states keep their addresses confidential.")
+privacy = c2.toggle(
+    "Privacy mode: hide family child care homes",
+    value=False,
+    key=KEYS.privacy,
+    help="Family child care homes are residences; many states keep their addresses confidential.",
+)
 selected = st.session_state.get(KEYS.selected_geoid)
 fmap = build_tract_map(result, view.band, view.measure, show_providers=show_providers, privacy=privacy, selected_geoid=selected)
 state = st_folium(fmap, key=KEYS.tract_map, returned_objects=["last_active_drawing"], height=560, use_container_width=True)

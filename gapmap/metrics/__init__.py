@@ -132,9 +132,11 @@ def compute_tract_metrics(
     pairs = find_pairs(tract_pts, prov_pts, params.catchment_km)
     weights = pairs.weights(params.decay)
     children = np.column_stack([tracts[S.BANDS[b].children].to_numpy(float) for b in bands]) if bands else np.zeros((n_t, 0))
-    prov_slots = np.column_stack(
-        [sum(providers[c].to_numpy(float) for c in S.BANDS[b].slot_columns) * params.utilization for b in bands]
-    ) if bands else np.zeros((len(providers), 0))
+    prov_slots = (
+        np.column_stack([sum(providers[c].to_numpy(float) for c in S.BANDS[b].slot_columns) * params.utilization for b in bands])
+        if bands
+        else np.zeros((len(providers), 0))
+    )
     access, ratio = compute_e2sfca(weights, children, prov_slots)
 
     prov_out = providers.copy()
@@ -153,11 +155,16 @@ def compute_tract_metrics(
         out[metric_column("cap_desert", b)] = classify_cap(kids, slots, params.cap_min_children, params.desert_children_per_slot)
         out[metric_column("osu_class", b)] = classify_osu(kids, slots, params.desert_children_per_slot, params.extreme_children_per_slot)
         out[metric_column("access_per_100", b)] = 100.0 * access[:, k]
-        out[metric_column("access_class", b)] = classify_access(access[:, k], kids, params.desert_children_per_slot, params.extreme_children_per_slot)
+        out[metric_column("access_class", b)] = classify_access(
+            access[:, k], kids, params.desert_children_per_slot, params.extreme_children_per_slot
+        )
         prov_out[metric_column("ratio", b)] = ratio[:, k]
 
-    for share_col, num in (("poverty_share_100", S.UNDER6_BELOW_100PCT), ("poverty_share_200", S.UNDER6_BELOW_200PCT),
-                           ("working_parents_share", S.UNDER6_ALL_PARENTS_WORKING)):
+    for share_col, num in (
+        ("poverty_share_100", S.UNDER6_BELOW_100PCT),
+        ("poverty_share_200", S.UNDER6_BELOW_200PCT),
+        ("working_parents_share", S.UNDER6_ALL_PARENTS_WORKING),
+    ):
         if num in tracts.columns and S.CHILDREN_UNDER_6 in tracts.columns:
             den = tracts[S.CHILDREN_UNDER_6].to_numpy(float)
             with np.errstate(divide="ignore", invalid="ignore"):
@@ -172,7 +179,9 @@ def compute_tract_metrics(
     reach = np.bincount(pairs.provider, minlength=len(providers)) if len(pairs) else np.zeros(len(providers))
     n_unreached = int((reach == 0).sum())
     if n_unreached:
-        notes.append(f"{n_unreached} providers have no tract within {params.catchment_km:g} km: their slots reach no children in the access measure.")
+        notes.append(
+            f"{n_unreached} providers have no tract within {params.catchment_km:g} km: their slots reach no children in the access measure."
+        )
     for b in bands:
         col = S.BANDS[b].children
         n_missing = int(tracts[col].isna().sum())
@@ -203,7 +212,7 @@ def compute_summary(result: MetricsResult) -> pd.DataFrame:
         osu_ext = osu == EXTREME_DESERT
         acc_any = np.isin(acc, [DESERT, EXTREME_DESERT])
 
-        def share(mask):
+        def share(mask, kids=kids, total=total):
             return float(kids[mask].sum() / total) if total > 0 else np.nan
 
         rows.append(

@@ -84,7 +84,9 @@ def classify_osu(children, slots, desert_children_per_slot: float = 3.0, extreme
     return _classes(children, extreme, desert)
 
 
-def classify_access(access_slots_per_child, children, desert_children_per_slot: float = 3.0, extreme_children_per_slot: float = 10.0) -> pd.Categorical:
+def classify_access(
+    access_slots_per_child, children, desert_children_per_slot: float = 3.0, extreme_children_per_slot: float = 10.0
+) -> pd.Categorical:
     """The OSU classes applied to access: a tract is an access desert when the slots its children can
     reach (E2SFCA, slots per child) are fewer than 1 per ``desert_children_per_slot`` children."""
     a = np.asarray(access_slots_per_child, dtype=float)

@@ -47,9 +47,7 @@ def locate_providers(tracts: gpd.GeoDataFrame, providers: pd.DataFrame) -> Provi
     return ProviderLocation(pos)
 
 
-def compute_slots_in_tracts(
-    n_tracts: int, providers: pd.DataFrame, location: ProviderLocation, utilization: float = 1.0
-) -> pd.DataFrame:
+def compute_slots_in_tracts(n_tracts: int, providers: pd.DataFrame, location: ProviderLocation, utilization: float = 1.0) -> pd.DataFrame:
     """Licensed and utilization-adjusted slots, and provider counts, per tract and band.
 
     Returns a frame with ``n_tracts`` rows (tract row order) and, for each band ``b``, the columns
@@ -60,8 +58,7 @@ def compute_slots_in_tracts(
     pos = location.tract_pos[inside]
     out = {"providers": np.bincount(pos, minlength=n_tracts).astype(np.int64)}
     by_col = {
-        col: np.bincount(pos, weights=providers[col].to_numpy(float)[inside], minlength=n_tracts)
-        for col in (S.SLOTS_0_2, S.SLOTS_3_5)
+        col: np.bincount(pos, weights=providers[col].to_numpy(float)[inside], minlength=n_tracts) for col in (S.SLOTS_0_2, S.SLOTS_3_5)
     }
     for band in S.BANDS.values():
         licensed = sum(by_col[c] for c in band.slot_columns)

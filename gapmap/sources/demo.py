@@ -234,18 +234,54 @@ def _tracts(rng, outline) -> tuple[gpd.GeoDataFrame, np.ndarray]:
     return gdf.iloc[order].reset_index(drop=True), people
 
 
-_CENTER_WORDS = (["Little", "Bright", "Sunny", "Happy", "Tiny", "Growing", "Busy", "Rainbow", "Wonder", "Acorn"],
-                 ["Sprouts", "Steps", "Stars", "Hands", "Owls", "Bees", "Minds", "Trails", "Roots", "Meadows"],
-                 ["Learning Center", "Child Development Center", "Early Learning Academy", "Preschool & Child Care", "Kids' Center"])
-_SURNAMES = ["Garcia", "Nguyen", "Smith", "O'Brien", "Martinez", "Johnson", "Lee", "Hernandez", "Brown", "Yazzie",
-             "Rodriguez", "Kim", "Davis", "López", "Wilson", "Anderson", "Thomas", "Moore", "Jackson", "Chávez"]
-_SCHOOLS = ["Lincoln", "Jefferson", "Roosevelt", "Riverside", "Hillcrest", "Oak Grove", "Sunset", "Valley View",
-            "Maple", "Westside", "Eastside", "Meadow Park", "Cedar", "Willow Creek", "Pioneer"]
+_CENTER_WORDS = (
+    ["Little", "Bright", "Sunny", "Happy", "Tiny", "Growing", "Busy", "Rainbow", "Wonder", "Acorn"],
+    ["Sprouts", "Steps", "Stars", "Hands", "Owls", "Bees", "Minds", "Trails", "Roots", "Meadows"],
+    ["Learning Center", "Child Development Center", "Early Learning Academy", "Preschool & Child Care", "Kids' Center"],
+)
+_SURNAMES = [
+    "Garcia",
+    "Nguyen",
+    "Smith",
+    "O'Brien",
+    "Martinez",
+    "Johnson",
+    "Lee",
+    "Hernandez",
+    "Brown",
+    "Yazzie",
+    "Rodriguez",
+    "Kim",
+    "Davis",
+    "López",
+    "Wilson",
+    "Anderson",
+    "Thomas",
+    "Moore",
+    "Jackson",
+    "Chávez",
+]
+_SCHOOLS = [
+    "Lincoln",
+    "Jefferson",
+    "Roosevelt",
+    "Riverside",
+    "Hillcrest",
+    "Oak Grove",
+    "Sunset",
+    "Valley View",
+    "Maple",
+    "Westside",
+    "Eastside",
+    "Meadow Park",
+    "Cedar",
+    "Willow Creek",
+    "Pioneer",
+]
 _OTHER = ["Relief Nursery", "Community Preschool Co-op", "Parent Child Center", "Kids & Co. Play School", "Faith Preschool"]
 
 
 def _providers(rng, outline, tracts: gpd.GeoDataFrame, people: np.ndarray) -> pd.DataFrame:
-    to_km = tracts.geometry  # planar km here
     town_pop = np.array([t.population for t in TOWNS])
     counts = {"family_home": 110, "center": 95, "head_start": 22, "school_prek": 30, "other": 15}
     rows = []
@@ -321,8 +357,19 @@ def _providers(rng, outline, tracts: gpd.GeoDataFrame, people: np.ndarray) -> pd
                 funding = str(rng.choice(["mixed", "private", "public"]))
                 name = _OTHER[rng.integers(len(_OTHER))]
             rating = "" if rng.random() < 0.4 else str(int(rng.choice([1, 2, 3, 4, 5], p=[0.1, 0.2, 0.35, 0.25, 0.1])))
-            rows.append({"ptype": ptype, "x": x, "y": y, "name": unique(name), "capacity": cap, "s02": s02,
-                         "s35": s35, "funding": funding, "rating": rating})
+            rows.append(
+                {
+                    "ptype": ptype,
+                    "x": x,
+                    "y": y,
+                    "name": unique(name),
+                    "capacity": cap,
+                    "s02": s02,
+                    "s35": s35,
+                    "funding": funding,
+                    "rating": rating,
+                }
+            )
     frame = pd.DataFrame(rows)
     frame = frame.sort_values(["y", "x"], ascending=[False, True], kind="stable").reset_index(drop=True)
     return frame
@@ -334,9 +381,7 @@ def generate_demo(seed: int = DEMO_SEED) -> tuple[gpd.GeoDataFrame, pd.DataFrame
     outline = _outline(rng)
     tracts_km, people = _tracts(rng, outline)
     prov_km = _providers(rng, outline, tracts_km, people)
-    to_wgs = Transformer.from_crs(
-        f"+proj=aeqd +lat_0={CENTER_LAT} +lon_0={CENTER_LON} +units=km +ellps=WGS84", "EPSG:4326", always_xy=True
-    )
+    to_wgs = Transformer.from_crs(f"+proj=aeqd +lat_0={CENTER_LAT} +lon_0={CENTER_LON} +units=km +ellps=WGS84", "EPSG:4326", always_xy=True)
     geoms = shapely.transform(tracts_km.geometry.values, lambda xy: np.column_stack(to_wgs.transform(xy[:, 0], xy[:, 1])))
     geoms = shapely.set_precision(geoms, 1e-6)  # what the committed file holds; ~0.1 m
     tracts = gpd.GeoDataFrame(tracts_km.drop(columns="geometry"), geometry=list(geoms), crs="EPSG:4326")
@@ -376,7 +421,7 @@ def _geojson_text(tracts: gpd.GeoDataFrame) -> str:
             "geometry": {"type": geo["type"], "coordinates": rounded(geo["coordinates"])},
         }
         lines.append(json.dumps(feature, ensure_ascii=False, separators=(",", ":")))
-    head = '{"type":"FeatureCollection","name":"gapmap demo tracts (synthetic demo data)",' '"features":[\n'
+    head = '{"type":"FeatureCollection","name":"gapmap demo tracts (synthetic demo data)","features":[\n'
     return head + ",\n".join(lines) + "\n]}\n"
 
 

@@ -78,7 +78,9 @@ def current_view() -> View:
     """The view the widgets (or the URL, or the defaults) describe."""
     init_state()
     ss = st.session_state
-    params = DEFAULT_PARAMS.replace(utilization=float(ss[KEYS.utilization]), catchment_km=float(ss[KEYS.catchment_km]), decay=ss[KEYS.decay])
+    params = DEFAULT_PARAMS.replace(
+        utilization=float(ss[KEYS.utilization]), catchment_km=float(ss[KEYS.catchment_km]), decay=ss[KEYS.decay]
+    )
     return View(ss[KEYS.region], ss[KEYS.band], ss[KEYS.measure], params)
 
 

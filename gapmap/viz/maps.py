@@ -88,9 +88,7 @@ def _legend(title: str, entries: list[tuple[str, str]], providers: bool, privacy
         f'<div style="font-weight:600;margin-bottom:4px">{html.escape(title)}</div>{rows}{prov}</div>'
     )
     element = branca.element.MacroElement()
-    element._template = branca.element.Template(
-        "{% macro html(this, kwargs) %}" + body + "{% endmacro %}"
-    )
+    element._template = branca.element.Template("{% macro html(this, kwargs) %}" + body + "{% endmacro %}")
     return element
 
 
@@ -136,11 +134,17 @@ def build_tract_map(
     has_poverty = "poverty_share_200" in t.columns
     fields = tract_tooltip_fields(band, has_moe, has_poverty)
     source = {
-        "name": t[S.NAME], "geoid": t[S.GEOID], "county": t[S.COUNTY], "children": t[band_def.children],
-        "children_moe": t[moe_col] if has_moe else None, "slots": t[band_def.slots],
-        "slots_per_100": t[metric_column("slots_per_100", band)], "osu_class": t[metric_column("osu_class", band)].astype(object),
+        "name": t[S.NAME],
+        "geoid": t[S.GEOID],
+        "county": t[S.COUNTY],
+        "children": t[band_def.children],
+        "children_moe": t[moe_col] if has_moe else None,
+        "slots": t[band_def.slots],
+        "slots_per_100": t[metric_column("slots_per_100", band)],
+        "osu_class": t[metric_column("osu_class", band)].astype(object),
         "cap_desert": t[metric_column("cap_desert", band)].astype(object),
-        "access_per_100": t[metric_column("access_per_100", band)], "access_class": t[metric_column("access_class", band)].astype(object),
+        "access_per_100": t[metric_column("access_per_100", band)],
+        "access_class": t[metric_column("access_class", band)].astype(object),
         "poverty_share_200": t["poverty_share_200"] if has_poverty else None,
     }
     geo = json.loads(t[[S.GEOMETRY]].to_json(drop_id=True))
@@ -159,7 +163,13 @@ def build_tract_map(
     title = f"{m.label}, ages {band_def.short}" + (f" ({m.unit})" if m.kind == "number" else "")
 
     def style(feature):
-        return {"fillColor": feature["properties"]["_fill"], "color": "#555555", "weight": 0.6, "fillOpacity": 0.75, "className": TRACT_CLASS}
+        return {
+            "fillColor": feature["properties"]["_fill"],
+            "color": "#555555",
+            "weight": 0.6,
+            "fillOpacity": 0.75,
+            "className": TRACT_CLASS,
+        }
 
     folium.GeoJson(
         geo,
@@ -188,26 +198,37 @@ def _add_providers(fmap: folium.Map, providers: pd.DataFrame, privacy: bool) -> 
     """Providers as one GeoJSON layer of circles (radius from capacity, colour from type)."""
     shown = providers if not privacy else providers[providers[S.PROVIDER_TYPE] != "family_home"]
     features = []
-    for rec in shown[[S.PROVIDER_NAME, S.PROVIDER_TYPE, S.CAPACITY, S.SLOTS_0_2, S.SLOTS_3_5, S.FUNDING, S.LATITUDE, S.LONGITUDE]].itertuples(index=False):
+    for rec in shown[
+        [S.PROVIDER_NAME, S.PROVIDER_TYPE, S.CAPACITY, S.SLOTS_0_2, S.SLOTS_3_5, S.FUNDING, S.LATITUDE, S.LONGITUDE]
+    ].itertuples(index=False):
         name, ptype, cap, s02, s35, funding, lat, lon = rec
-        features.append({
-            "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": [round(float(lon), 6), round(float(lat), 6)]},
-            "properties": {
-                "name": html.escape(str(name)),
-                "type": html.escape(S.PROVIDER_TYPES.get(ptype, str(ptype))),
-                "capacity": f"{cap:,.0f}",
-                "slots_0_2": f"{s02:,.0f}",
-                "slots_3_5": f"{s35:,.0f}",
-                "funding": html.escape(S.FUNDING_TYPES.get(funding, str(funding))),
-                "_fill": PROVIDER_COLORS.get(ptype, "#999999"),
-                "_radius": round(float(3 + 0.6 * np.sqrt(cap)), 1),
-            },
-        })
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [round(float(lon), 6), round(float(lat), 6)]},
+                "properties": {
+                    "name": html.escape(str(name)),
+                    "type": html.escape(S.PROVIDER_TYPES.get(ptype, str(ptype))),
+                    "capacity": f"{cap:,.0f}",
+                    "slots_0_2": f"{s02:,.0f}",
+                    "slots_3_5": f"{s35:,.0f}",
+                    "funding": html.escape(S.FUNDING_TYPES.get(funding, str(funding))),
+                    "_fill": PROVIDER_COLORS.get(ptype, "#999999"),
+                    "_radius": round(float(3 + 0.6 * np.sqrt(cap)), 1),
+                },
+            }
+        )
 
     def style(feature):
         p = feature["properties"]
-        return {"fillColor": p["_fill"], "radius": p["_radius"], "color": "#222222", "weight": 1, "fillOpacity": 0.9, "className": PROVIDER_CLASS}
+        return {
+            "fillColor": p["_fill"],
+            "radius": p["_radius"],
+            "color": "#222222",
+            "weight": 1,
+            "fillOpacity": 0.9,
+            "className": PROVIDER_CLASS,
+        }
 
     folium.GeoJson(
         {"type": "FeatureCollection", "features": features},

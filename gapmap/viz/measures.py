@@ -41,21 +41,70 @@ class Measure:
 MEASURES: dict[str, Measure] = {
     m.key: m
     for m in (
-        Measure("osu_class", "Desert class (OSU)", "class", "osu_class", True, "class",
-                "Slots inside the tract: a desert has more than 3 children per slot; an extreme desert at most 1 slot per 10 children."),
-        Measure("cap_desert", "Child-care desert (CAP rule)", "yes / no", "cap_desert", True, "flag",
-                "More than 50 children and more than 3 children per slot inside the tract (or no slots)."),
-        Measure("slots_per_100", "Slots per 100 children (in tract)", "slots per 100 children", "slots_per_100", True, "number",
-                "Licensed slots located inside the tract, per 100 children of the age band living there."),
-        Measure("access_per_100", "Access: slots within reach per 100 children", "slots per 100 children", "access_per_100", True, "number",
-                "E2SFCA: slots within the catchment, shared among all the children who can reach them, across tract lines."),
-        Measure("access_class", "Access desert class", "class", "access_class", True, "class",
-                "The OSU thresholds applied to access (slots within reach) rather than to slots inside the tract."),
+        Measure(
+            "osu_class",
+            "Desert class (OSU)",
+            "class",
+            "osu_class",
+            True,
+            "class",
+            "Slots inside the tract: a desert has more than 3 children per slot; an extreme desert at most 1 slot per 10 children.",
+        ),
+        Measure(
+            "cap_desert",
+            "Child-care desert (CAP rule)",
+            "yes / no",
+            "cap_desert",
+            True,
+            "flag",
+            "More than 50 children and more than 3 children per slot inside the tract (or no slots).",
+        ),
+        Measure(
+            "slots_per_100",
+            "Slots per 100 children (in tract)",
+            "slots per 100 children",
+            "slots_per_100",
+            True,
+            "number",
+            "Licensed slots located inside the tract, per 100 children of the age band living there.",
+        ),
+        Measure(
+            "access_per_100",
+            "Access: slots within reach per 100 children",
+            "slots per 100 children",
+            "access_per_100",
+            True,
+            "number",
+            "E2SFCA: slots within the catchment, shared among all the children who can reach them, across tract lines.",
+        ),
+        Measure(
+            "access_class",
+            "Access desert class",
+            "class",
+            "access_class",
+            True,
+            "class",
+            "The OSU thresholds applied to access (slots within reach) rather than to slots inside the tract.",
+        ),
         Measure("children", "Children", "children", "", True, "number", "ACS 5-year estimate of children in the age band."),
-        Measure("poverty_share_100", "Children under 6 below poverty", "% of children under 6", "poverty_share_100", False, "number",
-                "Share of children under 6 in families below 100% of the federal poverty level (ACS B17024)."),
-        Measure("poverty_share_200", "Children under 6 below 200% of poverty", "% of children under 6", "poverty_share_200", False, "number",
-                "Share of children under 6 in families below 200% of the federal poverty level (ACS B17024)."),
+        Measure(
+            "poverty_share_100",
+            "Children under 6 below poverty",
+            "% of children under 6",
+            "poverty_share_100",
+            False,
+            "number",
+            "Share of children under 6 in families below 100% of the federal poverty level (ACS B17024).",
+        ),
+        Measure(
+            "poverty_share_200",
+            "Children under 6 below 200% of poverty",
+            "% of children under 6",
+            "poverty_share_200",
+            False,
+            "number",
+            "Share of children under 6 in families below 200% of the federal poverty level (ACS B17024).",
+        ),
     )
 }
 
@@ -73,7 +122,11 @@ def _nice_quantile_edges(values: np.ndarray, k: int = 5) -> list[float]:
         return [0.0, 1.0]
     qs = np.quantile(v, np.linspace(0, 1, k + 1))
     step = 10 ** np.floor(np.log10(max(qs[-1], 1) / 10))
-    edges = sorted({float(np.floor(qs[0] / step) * step)} | {float(np.round(q / step) * step) for q in qs[1:-1]} | {float(np.ceil(qs[-1] / step) * step)})
+    edges = sorted(
+        {float(np.floor(qs[0] / step) * step)}
+        | {float(np.round(q / step) * step) for q in qs[1:-1]}
+        | {float(np.ceil(qs[-1] / step) * step)}
+    )
     return edges if len(edges) > 1 else [edges[0], edges[0] + 1]
 
 
@@ -101,7 +154,13 @@ def classify_measure(measure: Measure, values: pd.Series, params: AnalysisParams
         # extreme desert: at most `extreme`; desert: below `desert`
         idx = np.where(x <= extreme, 0, np.where(x < desert, 1, np.where(x < 50, 2, np.where(x < 75, 3, 4))))
         palette = _SUPPLY_COLORS
-        names = [f"{extreme:g} or fewer (extreme desert)", f"{extreme:g} to {desert:.1f} (desert)", f"{desert:.1f} to 50", "50 to 75", "75 or more"]
+        names = [
+            f"{extreme:g} or fewer (extreme desert)",
+            f"{extreme:g} to {desert:.1f} (desert)",
+            f"{desert:.1f} to 50",
+            "50 to 75",
+            "75 or more",
+        ]
     else:
         if measure.unit.startswith("%"):
             x = 100 * x
@@ -110,7 +169,7 @@ def classify_measure(measure: Measure, values: pd.Series, params: AnalysisParams
             names = ["under 10%", "10% to 20%", "20% to 30%", "30% to 40%", "40% or more"]
         else:
             edges = _nice_quantile_edges(x)[:-1]
-            palette = _CHILD_COLORS[-len(edges):] if len(edges) < 5 else _CHILD_COLORS
+            palette = _CHILD_COLORS[-len(edges) :] if len(edges) < 5 else _CHILD_COLORS
             upper = edges[1:] + [None]
             names = [f"{lo:,.0f} to {hi:,.0f}" if hi is not None else f"{lo:,.0f} or more" for lo, hi in zip(edges, upper)]
         idx = np.clip(np.searchsorted(np.asarray(edges, dtype=float), x, side="right") - 1, 0, len(edges) - 1)

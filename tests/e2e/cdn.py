@@ -72,8 +72,9 @@ def ensure_packages(specs: set[str], cache: Path) -> Path:
             raise RuntimeError(f"npm is needed once to fetch {spec} for the browser tests")
         tmp = cache / "_tgz"
         tmp.mkdir(exist_ok=True)
-        out = subprocess.run([npm, "pack", spec, "--pack-destination", str(tmp), "--silent"],
-                             capture_output=True, text=True, check=True, timeout=300)
+        out = subprocess.run(
+            [npm, "pack", spec, "--pack-destination", str(tmp), "--silent"], capture_output=True, text=True, check=True, timeout=300
+        )
         tgz = tmp / out.stdout.strip().splitlines()[-1]
         target.mkdir(parents=True, exist_ok=True)
         with tarfile.open(tgz) as tar:

@@ -29,9 +29,7 @@ def wait_idle(page):
 
     st_folium sends its first value when the map mounts, which reruns the page once; interacting
     before that rerun ends can land on a map that is being replaced."""
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", polling=100, timeout=30_000
-    )
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", polling=100, timeout=30_000)
 
 
 def assert_clean(page):

@@ -4,7 +4,6 @@ import csv
 import json
 
 import pandas as pd
-import pytest
 import shapely
 from shapely.geometry import shape
 
@@ -40,11 +39,26 @@ def test_metrics_demo_and_files_agree_with_independent_cap(tmp_path, capsys):
     assert main(["metrics", "--region", "demo", "--out", str(out1)]) == 0
     printed = capsys.readouterr().out
     assert "synthetic demo data" in printed and "Wrote 162 tracts" in printed
-    assert main(["metrics", "--tracts", str(DEMO_DIR / "tracts.geojson"), "--providers", str(DEMO_DIR / "providers.csv"), "--out", str(out2)]) == 0
+    assert (
+        main(["metrics", "--tracts", str(DEMO_DIR / "tracts.geojson"), "--providers", str(DEMO_DIR / "providers.csv"), "--out", str(out2)])
+        == 0
+    )
     a, b = read_out(out1), read_out(out2)
     pd.testing.assert_frame_equal(a, b)
-    required = ["geoid", "children_0_2", "children_3_5", "children_under_5", "slots_0_2", "slots_3_5", "slots_under_5",
-                "children_per_slot", "slots_per_100", "cap_desert", "osu_class", "access_per_100"]
+    required = [
+        "geoid",
+        "children_0_2",
+        "children_3_5",
+        "children_under_5",
+        "slots_0_2",
+        "slots_3_5",
+        "slots_under_5",
+        "children_per_slot",
+        "slots_per_100",
+        "cap_desert",
+        "osu_class",
+        "access_per_100",
+    ]
     assert [c for c in required if c not in a.columns] == []
     expected = independent_cap_flags(DEMO_DIR / "tracts.geojson", DEMO_DIR / "providers.csv")
     got = dict(zip(a["geoid"], a["cap_desert"].astype(bool)))
@@ -93,4 +107,19 @@ def test_band_that_the_data_lacks(tmp_path, capsys):
     code = main(["metrics", "--tracts", str(path), "--providers", str(DEMO_DIR / "providers.csv"), "--out", str(tmp_path / "o.csv")])
     assert code == 2
     assert "--band under_5 cannot be used; bands available: 0_2, 3_5" in capsys.readouterr().err
-    assert main(["metrics", "--tracts", str(path), "--providers", str(DEMO_DIR / "providers.csv"), "--band", "3_5", "--out", str(tmp_path / "o.csv")]) == 0
+    assert (
+        main(
+            [
+                "metrics",
+                "--tracts",
+                str(path),
+                "--providers",
+                str(DEMO_DIR / "providers.csv"),
+                "--band",
+                "3_5",
+                "--out",
+                str(tmp_path / "o.csv"),
+            ]
+        )
+        == 0
+    )

@@ -1,15 +1,13 @@
 """Map builders: one feature per tract, escaped tooltips, legend with units, privacy mode."""
 
-import json
-
 import folium
+import pandas as pd
 import pytest
 
+from gapmap.config import DEFAULT_PARAMS
 from gapmap.metrics import compute_tract_metrics
 from gapmap.viz.maps import PROVIDER_COLORS, build_tract_map
 from gapmap.viz.measures import MEASURES, classify_measure
-from gapmap.config import DEFAULT_PARAMS
-import pandas as pd
 
 
 def layers(fmap, name):

@@ -1,0 +1,166 @@
+"""Speed and memory of the metrics, on the demo and on a generated state (7,000 tracts, 15,000 providers).
+
+    uv run python benchmarks/bench_metrics.py            # prints a table and rewrites benchmarks/README.md
+
+Every figure is a median of repeated runs in one process, with baselines measured in the same run:
+PySAL ``access`` (two-stage FCA handed the same tract-provider pairs as a cost table) and, on the demo,
+a dense NumPy E2SFCA over every tract-provider distance. Results are checked equal before timing counts.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import platform
+import statistics
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.synth import generate_region  # noqa: E402
+from gapmap.config import AnalysisParams  # noqa: E402
+from gapmap.metrics import compute_tract_metrics, compute_tract_points  # noqa: E402
+from gapmap.metrics.access import compute_e2sfca, find_pairs, haversine_km  # noqa: E402
+from gapmap.metrics.supply import compute_slots_in_tracts, locate_providers  # noqa: E402
+from gapmap.sources.demo import read_demo  # noqa: E402
+from gapmap.viz.maps import build_tract_map  # noqa: E402
+
+PARAMS = AnalysisParams()
+
+
+def timed(fn, repeat: int) -> tuple[float, object]:
+    out, times = None, []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), out
+
+
+def peak_mb(fn) -> float:
+    tracemalloc.start()
+    tracemalloc.reset_peak()
+    fn()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak / 2**20
+
+
+def pysal_e2sfca(tracts, providers, pairs):
+    """PySAL access's two-stage FCA, handed our pairs as its cost table (step weights)."""
+    from access import fca
+
+    cost = pd.DataFrame({"origin": tracts["geoid"].to_numpy()[pairs.tract], "dest": providers["provider_id"].to_numpy()[pairs.provider], "cost": pairs.distance_km})
+    demand = pd.DataFrame({"geoid": tracts["geoid"], "demand": tracts["children_under_5"].astype(float)})
+    supply = pd.DataFrame({"supply": (providers["slots_0_2"] + providers["slots_3_5"]).to_numpy(float)}, index=providers["provider_id"])
+    out = fca.two_stage_fca(demand, supply, cost, max_cost=PARAMS.catchment_km)
+    return out.reindex(tracts["geoid"]).fillna(0.0).to_numpy()
+
+
+def dense_e2sfca(tracts, providers):
+    """Every tract-provider distance in one dense matrix (the approach gapmap avoids)."""
+    pts = compute_tract_points(tracts)
+    d = haversine_km(pts[:, None, 0], pts[:, None, 1], providers["longitude"].to_numpy()[None, :], providers["latitude"].to_numpy()[None, :])
+    w = (d <= PARAMS.catchment_km).astype(float)
+    P = tracts["children_under_5"].to_numpy(float)
+    S = (providers["slots_0_2"] + providers["slots_3_5"]).to_numpy(float)
+    demand = w.T @ P
+    R = np.divide(S, demand, out=np.zeros_like(S), where=demand > 0)
+    return w @ R
+
+
+def stages(tracts, providers, repeat):
+    """Time each stage of compute_tract_metrics on its own."""
+    rows = {}
+    rows["locate providers in tracts (STRtree)"], loc = timed(lambda: locate_providers(tracts, providers), repeat)
+    rows["slots per tract"], _ = timed(lambda: compute_slots_in_tracts(len(tracts), providers, loc), repeat)
+    rows["tract points"], pts = timed(lambda: compute_tract_points(tracts), repeat)
+    prov = providers[["longitude", "latitude"]].to_numpy(float)
+    rows["pair search (cKDTree, unit sphere)"], pairs = timed(lambda: find_pairs(pts, prov, PARAMS.catchment_km), repeat)
+    rows["sparse weight matrix"], w = timed(lambda: pairs.weights("step"), repeat)
+    kids = tracts[["children_0_2", "children_3_5", "children_under_5"]].to_numpy(float)
+    slots = np.column_stack([providers["slots_0_2"], providers["slots_3_5"], providers["slots_0_2"] + providers["slots_3_5"]]).astype(float)
+    rows["E2SFCA, 3 bands (two sparse products)"], _ = timed(lambda: compute_e2sfca(w, kids, slots), repeat)
+    return rows, pairs
+
+
+def run() -> dict:
+    results: dict = {"machine": f"{platform.machine()}, {platform.python_version()}, numpy {np.__version__}", "cases": []}
+    demo = read_demo(ROOT / "data" / "demo")
+    state = generate_region(7_000, 15_000, seed=1)
+    for label, (tracts, providers), repeat in (("demo region", demo, 30), ("generated state", state, 7)):
+        compute_tract_metrics(tracts, providers, PARAMS)  # warm caches (imports, spatial index code paths)
+        t_all, res = timed(lambda: compute_tract_metrics(tracts, providers, PARAMS), repeat)
+        mem = peak_mb(lambda: compute_tract_metrics(tracts, providers, PARAMS))
+        stage_times, pairs = stages(tracts, providers, repeat)
+        ours = res.tracts["access_per_100_under_5"].to_numpy() / 100
+        t_pysal, theirs = timed(lambda: pysal_e2sfca(tracts, providers, pairs), max(1, repeat // 3))
+        assert np.allclose(ours, theirs, rtol=1e-9, atol=1e-12), "PySAL access disagrees"
+        t_access_only = stage_times["sparse weight matrix"] + stage_times["E2SFCA, 3 bands (two sparse products)"]
+        case = {
+            "label": label,
+            "tracts": len(tracts),
+            "providers": len(providers),
+            "pairs": len(pairs),
+            "metrics_s": t_all,
+            "peak_mb": mem,
+            "stages_s": stage_times,
+            "pysal_access_given_pairs_s": t_pysal,
+            "ratio_pysal_to_our_e2sfca": t_pysal / t_access_only,
+            "ratio_pysal_to_our_full_metrics": t_pysal / t_all,
+        }
+        if label == "demo region":
+            t_dense, dense = timed(lambda: dense_e2sfca(tracts, providers), repeat)
+            assert np.allclose(ours, dense, rtol=1e-9)
+            case["dense_numpy_e2sfca_s"] = t_dense
+            t_map, fmap = timed(lambda: build_tract_map(res, "0_2", "osu_class").get_root().render(), 5)
+            case["map_build_render_s"] = t_map
+            case["map_html_bytes"] = len(fmap.encode())
+        results["cases"].append(case)
+    return results
+
+
+def markdown(results: dict) -> str:
+    lines = [f"Measured on: {results['machine']}, 2 cores. Medians of repeated runs in one process.", ""]
+    lines.append("| case | tracts | providers | pairs within 10 km | all metrics, 3 bands | peak memory (tracemalloc) | PySAL `access` handed the pairs | ratio PySAL / gapmap E2SFCA step |")
+    lines.append("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for c in results["cases"]:
+        lines.append(
+            f"| {c['label']} | {c['tracts']:,} | {c['providers']:,} | {c['pairs']:,} | {1000 * c['metrics_s']:.1f} ms | {c['peak_mb']:.1f} MB | "
+            f"{1000 * c['pysal_access_given_pairs_s']:.0f} ms (one band) | {c['ratio_pysal_to_our_e2sfca']:.0f}x |"
+        )
+    for c in results["cases"]:
+        lines += ["", f"Stages, {c['label']} (each timed alone):", "", "| stage | time |", "|---|---:|"]
+        lines += [f"| {k} | {1000 * v:.2f} ms |" for k, v in c["stages_s"].items()]
+        if "dense_numpy_e2sfca_s" in c:
+            lines.append(f"| baseline: dense NumPy E2SFCA (every distance), one band | {1000 * c['dense_numpy_e2sfca_s']:.2f} ms |")
+            lines.append(f"| map: build and render the folium map (0-2, OSU class) | {1000 * c['map_build_render_s']:.1f} ms, {c['map_html_bytes'] / 1024:.0f} KiB of HTML |")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    results = run()
+    table = markdown(results)
+    print(table)
+    (ROOT / "benchmarks" / "results.json").write_text(json.dumps(results, indent=2, default=float) + "\n")
+    readme = ROOT / "benchmarks" / "README.md"
+    text = readme.read_text() if readme.exists() else ""
+    start, end = "<!-- results:start -->", "<!-- results:end -->"
+    if start in text and end in text:
+        text = text[: text.index(start) + len(start)] + "\n" + table + "\n" + text[text.index(end) :]
+        readme.write_text(text)
+    failed = [c["label"] for c in results["cases"] if c["metrics_s"] > {"demo region": 0.05, "generated state": 0.5}[c["label"]]]
+    if failed:
+        print("over target: " + ", ".join(failed))
+    return 0 if not failed and math.isfinite(results["cases"][0]["metrics_s"]) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
