@@ -57,7 +57,13 @@ def pysal_e2sfca(tracts, providers, pairs):
     """PySAL access's two-stage FCA, handed our pairs as its cost table (step weights)."""
     from access import fca
 
-    cost = pd.DataFrame({"origin": tracts["geoid"].to_numpy()[pairs.tract], "dest": providers["provider_id"].to_numpy()[pairs.provider], "cost": pairs.distance_km})
+    cost = pd.DataFrame(
+        {
+            "origin": tracts["geoid"].to_numpy()[pairs.tract],
+            "dest": providers["provider_id"].to_numpy()[pairs.provider],
+            "cost": pairs.distance_km,
+        }
+    )
     demand = pd.DataFrame({"geoid": tracts["geoid"], "demand": tracts["children_under_5"].astype(float)})
     supply = pd.DataFrame({"supply": (providers["slots_0_2"] + providers["slots_3_5"]).to_numpy(float)}, index=providers["provider_id"])
     out = fca.two_stage_fca(demand, supply, cost, max_cost=PARAMS.catchment_km)
@@ -67,7 +73,9 @@ def pysal_e2sfca(tracts, providers, pairs):
 def dense_e2sfca(tracts, providers):
     """Every tract-provider distance in one dense matrix (the approach gapmap avoids)."""
     pts = compute_tract_points(tracts)
-    d = haversine_km(pts[:, None, 0], pts[:, None, 1], providers["longitude"].to_numpy()[None, :], providers["latitude"].to_numpy()[None, :])
+    d = haversine_km(
+        pts[:, None, 0], pts[:, None, 1], providers["longitude"].to_numpy()[None, :], providers["latitude"].to_numpy()[None, :]
+    )
     w = (d <= PARAMS.catchment_km).astype(float)
     P = tracts["children_under_5"].to_numpy(float)
     S = (providers["slots_0_2"] + providers["slots_3_5"]).to_numpy(float)
@@ -91,45 +99,51 @@ def stages(tracts, providers, repeat):
     return rows, pairs
 
 
+def measure_case(label: str, tracts, providers, repeat: int) -> dict:
+    compute_tract_metrics(tracts, providers, PARAMS)  # warm caches (imports, spatial index code paths)
+    t_all, res = timed(lambda: compute_tract_metrics(tracts, providers, PARAMS), repeat)
+    mem = peak_mb(lambda: compute_tract_metrics(tracts, providers, PARAMS))
+    stage_times, pairs = stages(tracts, providers, repeat)
+    ours = res.tracts["access_per_100_under_5"].to_numpy() / 100
+    t_pysal, theirs = timed(lambda: pysal_e2sfca(tracts, providers, pairs), max(1, repeat // 3))
+    assert np.allclose(ours, theirs, rtol=1e-9, atol=1e-12), "PySAL access disagrees"
+    t_access_only = stage_times["sparse weight matrix"] + stage_times["E2SFCA, 3 bands (two sparse products)"]
+    case = {
+        "label": label,
+        "tracts": len(tracts),
+        "providers": len(providers),
+        "pairs": len(pairs),
+        "metrics_s": t_all,
+        "peak_mb": mem,
+        "stages_s": stage_times,
+        "pysal_access_given_pairs_s": t_pysal,
+        "ratio_pysal_to_our_e2sfca": t_pysal / t_access_only,
+        "ratio_pysal_to_our_full_metrics": t_pysal / t_all,
+    }
+    if label == "demo region":
+        t_dense, dense = timed(lambda: dense_e2sfca(tracts, providers), repeat)
+        assert np.allclose(ours, dense, rtol=1e-9)
+        case["dense_numpy_e2sfca_s"] = t_dense
+        t_map, html = timed(lambda: build_tract_map(res, "0_2", "osu_class").get_root().render(), 5)
+        case["map_build_render_s"] = t_map
+        case["map_html_bytes"] = len(html.encode())
+    return case
+
+
 def run() -> dict:
     results: dict = {"machine": f"{platform.machine()}, {platform.python_version()}, numpy {np.__version__}", "cases": []}
     demo = read_demo(ROOT / "data" / "demo")
     state = generate_region(7_000, 15_000, seed=1)
-    for label, (tracts, providers), repeat in (("demo region", demo, 30), ("generated state", state, 7)):
-        compute_tract_metrics(tracts, providers, PARAMS)  # warm caches (imports, spatial index code paths)
-        t_all, res = timed(lambda: compute_tract_metrics(tracts, providers, PARAMS), repeat)
-        mem = peak_mb(lambda: compute_tract_metrics(tracts, providers, PARAMS))
-        stage_times, pairs = stages(tracts, providers, repeat)
-        ours = res.tracts["access_per_100_under_5"].to_numpy() / 100
-        t_pysal, theirs = timed(lambda: pysal_e2sfca(tracts, providers, pairs), max(1, repeat // 3))
-        assert np.allclose(ours, theirs, rtol=1e-9, atol=1e-12), "PySAL access disagrees"
-        t_access_only = stage_times["sparse weight matrix"] + stage_times["E2SFCA, 3 bands (two sparse products)"]
-        case = {
-            "label": label,
-            "tracts": len(tracts),
-            "providers": len(providers),
-            "pairs": len(pairs),
-            "metrics_s": t_all,
-            "peak_mb": mem,
-            "stages_s": stage_times,
-            "pysal_access_given_pairs_s": t_pysal,
-            "ratio_pysal_to_our_e2sfca": t_pysal / t_access_only,
-            "ratio_pysal_to_our_full_metrics": t_pysal / t_all,
-        }
-        if label == "demo region":
-            t_dense, dense = timed(lambda: dense_e2sfca(tracts, providers), repeat)
-            assert np.allclose(ours, dense, rtol=1e-9)
-            case["dense_numpy_e2sfca_s"] = t_dense
-            t_map, fmap = timed(lambda: build_tract_map(res, "0_2", "osu_class").get_root().render(), 5)
-            case["map_build_render_s"] = t_map
-            case["map_html_bytes"] = len(fmap.encode())
-        results["cases"].append(case)
+    results["cases"].append(measure_case("demo region", *demo, repeat=30))
+    results["cases"].append(measure_case("generated state", *state, repeat=7))
     return results
 
 
 def markdown(results: dict) -> str:
     lines = [f"Measured on: {results['machine']}, 2 cores. Medians of repeated runs in one process.", ""]
-    lines.append("| case | tracts | providers | pairs within 10 km | all metrics, 3 bands | peak memory (tracemalloc) | PySAL `access` handed the pairs | ratio PySAL / gapmap E2SFCA step |")
+    lines.append(
+        "| case | tracts | providers | pairs within 10 km | all metrics, 3 bands | peak memory (tracemalloc) | PySAL `access` handed the pairs | ratio PySAL / gapmap E2SFCA step |"
+    )
     lines.append("|---|---:|---:|---:|---:|---:|---:|---:|")
     for c in results["cases"]:
         lines.append(
@@ -141,7 +155,9 @@ def markdown(results: dict) -> str:
         lines += [f"| {k} | {1000 * v:.2f} ms |" for k, v in c["stages_s"].items()]
         if "dense_numpy_e2sfca_s" in c:
             lines.append(f"| baseline: dense NumPy E2SFCA (every distance), one band | {1000 * c['dense_numpy_e2sfca_s']:.2f} ms |")
-            lines.append(f"| map: build and render the folium map (0-2, OSU class) | {1000 * c['map_build_render_s']:.1f} ms, {c['map_html_bytes'] / 1024:.0f} KiB of HTML |")
+            lines.append(
+                f"| map: build and render the folium map (0-2, OSU class) | {1000 * c['map_build_render_s']:.1f} ms, {c['map_html_bytes'] / 1024:.0f} KiB of HTML |"
+            )
     return "\n".join(lines)
 
 

@@ -32,7 +32,9 @@ def _people(rng, n, width_km, height_km, cities, concentration=1.0):
     which = rng.choice(n_cities + 1, size=n, p=weights)
     pts = np.empty((n, 2))
     rural = which == n_cities
-    pts[rural] = np.column_stack([rng.uniform(-width_km / 2, width_km / 2, rural.sum()), rng.uniform(-height_km / 2, height_km / 2, rural.sum())])
+    pts[rural] = np.column_stack(
+        [rng.uniform(-width_km / 2, width_km / 2, rural.sum()), rng.uniform(-height_km / 2, height_km / 2, rural.sum())]
+    )
     urban = ~rural
     r = spread[which[urban]] * np.sqrt(rng.chisquare(2, urban.sum())) / 2
     a = rng.uniform(0, 2 * np.pi, urban.sum())
@@ -40,8 +42,16 @@ def _people(rng, n, width_km, height_km, cities, concentration=1.0):
     return np.clip(pts, [-width_km / 2, -height_km / 2], [width_km / 2, height_km / 2])
 
 
-def generate_region(n_tracts: int, n_providers: int, seed: int = 0, width_km: float = 600, height_km: float = 450,
-                    n_cities: int = 60, lat0: float = 39.0, lon0: float = -98.0) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+def generate_region(
+    n_tracts: int,
+    n_providers: int,
+    seed: int = 0,
+    width_km: float = 600,
+    height_km: float = 450,
+    n_cities: int = 60,
+    lat0: float = 39.0,
+    lon0: float = -98.0,
+) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """(tracts, providers) validated-shape frames of a synthetic state."""
     rng = np.random.default_rng(seed)
     cities = _cities(rng, width_km, height_km, n_cities)
