@@ -5,12 +5,14 @@ from streamlit_folium import st_folium
 
 from gapmap import schema as S
 from gapmap.metrics import compute_tract_details, find_nearest_providers
+from gapmap.ui.frame import ensure_frame
 from gapmap.ui.loaders import load_metrics
 from gapmap.ui.state import KEYS, current_view
 from gapmap.ui.widgets import render_data_badge, render_download
 from gapmap.viz.maps import build_tract_map
 from gapmap.viz.measures import MEASURES
 
+ensure_frame()
 view = current_view()
 measure = MEASURES[view.measure]
 st.title(f"Map: {measure.label}, ages {S.BANDS[view.band].short}")

@@ -4,10 +4,12 @@ import streamlit as st
 
 from gapmap import schema as S
 from gapmap.metrics import compute_headline_rows
+from gapmap.ui.frame import ensure_frame
 from gapmap.ui.loaders import load_metrics, load_summary
 from gapmap.ui.state import current_view
 from gapmap.ui.widgets import render_data_badge, render_download
 
+ensure_frame()
 view = current_view()
 st.title("Child care supply and deserts")
 render_data_badge(view)

@@ -51,8 +51,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def app_url(tmp_path_factory):
+def _serve(tmp_path_factory):
     """Start ``streamlit run app.py`` and wait for its health endpoint; yield its base URL."""
     port = _free_port()
     log = tmp_path_factory.mktemp("streamlit") / "server.log"
@@ -101,6 +100,18 @@ def app_url(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def app_url(tmp_path_factory):
+    """One server for the session's tests."""
+    yield from _serve(tmp_path_factory)
+
+
+@pytest.fixture
+def fresh_app_url(tmp_path_factory):
+    """A server of its own, that no browser has visited yet."""
+    yield from _serve(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
 def npm_cache():
     return ensure_packages(package_specs(folium_cdn_urls()), NPM_CACHE)
 
@@ -123,7 +134,7 @@ def pytest_runtest_makereport(item, call):
 
 
 @pytest.fixture
-def page(request, browser, npm_cache, app_url):
+def page(request, browser, npm_cache):
     """A page whose outside requests are answered offline; records page errors; screenshots failures."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
     router = CdnRouter(npm_cache)

@@ -123,3 +123,13 @@ def test_overview_download_parses(page, app_url, demo):
     s = compute_summary(compute_tract_metrics(*demo))
     assert table["Children"].tolist() == pytest.approx(s["children"].round(0).tolist())
     assert_clean(page)
+
+
+def test_shared_link_opens_in_the_frame_right_after_a_restart(page, fresh_app_url):
+    """The first request a new server gets is a shared link to a page: it opens with the sidebar frame
+    and the view from the URL (Streamlit would otherwise run the page script alone)."""
+    page.goto(fresh_app_url + "/map?band=0_2&measure=access_per_100")
+    expect(page.get_by_role("heading", name="Map: Access: slots within reach per 100 children, ages 0-2")).to_be_visible(timeout=60_000)
+    expect(page.get_by_role("radio", name="Infants and toddlers (ages 0-2)")).to_be_checked()
+    expect(page.frame_locator(MAP_FRAME).locator(".gapmap-legend")).to_contain_text("slots per 100 children")
+    assert_clean(page)

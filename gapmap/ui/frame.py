@@ -1,0 +1,51 @@
+"""The app frame: page list, navigation, and a guard for pages run without the frame.
+
+Streamlit runs the scripts of a ``pages/`` folder directly (its older multipage mode) until the first
+``st.navigation`` call of the process. So the first visitor after a restart who opens a shared link such
+as ``/map?band=0_2`` would get the page without the sidebar frame. :func:`ensure_frame` notices that and
+reruns through ``app.py``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+__all__ = ["PAGES", "FAVICON", "configure_page", "build_navigation", "run_framed", "ensure_frame"]
+
+#: Served by Streamlit itself (a Material icon as favicon would make the browser fetch it from Google).
+FAVICON = str(Path(__file__).with_name("assets") / "favicon.png")
+
+#: (script, title, icon, default) of every page, in menu order.
+PAGES = (
+    ("pages/overview.py", "Overview", ":material/bar_chart:", True),
+    ("pages/map.py", "Map", ":material/map:", False),
+)
+_IN_FRAME = "_gapmap_in_frame"
+
+
+def configure_page() -> None:
+    st.set_page_config(page_title="gapmap: child care gaps", page_icon=FAVICON, layout="wide")
+
+
+def build_navigation():
+    return st.navigation([st.Page(path, title=title, icon=icon, default=default) for path, title, icon, default in PAGES])
+
+
+def run_framed(navigation) -> None:
+    """Run the selected page, marking the run as framed (see :func:`ensure_frame`)."""
+    st.session_state[_IN_FRAME] = True
+    try:
+        navigation.run()
+    finally:
+        st.session_state[_IN_FRAME] = False
+
+
+def ensure_frame() -> None:
+    """Called first by every page: when the page runs without ``app.py``, switch to the frame and rerun."""
+    if st.session_state.get(_IN_FRAME):
+        return
+    configure_page()
+    build_navigation()  # the public call ends Streamlit's pages-folder mode for this process
+    st.rerun()
