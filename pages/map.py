@@ -4,11 +4,10 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from gapmap import schema as S
-from gapmap.metrics import compute_tract_details, find_nearest_providers
+from gapmap.metrics import compute_metrics_table, compute_tract_details, find_nearest_providers
 from gapmap.ui.frame import ensure_frame
-from gapmap.ui.loaders import load_metrics
 from gapmap.ui.state import KEYS, current_view
-from gapmap.ui.widgets import render_data_badge, render_download
+from gapmap.ui.widgets import metrics_or_stop, render_data_badge, render_download
 from gapmap.viz.maps import build_tract_map
 from gapmap.viz.measures import MEASURES
 
@@ -19,7 +18,7 @@ st.title(f"Map: {measure.label}, ages {S.BANDS[view.band].short}")
 render_data_badge(view)
 st.caption(measure.description + " Hover a tract for its numbers; click it for details and its nearest providers.")
 
-result = load_metrics(view.region, view.params)
+result = metrics_or_stop(view)
 c1, c2 = st.columns(2)
 show_providers = c1.toggle("Show providers", value=True, key=KEYS.show_providers)
 privacy = c2.toggle(
@@ -50,3 +49,11 @@ if selected:
     render_download("Download this tract's figures (CSV)", details, f"gapmap_tract_{selected}.csv", view, key="dl_tract")
 else:
     st.info("Click a tract on the map to see its figures and its nearest providers.")
+
+render_download(
+    "Download every tract's figures (CSV)",
+    compute_metrics_table(result, view.band),
+    f"gapmap_tracts_{view.band}.csv",
+    view,
+    key="dl_tracts",
+)

@@ -5,15 +5,16 @@ import streamlit as st
 from gapmap import schema as S
 from gapmap.metrics import compute_headline_rows
 from gapmap.ui.frame import ensure_frame
-from gapmap.ui.loaders import load_metrics, load_summary
+from gapmap.ui.loaders import load_summary
 from gapmap.ui.state import current_view
-from gapmap.ui.widgets import render_data_badge, render_download
+from gapmap.ui.widgets import metrics_or_stop, render_data_badge, render_download
 
 ensure_frame()
 view = current_view()
 st.title("Child care supply and deserts")
 render_data_badge(view)
 
+result = metrics_or_stop(view)
 summary = load_summary(view.region, view.params)
 row = summary.set_index("band").loc[view.band]
 st.subheader(S.BANDS[view.band].label)
@@ -29,7 +30,6 @@ table = compute_headline_rows(summary)
 st.dataframe(table, hide_index=True, width="stretch")
 render_download("Download these figures (CSV)", table, "gapmap_overview.csv", view, key="dl_overview")
 
-result = load_metrics(view.region, view.params)
 for note in result.notes:
     st.caption(note)
 with st.expander("How these numbers are made"):

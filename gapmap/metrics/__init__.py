@@ -26,6 +26,7 @@ from gapmap.metrics.deserts import (
     classify_osu,
     compute_ratios,
 )
+from gapmap.metrics.reliability import classify_reliability, compute_cv
 from gapmap.metrics.supply import compute_slots_in_tracts, locate_providers
 
 __all__ = [
@@ -107,7 +108,8 @@ def compute_tract_metrics(
     ``licensed_slots_b`` and ``slots_b`` (slots inside the tract, licensed and x utilization),
     ``children_per_slot_b``, ``slots_per_100_b``, ``cap_desert_b`` (CAP rule), ``osu_class_b``
     (OSU classes), ``access_per_100_b`` (E2SFCA slots per 100 children, across tract lines) and
-    ``access_class_b`` (OSU thresholds on access). Plus ``providers`` (count inside the tract) and,
+    ``access_class_b`` (OSU thresholds on access), and where the children count has a margin of error,
+    ``children_cv_b`` and ``reliability_b`` (see :mod:`.reliability`). Plus ``providers`` (count inside the tract) and,
     when the counts are present, ``poverty_share_100`` / ``poverty_share_200`` (share of children under 6
     below 100% / 200% of poverty) and ``working_parents_share`` (share with all parents working).
     """
@@ -155,6 +157,11 @@ def compute_tract_metrics(
         out[metric_column("cap_desert", b)] = classify_cap(kids, slots, params.cap_min_children, params.desert_children_per_slot)
         out[metric_column("osu_class", b)] = classify_osu(kids, slots, params.desert_children_per_slot, params.extreme_children_per_slot)
         out[metric_column("access_per_100", b)] = 100.0 * access[:, k]
+        moe = S.moe_column(band.children)
+        if moe in tracts.columns:
+            cv = compute_cv(kids, tracts[moe].to_numpy(float))
+            out[metric_column("children_cv", b)] = cv
+            out[metric_column("reliability", b)] = classify_reliability(cv)
         out[metric_column("access_class", b)] = classify_access(
             access[:, k], kids, params.desert_children_per_slot, params.extreme_children_per_slot
         )
@@ -291,6 +298,7 @@ def compute_tract_details(result: MetricsResult, geoid: str) -> pd.DataFrame:
                 "Age band": band.label,
                 "Children": rec[band.children],
                 "± MOE (90%)": rec[moe] if moe in t.columns else np.nan,
+                "Estimate reliability": rec.get(metric_column("reliability", b), "no margin of error given"),
                 "Licensed slots in tract": rec[f"licensed_{band.slots}"],
                 "Slots in tract": rec[band.slots],
                 "Children per slot": rec[metric_column("children_per_slot", b)],
@@ -306,6 +314,8 @@ def compute_tract_details(result: MetricsResult, geoid: str) -> pd.DataFrame:
 
 #: Per-band measures repeated without a band suffix (for the chosen band) in :func:`compute_metrics_table`.
 HEADLINE_MEASURES = ("children_per_slot", "slots_per_100", "cap_desert", "osu_class", "access_per_100", "access_class")
+#: Per-band columns listed after the headline measures in :func:`compute_metrics_table`, when present.
+EXTRA_BAND_MEASURES = ("children_cv", "reliability")
 
 
 def compute_metrics_table(result: MetricsResult, band: str = "under_5") -> pd.DataFrame:
@@ -324,8 +334,9 @@ def compute_metrics_table(result: MetricsResult, band: str = "under_5") -> pd.Da
         table[measure] = t[metric_column(measure, band)].to_numpy()
     for b in result.bands:
         table[f"licensed_{S.BANDS[b].slots}"] = t[f"licensed_{S.BANDS[b].slots}"].to_numpy()
-        for measure in HEADLINE_MEASURES:
-            table[metric_column(measure, b)] = t[metric_column(measure, b)].to_numpy()
+        for measure in HEADLINE_MEASURES + EXTRA_BAND_MEASURES:
+            if metric_column(measure, b) in t.columns:
+                table[metric_column(measure, b)] = t[metric_column(measure, b)].to_numpy()
     extra = ["providers", "poverty_share_100", "poverty_share_200", "working_parents_share"]
     extra += [S.moe_column(c) for c in S.TRACT_COUNT_COLUMNS if S.moe_column(c) in t.columns]
     for col in extra:

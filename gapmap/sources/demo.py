@@ -281,7 +281,36 @@ _SCHOOLS = [
 _OTHER = ["Relief Nursery", "Community Preschool Co-op", "Parent Child Center", "Kids & Co. Play School", "Faith Preschool"]
 
 
-def _providers(rng, outline, tracts: gpd.GeoDataFrame, people: np.ndarray) -> pd.DataFrame:
+_FIRST_NAMES = [
+    "Maria",
+    "Linh",
+    "Sarah",
+    "Aisha",
+    "Rosa",
+    "Jennifer",
+    "Mei",
+    "Ana",
+    "Tamara",
+    "Grace",
+    "Lupe",
+    "Heather",
+    "Fatima",
+    "Dawn",
+    "Keiko",
+    "Yesenia",
+    "Crystal",
+    "Olga",
+    "Brenda",
+    "Nadia",
+    "Teresa",
+    "Amy",
+    "Joy",
+    "Ruth",
+]
+_SITES = ["Main Street", "Oak Avenue", "Park", "Riverside", "Hillside", "Fairgrounds", "Depot", "Library", "Mill", "Orchard"]
+
+
+def _providers(rng, outline, tracts: gpd.GeoDataFrame, people: np.ndarray, name_rng: np.random.Generator) -> pd.DataFrame:
     town_pop = np.array([t.population for t in TOWNS])
     counts = {"family_home": 110, "center": 95, "head_start": 22, "school_prek": 30, "other": 15}
     rows = []
@@ -304,10 +333,11 @@ def _providers(rng, outline, tracts: gpd.GeoDataFrame, people: np.ndarray) -> pd
     used_names: set[str] = set()
 
     def unique(name: str) -> str:
-        base, n = name, 2
+        """A second site of the same name is told apart by its site, as multi-site operators do."""
+        base = name.split(" (")[0]
+        sites = iter(_SITES + [f"Site {n}" for n in range(2, 100)])
         while name in used_names:
-            name = f"{base} #{n}"
-            n += 1
+            name = f"{base} ({next(sites)})"
         used_names.add(name)
         return name
 
@@ -319,7 +349,10 @@ def _providers(rng, outline, tracts: gpd.GeoDataFrame, people: np.ndarray) -> pd
                 s02 = int(rng.integers(2, 6))
                 s35 = int(min(cap - s02, rng.integers(3, 8)))
                 funding = "mixed" if rng.random() < 0.15 else "private"
-                name = f"{_SURNAMES[rng.integers(len(_SURNAMES))]} Family Child Care"
+                name = None
+                while name is None or name in used_names:  # a home is a person's: draw another name
+                    first, last = _FIRST_NAMES[name_rng.integers(len(_FIRST_NAMES))], _SURNAMES[name_rng.integers(len(_SURNAMES))]
+                    name = f"{first} {last} Family Child Care"
             elif ptype == "center":
                 x, y, k = place_in_town(1.15) if rng.random() < 0.93 else place_with_people()
                 cap = int(np.clip(rng.lognormal(np.log(95), 0.45), 30, 220))
@@ -329,7 +362,7 @@ def _providers(rng, outline, tracts: gpd.GeoDataFrame, people: np.ndarray) -> pd
                 s35 = min(s35, cap - s02)
                 funding = "mixed" if rng.random() < 0.3 else "private"
                 w = _CENTER_WORDS
-                name = f"{w[0][rng.integers(10)]} {w[1][rng.integers(10)]} {w[2][rng.integers(5)]}"
+                name = f"{w[0][name_rng.integers(10)]} {w[1][name_rng.integers(10)]} {w[2][name_rng.integers(5)]}"
             elif ptype == "head_start":
                 x, y, k = place_in_town(0.9)
                 early = rng.random() < 0.35
@@ -337,25 +370,25 @@ def _providers(rng, outline, tracts: gpd.GeoDataFrame, people: np.ndarray) -> pd
                 if early:
                     cap = int(rng.choice([8, 16, 24]))
                     s02, s35 = cap, 0
-                    name = f"{town} Early Head Start"
+                    name = f"{town} Early Head Start ({_SITES[name_rng.integers(len(_SITES))]})"
                 else:
                     cap = int(rng.choice([20, 34, 40, 60, 80]))
                     s02, s35 = 0, cap
-                    name = f"{town} Head Start"
+                    name = f"{town} Head Start ({_SITES[name_rng.integers(len(_SITES))]})"
                 funding = "public"
             elif ptype == "school_prek":
                 x, y, k = place_in_town(1.0, 1.2)
                 cap = int(rng.choice([18, 20, 36, 40]))
                 s02, s35 = 0, cap
                 funding = "public"
-                name = f"{_SCHOOLS[rng.integers(len(_SCHOOLS))]} Elementary Pre-K"
+                name = f"{_SCHOOLS[name_rng.integers(len(_SCHOOLS))]} Elementary Pre-K, {TOWNS[k].name}"
             else:
                 x, y, k = place_in_town(1.0)
                 cap = int(rng.integers(10, 41))
                 s02 = int(rng.integers(0, cap // 3 + 1))
                 s35 = cap - s02
                 funding = str(rng.choice(["mixed", "private", "public"]))
-                name = _OTHER[rng.integers(len(_OTHER))]
+                name = f"{TOWNS[k].name} {_OTHER[name_rng.integers(len(_OTHER))]}"
             rating = "" if rng.random() < 0.4 else str(int(rng.choice([1, 2, 3, 4, 5], p=[0.1, 0.2, 0.35, 0.25, 0.1])))
             rows.append(
                 {
@@ -380,7 +413,7 @@ def generate_demo(seed: int = DEMO_SEED) -> tuple[gpd.GeoDataFrame, pd.DataFrame
     rng = np.random.default_rng(seed)
     outline = _outline(rng)
     tracts_km, people = _tracts(rng, outline)
-    prov_km = _providers(rng, outline, tracts_km, people)
+    prov_km = _providers(rng, outline, tracts_km, people, np.random.default_rng([seed, 1]))
     to_wgs = Transformer.from_crs(f"+proj=aeqd +lat_0={CENTER_LAT} +lon_0={CENTER_LON} +units=km +ellps=WGS84", "EPSG:4326", always_xy=True)
     geoms = shapely.transform(tracts_km.geometry.values, lambda xy: np.column_stack(to_wgs.transform(xy[:, 0], xy[:, 1])))
     geoms = shapely.set_precision(geoms, 1e-6)  # what the committed file holds; ~0.1 m

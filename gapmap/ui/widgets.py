@@ -18,7 +18,7 @@ from gapmap.viz.measures import MEASURES
 #: Served by Streamlit itself (a Material icon would make the browser fetch it from Google).
 FAVICON = str(Path(__file__).with_name("assets") / "favicon.png")
 
-__all__ = ["FAVICON", "render_sidebar", "render_data_badge", "render_error", "render_download", "about_view"]
+__all__ = ["metrics_or_stop", "FAVICON", "render_sidebar", "render_data_badge", "render_error", "render_download", "about_view"]
 
 
 def render_sidebar() -> View:
@@ -70,8 +70,28 @@ def render_data_badge(view: View) -> None:
         st.info(f"**Demo region: {DEMO_LABEL}.** Generated for illustration; no number describes a real place.", icon="ℹ️")
 
 
-def render_error(exc: GapmapError) -> None:
-    st.error(str(exc))
+def render_error(exc: GapmapError, doing: str = "") -> None:
+    """Show a gapmap error as a planner can act on it: what failed, the details, what to do next."""
+    head = f"Could not {doing}." if doing else "Something in the data needs attention."
+    st.error(f"**{head}**\n\n```\n{exc}\n```\n\nFix the file or setting named above, or switch to the demo region.")
+
+
+def metrics_or_stop(view: View):
+    """The metrics of the current view, or an error message and a stopped page."""
+    from gapmap.ui.loaders import load_metrics
+
+    try:
+        result = load_metrics(view.region, view.params)
+    except GapmapError as exc:
+        render_error(exc, "compute the metrics of this region")
+        st.stop()
+    if view.band not in result.bands:
+        band = S.BANDS[view.band]
+        st.warning(
+            f"This data has no `{band.children}` column, so the {band.short} band cannot be shown. Choose another age band in the sidebar."
+        )
+        st.stop()
+    return result
 
 
 def about_view(view: View) -> dict[str, object]:

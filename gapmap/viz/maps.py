@@ -32,6 +32,7 @@ PROVIDER_COLORS = {
 #: CSS class of every tract polygon (tests and styles find tracts by it).
 TRACT_CLASS = "gapmap-tract"
 PROVIDER_CLASS = "gapmap-provider"
+TOOLTIP_STYLE = "font: 12px/1.35 sans-serif; padding: 4px 6px;"
 
 
 def _fmt(value, digits: int = 1, pct: bool = False) -> str:
@@ -47,12 +48,19 @@ def _fmt(value, digits: int = 1, pct: bool = False) -> str:
     return f"{v:,.0f}" if float(v).is_integer() else f"{v:,.{digits}f}"
 
 
+def _reliability_text(t: pd.DataFrame, band: str) -> pd.Series:
+    cv = t[metric_column("children_cv", band)]
+    cls = t[metric_column("reliability", band)].astype(object)
+    return pd.Series([f"{c} (CV {v:.2f})" if np.isfinite(v) else str(c) for c, v in zip(cls, cv)], index=t.index)
+
+
 def tract_tooltip_fields(band: str, has_moe: bool, has_poverty: bool) -> list[tuple[str, str]]:
     """(property, label) pairs shown in a tract's tooltip, in order."""
     b = S.BANDS[band]
     fields = [("name", "Tract"), ("geoid", "GEOID"), ("county", "County"), ("children", f"Children {b.short}")]
     if has_moe:
         fields.append(("children_moe", "± margin of error (90%)"))
+        fields.append(("reliability", "Estimate reliability"))
     fields += [
         ("slots", f"Slots {b.short} in tract"),
         ("slots_per_100", "Slots per 100 children"),
@@ -139,6 +147,7 @@ def build_tract_map(
         "county": t[S.COUNTY],
         "children": t[band_def.children],
         "children_moe": t[moe_col] if has_moe else None,
+        "reliability": _reliability_text(t, band) if has_moe else None,
         "slots": t[band_def.slots],
         "slots_per_100": t[metric_column("slots_per_100", band)],
         "osu_class": t[metric_column("osu_class", band)].astype(object),
@@ -176,7 +185,9 @@ def build_tract_map(
         name="Tracts",
         style_function=style,
         highlight_function=lambda f: {"weight": 2.5, "color": "#000000"},
-        tooltip=folium.GeoJsonTooltip(fields=[f for f, _ in fields], aliases=[a for _, a in fields], sticky=True, localize=False),
+        tooltip=folium.GeoJsonTooltip(
+            fields=[f for f, _ in fields], aliases=[a for _, a in fields], sticky=True, localize=False, style=TOOLTIP_STYLE
+        ),
     ).add_to(fmap)
 
     if selected_geoid is not None and (t[S.GEOID] == selected_geoid).any():
@@ -239,5 +250,6 @@ def _add_providers(fmap: folium.Map, providers: pd.DataFrame, privacy: bool) -> 
             fields=["name", "type", "capacity", "slots_0_2", "slots_3_5", "funding"],
             aliases=["Provider", "Type", "Licensed capacity", "Slots ages 0-2", "Slots ages 3-5", "Funding"],
             localize=False,
+            style=TOOLTIP_STYLE,
         ),
     ).add_to(fmap)

@@ -98,3 +98,28 @@ def test_selected_tract_shows_its_numbers_and_nearest_providers(demo):
 
     at.toggle(key="privacy").set_value(True).run()
     assert "Family child care home" not in at.dataframe[1].value["type"].tolist()
+
+
+def test_bad_data_shows_an_actionable_error_not_a_traceback(monkeypatch):
+    import streamlit as st
+
+    from gapmap.errors import DataValidationError, Problem
+    from gapmap.ui import loaders
+
+    def broken(_path):
+        raise DataValidationError("providers.csv", [Problem(3, "capacity", "lots", "a number")])
+
+    monkeypatch.setattr(loaders, "read_demo", broken)
+    st.cache_data.clear()
+    try:
+        for page in (None, "pages/map.py"):
+            at = AppTest.from_file(APP, default_timeout=60)
+            if page:
+                at.switch_page(page)
+            at.run()
+            assert not at.exception
+            text = at.error[0].value
+            assert "Could not compute the metrics of this region" in text
+            assert "providers.csv, row 3, column 'capacity', value 'lots': expected a number" in text
+    finally:
+        st.cache_data.clear()
