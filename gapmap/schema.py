@@ -43,6 +43,7 @@ __all__ = [
     "PROVIDER_COLUMNS",
     "PROVIDER_TYPES",
     "FUNDING_TYPES",
+    "PROVIDER_LABELS",
     "moe_column",
     "get_band",
     "validate_tracts",
@@ -117,6 +118,17 @@ PROVIDER_TYPES: dict[str, str] = {
     "other": "Other",
 }
 FUNDING_TYPES: dict[str, str] = {"public": "Public", "private": "Private", "mixed": "Mixed"}
+#: Column labels of provider tables shown to people.
+PROVIDER_LABELS: dict[str, str] = {
+    "distance_km": "Distance (km)",
+    PROVIDER_ID: "Provider id",
+    PROVIDER_NAME: "Name",
+    PROVIDER_TYPE: "Type",
+    CAPACITY: "Licensed capacity",
+    SLOTS_0_2: "Slots ages 0-2",
+    SLOTS_3_5: "Slots ages 3-5",
+    FUNDING: "Funding",
+}
 
 
 # --- age bands ----------------------------------------------------------------------------------

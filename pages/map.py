@@ -45,7 +45,7 @@ if selected:
     nearest = find_nearest_providers(result, selected, k=5)
     if privacy:
         nearest = nearest[nearest[S.PROVIDER_TYPE] != S.PROVIDER_TYPES["family_home"]]
-    st.dataframe(nearest, hide_index=True, width="stretch")
+    st.dataframe(nearest.rename(columns=S.PROVIDER_LABELS), hide_index=True, width="stretch")
     render_download("Download this tract's figures (CSV)", details, f"gapmap_tract_{selected}.csv", view, key="dl_tract")
 else:
     st.info("Click a tract on the map to see its figures and its nearest providers.")

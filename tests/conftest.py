@@ -15,6 +15,12 @@ ROOT = Path(__file__).resolve().parents[1]
 DEMO_DIR = ROOT / "data" / "demo"
 FIXTURES = ROOT / "tests" / "fixtures"
 
+#: The columns issue 2 requires of every `gapmap metrics` row, written out from the issue text.
+REQUIRED_METRICS_COLUMNS = (
+    "geoid", "children_0_2", "children_3_5", "children_under_5", "slots_0_2", "slots_3_5", "slots_under_5",
+    "children_per_slot", "slots_per_100", "cap_desert", "osu_class", "access_per_100",
+)  # fmt: skip
+
 
 @pytest.fixture(scope="session")
 def demo():

@@ -93,11 +93,11 @@ def test_selected_tract_shows_its_numbers_and_nearest_providers(demo):
     expected = compute_tract_details(res, geoid)
     assert details["Children"].tolist() == expected["Children"].tolist()
     assert details["Access per 100"].tolist() == pytest.approx(expected["Access per 100"].tolist())
-    assert nearest["provider_id"].tolist() == find_nearest_providers(res, geoid, 5)["provider_id"].tolist()
-    assert nearest["distance_km"].is_monotonic_increasing
+    assert nearest["Provider id"].tolist() == find_nearest_providers(res, geoid, 5)["provider_id"].tolist()
+    assert nearest["Distance (km)"].is_monotonic_increasing
 
     at.toggle(key="privacy").set_value(True).run()
-    assert "Family child care home" not in at.dataframe[1].value["type"].tolist()
+    assert "Family child care home" not in at.dataframe[1].value["Type"].tolist()
 
 
 def test_bad_data_shows_an_actionable_error_not_a_traceback(monkeypatch):

@@ -8,7 +8,7 @@ import shapely
 from shapely.geometry import shape
 
 from gapmap.cli import main
-from tests.conftest import DEMO_DIR
+from tests.conftest import DEMO_DIR, REQUIRED_METRICS_COLUMNS
 
 
 def independent_cap_flags(tracts_path, providers_path):
@@ -45,21 +45,7 @@ def test_metrics_demo_and_files_agree_with_independent_cap(tmp_path, capsys):
     )
     a, b = read_out(out1), read_out(out2)
     pd.testing.assert_frame_equal(a, b)
-    required = [
-        "geoid",
-        "children_0_2",
-        "children_3_5",
-        "children_under_5",
-        "slots_0_2",
-        "slots_3_5",
-        "slots_under_5",
-        "children_per_slot",
-        "slots_per_100",
-        "cap_desert",
-        "osu_class",
-        "access_per_100",
-    ]
-    assert [c for c in required if c not in a.columns] == []
+    assert [c for c in REQUIRED_METRICS_COLUMNS if c not in a.columns] == []
     expected = independent_cap_flags(DEMO_DIR / "tracts.geojson", DEMO_DIR / "providers.csv")
     got = dict(zip(a["geoid"], a["cap_desert"].astype(bool)))
     assert got == expected

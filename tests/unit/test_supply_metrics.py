@@ -14,7 +14,7 @@ from gapmap.metrics import (
     find_nearest_providers,
 )
 from gapmap.metrics.supply import compute_slots_in_tracts, locate_providers
-from tests.conftest import make_providers, make_tracts
+from tests.conftest import REQUIRED_METRICS_COLUMNS, make_providers, make_tracts
 
 
 def two_tracts():
@@ -84,21 +84,7 @@ def test_metrics_table_columns_and_headline_band():
     tracts, providers = two_tracts()
     res = compute_tract_metrics(tracts, providers)
     table = compute_metrics_table(res, "0_2")
-    for col in [
-        "geoid",
-        "children_0_2",
-        "children_3_5",
-        "children_under_5",
-        "slots_0_2",
-        "slots_3_5",
-        "slots_under_5",
-        "children_per_slot",
-        "slots_per_100",
-        "cap_desert",
-        "osu_class",
-        "access_per_100",
-        "access_class",
-    ]:
+    for col in (*REQUIRED_METRICS_COLUMNS, "access_class"):
         assert col in table.columns
     assert table["cap_desert"].tolist() == table["cap_desert_0_2"].tolist()
     assert "geometry" not in table.columns
