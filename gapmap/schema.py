@@ -147,6 +147,10 @@ class Band:
         """Name of the supply column of this band in metric tables (``slots_0_2`` ...)."""
         return f"slots_{self.key}"
 
+    def provider_slots(self, providers: pd.DataFrame) -> np.ndarray:
+        """Licensed slots of each provider in this band (the sum of its slot columns)."""
+        return sum(providers[c].to_numpy(float) for c in self.slot_columns)
+
 
 #: The age bands of every analysis. "under_5" is CAP's definition (children under 5 against all
 #: early-childhood slots); slots for ages 3-5 include some 5-year-olds, so its supply is an upper bound.

@@ -133,12 +133,8 @@ def compute_tract_metrics(
     prov_pts = providers[[S.LONGITUDE, S.LATITUDE]].to_numpy(float)
     pairs = find_pairs(tract_pts, prov_pts, params.catchment_km)
     weights = pairs.weights(params.decay)
-    children = np.column_stack([tracts[S.BANDS[b].children].to_numpy(float) for b in bands]) if bands else np.zeros((n_t, 0))
-    prov_slots = (
-        np.column_stack([sum(providers[c].to_numpy(float) for c in S.BANDS[b].slot_columns) * params.utilization for b in bands])
-        if bands
-        else np.zeros((len(providers), 0))
-    )
+    children = np.column_stack([tracts[S.BANDS[b].children].to_numpy(float) for b in bands])
+    prov_slots = np.column_stack([S.BANDS[b].provider_slots(providers) * params.utilization for b in bands])
     access, ratio = compute_e2sfca(weights, children, prov_slots)
 
     prov_out = providers.copy()

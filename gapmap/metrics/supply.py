@@ -57,11 +57,8 @@ def compute_slots_in_tracts(n_tracts: int, providers: pd.DataFrame, location: Pr
     inside = location.tract_pos >= 0
     pos = location.tract_pos[inside]
     out = {"providers": np.bincount(pos, minlength=n_tracts).astype(np.int64)}
-    by_col = {
-        col: np.bincount(pos, weights=providers[col].to_numpy(float)[inside], minlength=n_tracts) for col in (S.SLOTS_0_2, S.SLOTS_3_5)
-    }
     for band in S.BANDS.values():
-        licensed = sum(by_col[c] for c in band.slot_columns)
+        licensed = np.bincount(pos, weights=band.provider_slots(providers)[inside], minlength=n_tracts)
         out[f"licensed_{band.slots}"] = licensed
         out[band.slots] = licensed * utilization
     return pd.DataFrame(out)
