@@ -15,7 +15,7 @@ import shapely
 
 from gapmap import schema as S
 from gapmap.config import DEFAULT_PARAMS, AnalysisParams
-from gapmap.errors import MissingColumnError
+from gapmap.errors import MissingColumnError, ParameterError
 from gapmap.metrics.access import AccessPairs, compute_e2sfca, find_nearest, find_pairs
 from gapmap.metrics.deserts import (
     DESERT,
@@ -246,8 +246,6 @@ def find_nearest_providers(result: MetricsResult, geoid: str, k: int = 5) -> pd.
     t = result.tracts
     pos = np.flatnonzero(t[S.GEOID].to_numpy(object) == geoid)
     if len(pos) == 0:
-        from gapmap.errors import ParameterError
-
         raise ParameterError(f"tract {geoid!r} is not in this region")
     point = compute_tract_points(t.iloc[pos[:1]])[0]
     prov = result.providers
@@ -281,8 +279,6 @@ def compute_tract_details(result: MetricsResult, geoid: str) -> pd.DataFrame:
     t = result.tracts
     match = t[t[S.GEOID] == geoid]
     if match.empty:
-        from gapmap.errors import ParameterError
-
         raise ParameterError(f"tract {geoid!r} is not in this region")
     rec = match.iloc[0]
     rows = []

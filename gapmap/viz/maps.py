@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from gapmap import schema as S
+from gapmap.errors import MissingColumnError, ParameterError
 from gapmap.metrics import MetricsResult, metric_column
 from gapmap.viz.measures import MEASURES, classify_measure, measure_column
 
@@ -125,15 +126,11 @@ def build_tract_map(
     band_def = S.get_band(band)
     band = band_def.key
     if measure not in MEASURES:
-        from gapmap.errors import ParameterError
-
         raise ParameterError(f"unknown measure {measure!r}: expected one of {', '.join(MEASURES)}")
     m = MEASURES[measure]
     t = result.tracts
     col = measure_column(m, band, band_def.children)
     if col not in t.columns:
-        from gapmap.errors import MissingColumnError
-
         raise MissingColumnError(col, f"the map of {m.label.lower()}", list(t.columns))
     colors, legend = classify_measure(m, t[col], result.params)
 
