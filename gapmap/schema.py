@@ -29,7 +29,7 @@ import pandas as pd
 import pandera.pandas as pa
 import shapely
 
-from gapmap.errors import DataValidationError, MissingColumnError, Problem
+from gapmap.errors import DataValidationError, MissingColumnError, ParameterError, Problem
 
 __all__ = [
     "Band",
@@ -167,8 +167,6 @@ def get_band(key: str) -> Band:
     norm = str(key).strip().lower().replace("-", "_").replace(" ", "_")
     norm = {"under5": "under_5", "u5": "under_5", "infant_toddler": "0_2", "preschool": "3_5"}.get(norm, norm)
     if norm not in BANDS:
-        from gapmap.errors import ParameterError
-
         raise ParameterError(f"unknown age band {key!r}: expected one of {', '.join(BANDS)}")
     return BANDS[norm]
 
