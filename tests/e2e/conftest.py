@@ -118,7 +118,11 @@ def npm_cache():
 
 @pytest.fixture(scope="session")
 def browser():
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    # A server's first page imports the science stack and computes the metrics: on a busy 2-core
+    # machine that can take longer than Playwright's 5 s default for expectations.
+    expect.set_options(timeout=30_000)
 
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
