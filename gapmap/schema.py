@@ -21,6 +21,7 @@ Validators return a normalized copy (never mutate their input) or raise
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -117,7 +118,7 @@ PROVIDER_TYPES: dict[str, str] = {
     "school_prek": "School pre-K",
     "other": "Other",
 }
-FUNDING_TYPES: dict[str, str] = {"public": "Public", "private": "Private", "mixed": "Mixed"}
+FUNDING_TYPES: dict[str, str] = {"public": "Public", "private": "Private", "mixed": "Mixed", "unknown": "Not reported"}
 #: Column labels of provider tables shown to people.
 PROVIDER_LABELS: dict[str, str] = {
     "distance_km": "Distance (km)",
@@ -320,7 +321,7 @@ def _code_lookup(codes: dict[str, str]) -> dict[str, str]:
     """Accept codes and labels in any case, with spaces, hyphens or underscores."""
 
     def key(s: str) -> str:
-        return " ".join(s.lower().replace("_", " ").replace("-", " ").split())
+        return " ".join(re.sub(r"[^0-9a-z]+", " ", s.lower()).split())
 
     out = {key(code): code for code in codes}
     out.update({key(label): code for code, label in codes.items()})
@@ -328,17 +329,65 @@ def _code_lookup(codes: dict[str, str]) -> dict[str, str]:
 
 
 _TYPE_LOOKUP = _code_lookup(PROVIDER_TYPES)
+#: State licensing vocabularies (Oregon, Washington, California, Texas and others) -> type codes.
 _TYPE_LOOKUP.update(
     {
-        "family child care": "family_home",
-        "home": "family_home",
-        "fcc": "family_home",
-        "early head start": "head_start",
-        "ehs": "head_start",
-        "hs": "head_start",
-        "pre k": "school_prek",
-        "prek": "school_prek",
-        "preschool promise": "school_prek",
+        **dict.fromkeys(
+            [
+                "child care center",
+                "certified center",
+                "cc",
+                "licensed center",
+                "day care center",
+                "daycare center",
+                "child development center",
+                "licensed child care center",
+                "center based",
+                "centre",
+            ],
+            "center",
+        ),
+        **dict.fromkeys(
+            [
+                "family child care",
+                "family child care home",
+                "home",
+                "fcc",
+                "fcch",
+                "registered family",
+                "certified family",
+                "large family child care home",
+                "small family child care home",
+                "family home",
+                "group home",
+                "group child care home",
+                "licensed family",
+                "rf",
+                "cf",
+                "family",
+            ],
+            "family_home",
+        ),
+        **dict.fromkeys(
+            ["early head start", "ehs", "hs", "head start early head start", "oregon prekindergarten", "opk", "head start ehs"],
+            "head_start",
+        ),
+        **dict.fromkeys(
+            [
+                "pre k",
+                "prek",
+                "preschool promise",
+                "school based pre k",
+                "public pre k",
+                "state pre k",
+                "school district pre k",
+                "transitional kindergarten",
+            ],
+            "school_prek",
+        ),
+        **dict.fromkeys(
+            ["certified school age", "school age", "recorded program", "license exempt", "exempt", "preschool recorded program"], "other"
+        ),
     }
 )
 _FUNDING_LOOKUP = _code_lookup(FUNDING_TYPES)
@@ -392,7 +441,7 @@ def check_providers(providers: pd.DataFrame, source: str = "providers") -> tuple
         df[col] = s.mask(s == "", pd.NA).astype(object).where(lambda x: x.notna(), None)
     for col, lookup in ((PROVIDER_TYPE, _TYPE_LOOKUP), (FUNDING, _FUNDING_LOOKUP)):
         raw = df[col]
-        keyed = raw.astype("string").str.lower().str.replace(r"[_\-]", " ", regex=True).str.split().str.join(" ")
+        keyed = raw.astype("string").str.lower().str.replace(r"[^0-9a-z]+", " ", regex=True).str.strip()
         mapped = keyed.map(lookup, na_action="ignore")
         unknown = mapped.isna() & raw.notna()
         for idx in np.flatnonzero(unknown.to_numpy()):
