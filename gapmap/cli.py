@@ -2,6 +2,7 @@
 
     gapmap metrics --region demo --out metrics.csv
     gapmap metrics --tracts tracts.geojson --providers providers.csv --out metrics.geojson
+    gapmap providers licensing_export.xlsx --region demo --out clean.csv --rejected rejected.csv
     gapmap demo-data --out data/demo
 
 Exit status: 0 on success, 2 when the input is bad (the message names the file, row, column and
@@ -32,6 +33,38 @@ def _add_input_args(p: argparse.ArgumentParser) -> None:
     src.add_argument("--tracts", type=Path, help="tract file: GeoJSON, GeoPackage, GeoParquet or shapefile")
     src.add_argument("--providers", type=Path, help="provider file: CSV, XLSX or GeoJSON with latitude and longitude")
     src.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR, help=argparse.SUPPRESS)
+
+
+def _add_provider_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("provider file")
+    g.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="FIELD=COLUMN",
+        help="use COLUMN of the provider file for FIELD (e.g. --map capacity='Licensed Cap'); repeatable",
+    )
+    g.add_argument("--fix-swapped", action="store_true", help="swap back latitude/longitude in rows where they look swapped")
+    g.add_argument("--crs", help="coordinate system of projected X/Y columns, e.g. EPSG:3857 or a state plane EPSG code")
+
+
+def _import(args, path: Path, tracts=None):
+    """The provider import of a file, with the region's bounds when tracts are known."""
+    from gapmap.sources.providers import RegionBounds, import_providers, parse_mapping
+
+    bounds = RegionBounds.of_tracts(tracts) if tracts is not None else None
+    rep = import_providers(path, parse_mapping(args.map), bounds, args.fix_swapped, args.crs)
+    print(rep.summary())
+    for note in rep.notes:
+        print("  note: " + note)
+    return rep
+
+
+def _print_rejected(rep, limit: int = 20) -> None:
+    for rec in rep.rejected.head(limit).itertuples(index=False):
+        print(f"  {rep.source}, row {rec.row}: {rec.reason}", file=sys.stderr)
+    if len(rep.rejected) > limit:
+        print(f"  ... and {len(rep.rejected) - limit} more rejected rows", file=sys.stderr)
 
 
 def _add_param_args(p: argparse.ArgumentParser) -> None:
@@ -68,12 +101,20 @@ def _load_inputs(args):
         return tracts, providers, f"demo ({DEMO_LABEL})"
     if args.tracts and args.providers:
         from gapmap.sources.geography import read_tracts
-        from gapmap.sources.providers import read_providers
 
         tracts = read_tracts(args.tracts)
-        providers = read_providers(args.providers)
-        print(f"Tracts: {args.tracts} ({len(tracts)} tracts); providers: {args.providers} ({len(providers)} providers)")
-        return tracts, providers, f"{args.tracts.name} + {args.providers.name}"
+        print(f"Tracts: {args.tracts} ({len(tracts)} tracts)")
+        rep = _import(args, args.providers, tracts)
+        if rep.accepted.empty:
+            _print_rejected(rep)
+            raise GapmapError(f"{args.providers.name}: no provider row could be used (reasons above)")
+        if len(rep.rejected) and not args.skip_rejected:
+            _print_rejected(rep)
+            raise GapmapError(
+                f"{args.providers.name}: {len(rep.rejected)} rows rejected (reasons above). Fix them, or run again with "
+                "--skip-rejected to compute without them (`gapmap providers ... --rejected FILE` writes them out)."
+            )
+        return tracts, rep.accepted, f"{args.tracts.name} + {args.providers.name}"
     raise GapmapError("no input: give --region demo, or --tracts FILE --providers FILE")
 
 
@@ -115,6 +156,35 @@ def _cmd_metrics(args) -> int:
     return 0
 
 
+def _cmd_providers(args) -> int:
+    from gapmap.export import to_csv_bytes
+
+    tracts = None
+    if args.region or args.tracts:
+        args.providers = None
+        if args.region == "demo":
+            tracts = _load_inputs(args)[0]
+        else:
+            from gapmap.sources.geography import read_tracts
+
+            tracts = read_tracts(args.tracts)
+    rep = _import(args, args.file, tracts)
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_bytes(to_csv_bytes(rep.accepted))
+        print(f"Wrote {len(rep.accepted)} accepted rows to {args.out}")
+    if args.rejected:
+        args.rejected.parent.mkdir(parents=True, exist_ok=True)
+        args.rejected.write_bytes(rep.rejected_csv_bytes())
+        print(f"Wrote {len(rep.rejected)} rejected rows, with a reason column, to {args.rejected}")
+    elif len(rep.rejected):
+        _print_rejected(rep)
+    if rep.accepted.empty:
+        print(f"error: {args.file.name}: no row was accepted", file=sys.stderr)
+        return 2
+    return 0
+
+
 def _cmd_demo_data(args) -> int:
     from gapmap.sources.demo import DEMO_LABEL, write_demo
 
@@ -131,9 +201,22 @@ def build_parser() -> argparse.ArgumentParser:
     m = sub.add_parser("metrics", help="supply, desert classes and access for every tract")
     _add_input_args(m)
     _add_param_args(m)
+    _add_provider_args(m)
+    m.add_argument("--skip-rejected", action="store_true", help="compute without the provider rows that were rejected (they are listed)")
     m.add_argument("--band", default="under_5", help="age band of the unsuffixed columns: 0_2, 3_5 or under_5 (default)")
     m.add_argument("--out", type=Path, required=True, help="output file: .csv or .geojson")
     m.set_defaults(func=_cmd_metrics)
+
+    pv = sub.add_parser("providers", help="import a provider list (a state licensing export): report, clean file, rejected rows")
+    pv.add_argument("file", type=Path, help="CSV, XLSX or GeoJSON provider list")
+    region = pv.add_mutually_exclusive_group()
+    region.add_argument("--region", choices=REGIONS, help="check locations against a bundled region")
+    region.add_argument("--tracts", type=Path, help="check locations against the region of a tract file")
+    pv.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR, help=argparse.SUPPRESS)
+    _add_provider_args(pv)
+    pv.add_argument("--out", type=Path, help="write the accepted rows (the provider contract's columns) to this CSV")
+    pv.add_argument("--rejected", type=Path, help="write the rejected rows, with their row number and reason, to this CSV")
+    pv.set_defaults(func=_cmd_providers)
 
     d = sub.add_parser("demo-data", help="regenerate the synthetic demo region files")
     from gapmap.sources.demo import DEMO_SEED

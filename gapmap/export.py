@@ -1,12 +1,14 @@
 """Downloads and files: every table leaves gapmap through here.
 
 Text cells that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-`` or ``@``, and
-the tab / carriage-return variants) are neutralized with a leading apostrophe. Numbers stay numbers.
+the tab / carriage-return variants) are neutralized with a leading apostrophe. Numbers stay numbers,
+including text cells that are exactly a number such as "-120.61".
 """
 
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Mapping
 
 import pandas as pd
@@ -16,8 +18,13 @@ __all__ = ["FORMULA_PREFIXES", "neutralize_formulas", "to_csv_bytes", "to_geojso
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d[\d,]*)?\.?\d+([eE][+-]?\d+)?")
+
+
 def _neutralize(value):
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+    """Prefix an apostrophe to text a spreadsheet would run as a formula. A cell that is a plain number
+    ("-120.61", "+3") is data, not a formula, and stays as it is."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES) and not _PLAIN_NUMBER.fullmatch(value):
         return "'" + value
     return value
 

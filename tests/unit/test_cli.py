@@ -73,8 +73,25 @@ def test_bad_provider_file_exits_2_naming_row_column_value(tmp_path, capsys):
     code = main(["metrics", "--tracts", str(DEMO_DIR / "tracts.geojson"), "--providers", str(bad), "--out", str(tmp_path / "o.csv")])
     err = capsys.readouterr().err
     assert code == 2
-    assert "providers.csv, row 3, column 'capacity', value 'lots': expected a number" in err
+    assert "providers.csv, row 3: column 'capacity' value 'lots' is not a number" in err
+    assert "1 rows rejected" in err and "--skip-rejected" in err
     assert not (tmp_path / "o.csv").exists()
+    # with consent, the run goes on without that row and says so
+    code = main(
+        [
+            "metrics",
+            "--tracts",
+            str(DEMO_DIR / "tracts.geojson"),
+            "--providers",
+            str(bad),
+            "--skip-rejected",
+            "--out",
+            str(tmp_path / "o.csv"),
+        ]
+    )
+    assert code == 0
+    assert "272 rows read, 271 accepted, 1 rejected" in capsys.readouterr().out
+    assert len(read_out(tmp_path / "o.csv")) == 162
 
 
 def test_inputs_must_be_one_form(tmp_path, capsys):
@@ -109,3 +126,48 @@ def test_band_that_the_data_lacks(tmp_path, capsys):
         )
         == 0
     )
+
+
+def test_providers_command_writes_clean_and_rejected_files(tmp_path, capsys):
+    from tests.conftest import FIXTURES
+
+    clean, rejected = tmp_path / "clean.csv", tmp_path / "rejected.csv"
+    code = main(
+        ["providers", str(FIXTURES / "providers" / "defects.csv"), "--region", "demo", "--out", str(clean), "--rejected", str(rejected)]
+    )
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "defects.csv: 10 rows read, 1 accepted, 9 rejected" in out
+    assert pd.read_csv(clean, encoding="utf-8-sig")["provider_id"].tolist() == ["P1"]
+    rej = pd.read_csv(rejected, encoding="utf-8-sig")
+    assert len(rej) == 9 and rej["reason"].notna().all()
+
+
+def test_providers_command_fails_when_nothing_is_accepted(tmp_path, capsys):
+    f = tmp_path / "none.csv"
+    f.write_text("name,type,latitude,longitude,capacity\nA,center,44.3,-120.6,0\nB,center,44.3,-120.6,x\n", encoding="utf-8")
+    assert main(["providers", str(f)]) == 2
+    captured = capsys.readouterr()
+    assert "2 rows read, 0 accepted, 2 rejected" in captured.out
+    assert "row 1: column 'capacity' value '0': capacity must be greater than 0" in captured.err
+    assert "no row was accepted" in captured.err
+
+
+def test_metrics_takes_a_raw_licensing_export(tmp_path, capsys):
+    from tests.conftest import FIXTURES
+
+    out = tmp_path / "m.csv"
+    code = main(
+        [
+            "metrics",
+            "--tracts",
+            str(DEMO_DIR / "tracts.geojson"),
+            "--providers",
+            str(FIXTURES / "providers" / "licensing_export.csv"),
+            "--out",
+            str(out),
+        ]
+    )
+    assert code == 0
+    m = read_out(out)
+    assert m["slots_under_5"].sum() == 28 + 8 + 4 + 108 + 0 + 40 + 6 + 4 + 1200 + 40  # 0-2 + 3-5 of the five rows

@@ -1,4 +1,4 @@
-"""Exports: formulas neutralized, accents kept, provenance header readable."""
+"""Exports: formulas neutralized, plain numbers kept, accents kept, provenance header readable."""
 
 import io
 
@@ -8,10 +8,14 @@ from gapmap.export import neutralize_formulas, to_csv_bytes
 
 
 def test_formulas_are_neutralized_numbers_are_not():
-    df = pd.DataFrame({"name": ['=HYPERLINK("http://x","y")', "+1", "-2", "@SUM(A1)", "Ok & fine", None], "n": [-1, 2, 3, 4, 5, 6]})
+    cells = ['=HYPERLINK("http://x","y")', "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\t=1", "Ok & fine", "-120.61", "+3", "-4", None]
+    df = pd.DataFrame({"name": cells, "n": range(-1, 9)})
     out = neutralize_formulas(df)
-    assert out["name"].tolist()[:5] == ['\'=HYPERLINK("http://x","y")', "'+1", "'-2", "'@SUM(A1)", "Ok & fine"]
-    assert out["n"].tolist() == [-1, 2, 3, 4, 5, 6]
+    assert out["name"].tolist()[:9] == [
+        "'=HYPERLINK(\"http://x\",\"y\")", "'+1+cmd|' /C calc'!A0", "'-2+3", "'@SUM(A1)", "'\t=1", "Ok & fine",
+        "-120.61", "+3", "-4",  # plain numbers are data, not formulas
+    ]  # fmt: skip
+    assert out["n"].tolist() == list(range(-1, 9))
     assert df["name"].iloc[0].startswith("=")  # input untouched
 
 
