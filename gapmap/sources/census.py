@@ -1,0 +1,224 @@
+"""ACS 5-year tract estimates from the Census Bureau's API, through the ``census`` package.
+
+The tables (GUIDE.md section 4), each estimate with its 90% margin of error:
+
+===============================  ==========================================================
+column                           ACS variables (sum)
+===============================  ==========================================================
+``children_0_2``                 B09001_003 (under 3 years)
+``children_3_5``                 B09001_004 (3 and 4) + B09001_005 (5)
+``children_under_5``             B01001_003 (male under 5) + B01001_027 (female under 5)
+``children_under_6``             B17024_002 (under 6, poverty status determined)
+``under6_all_parents_working``   B23008_004 + B23008_010 + B23008_013 (BPC potential need)
+``under6_below_100pct``          B17024_003 .. _005 (ratio of income to poverty under 1.00)
+``under6_below_200pct``          B17024_003 .. _010 (under 2.00)
+``under5_<group>``               B01001A .. I, _003 + _018 (children under 5 by race/ethnicity)
+===============================  ==========================================================
+
+The margin of error of a sum is the square root of the sum of squared margins (Census Bureau
+approximation). The API's sentinel values (-666666666, -999999999, -888888888, -222222222,
+-333333333, -555555555) are never numbers: an estimate sentinel becomes missing; a margin of
+-555555555 ("controlled, no sampling error") becomes 0, any other margin sentinel missing. Each count
+gets ``<count>_reliability`` from its coefficient of variation (see :mod:`gapmap.metrics.reliability`).
+
+Since 12 May 2026 every request needs a key. The key is an argument here: the caller reads it from
+``CENSUS_API_KEY`` or ``st.secrets``; it never appears in a message or a log.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from gapmap import schema as S
+from gapmap.errors import GapmapError
+from gapmap.metrics.reliability import classify_reliability, compute_cv
+
+__all__ = [
+    "ACS_SUMS",
+    "RACE_GROUPS",
+    "SENTINELS",
+    "KEY_HELP",
+    "CensusError",
+    "CensusKeyError",
+    "acs_fields",
+    "fetch_acs_tracts",
+    "tidy_acs",
+]
+
+KEY_HELP = (
+    "Get a free Census API key at https://api.census.gov/data/key_signup.html, then set the environment "
+    "variable CENSUS_API_KEY (or add census_api_key to .streamlit/secrets.toml for the app)."
+)
+
+#: Contract column -> the ACS variables (without the E/M suffix) whose sum it is.
+ACS_SUMS: dict[str, tuple[str, ...]] = {
+    S.CHILDREN_0_2: ("B09001_003",),
+    S.CHILDREN_3_5: ("B09001_004", "B09001_005"),
+    S.CHILDREN_UNDER_5: ("B01001_003", "B01001_027"),
+    S.CHILDREN_UNDER_6: ("B17024_002",),
+    S.UNDER6_ALL_PARENTS_WORKING: ("B23008_004", "B23008_010", "B23008_013"),
+    S.UNDER6_BELOW_100PCT: tuple(f"B17024_{i:03d}" for i in range(3, 6)),
+    S.UNDER6_BELOW_200PCT: tuple(f"B17024_{i:03d}" for i in range(3, 11)),
+}
+#: Race and ethnicity of children under 5 (B01001A-I): table letter -> column suffix.
+RACE_GROUPS: dict[str, str] = {
+    "A": "white_alone",
+    "B": "black_alone",
+    "C": "aian_alone",
+    "D": "asian_alone",
+    "E": "nhpi_alone",
+    "F": "other_race_alone",
+    "G": "two_or_more_races",
+    "H": "white_alone_not_hispanic",
+    "I": "hispanic_or_latino",
+}
+for _letter, _group in RACE_GROUPS.items():
+    ACS_SUMS[f"under5_{_group}"] = (f"B01001{_letter}_003", f"B01001{_letter}_018")
+
+SENTINELS = (-666666666, -999999999, -888888888, -222222222, -333333333, -555555555)
+_CONTROLLED_MOE = -555555555
+
+
+class CensusError(GapmapError):
+    """The Census API could not give the data; the message says what happened and what to do."""
+
+
+class CensusKeyError(CensusError):
+    """No key, or a key the API refuses."""
+
+
+def acs_fields() -> list[str]:
+    """Every API field requested: NAME, then each variable's estimate (E) and margin of error (M)."""
+    variables = sorted({v for vs in ACS_SUMS.values() for v in vs})
+    return ["NAME"] + [f"{v}{suffix}" for v in variables for suffix in ("E", "M")]
+
+
+class _Transient(Exception):
+    """A failure worth retrying: 429, 5xx or a timeout."""
+
+
+@dataclass
+class _GuardedSession:
+    """Wraps the caller's HTTP session: adds a timeout and turns 429/5xx/timeouts into :class:`_Transient`."""
+
+    inner: object
+    timeout_s: float
+
+    def get(self, url, params=None, **kwargs):
+        import requests
+
+        kwargs.setdefault("timeout", self.timeout_s)
+        try:
+            resp = self.inner.get(url, params=params, **kwargs)
+        except (requests.Timeout, requests.ConnectionError) as exc:
+            raise _Transient(f"no answer from the Census API ({type(exc).__name__})") from None
+        if resp.status_code == 429:
+            raise _Transient("the Census API is rate-limiting requests (HTTP 429)")
+        if resp.status_code in (500, 502, 503, 504):
+            raise _Transient(f"the Census API is unavailable (HTTP {resp.status_code})")
+        return resp
+
+    def __getattr__(self, name):  # anything else the census package touches
+        return getattr(self.inner, name)
+
+
+def _to_number(values) -> np.ndarray:
+    return pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(float)
+
+
+def tidy_acs(records: list[dict], year: int) -> pd.DataFrame:
+    """API records (one dict per tract) -> one row per tract in the tract contract's columns."""
+    if not records:
+        return pd.DataFrame(columns=[S.GEOID, S.NAME, S.COUNTY])
+    raw = pd.DataFrame.from_records(records)
+    out = pd.DataFrame(
+        {
+            S.GEOID: raw["state"].astype(str).str.zfill(2) + raw["county"].astype(str).str.zfill(3) + raw["tract"].astype(str).str.zfill(6),
+            S.NAME: raw["NAME"].astype(str),
+            # "Census Tract 1; Coos County; Oregon" (2023+) or "Census Tract 1, Coos County, Oregon"
+            S.COUNTY: raw["NAME"].astype(str).str.split(r"[;,]\s*", regex=True).str[1].fillna(""),
+        }
+    )
+    for col, variables in ACS_SUMS.items():
+        est = np.column_stack([_to_number(raw[f"{v}E"]) for v in variables])
+        moe = np.column_stack([_to_number(raw[f"{v}M"]) for v in variables])
+        est = np.where(np.isin(est, SENTINELS), np.nan, est)
+        moe = np.where(moe == _CONTROLLED_MOE, 0.0, np.where(np.isin(moe, SENTINELS), np.nan, moe))
+        total = est.sum(axis=1)  # NaN if any part is missing
+        total_moe = np.sqrt((moe**2).sum(axis=1))
+        out[col] = total
+        out[S.moe_column(col)] = np.round(total_moe, 1)
+        out[f"{col}_reliability"] = classify_reliability(compute_cv(total, total_moe)).astype(str)
+    out["acs_year"] = int(year)
+    return out.sort_values(S.GEOID, kind="stable").reset_index(drop=True)
+
+
+def fetch_acs_tracts(
+    state_fips: str,
+    county_fips: list[str] | None,
+    year: int,
+    key: str | None,
+    session=None,
+    *,
+    retries: int = 4,
+    backoff_s: float = 1.0,
+    timeout_s: float = 60.0,
+    sleep: Callable[[float], None] = time.sleep,
+    progress: Callable[[str], None] | None = None,
+) -> pd.DataFrame:
+    """ACS 5-year estimates for every tract of ``county_fips`` (None: the whole state) in ``year``.
+
+    ``session`` is any object with a requests-like ``get`` (tests inject recorded answers). Transient
+    failures (429, 5xx, timeouts) are retried ``retries`` times with exponential backoff.
+
+    Raises
+    ------
+    CensusKeyError
+        without a key, or when the API refuses it.
+    CensusError
+        when the API refuses the request (the message quotes its answer), answers with no rows, or
+        stays unavailable after the retries.
+    """
+    if not key:
+        raise CensusKeyError("A Census API key is needed to fetch ACS data. " + KEY_HELP)
+    import requests
+    from census import Census
+    from census.core import APIKeyError, CensusException, UnsupportedYearException
+
+    guarded = _GuardedSession(session if session is not None else requests.Session(), timeout_s)
+    client = Census(key, year=year, session=guarded)
+    fields = acs_fields()
+    counties = list(county_fips) if county_fips else ["*"]
+    records: list[dict] = []
+    for n, county in enumerate(counties, start=1):
+        where = f"state {state_fips}" + (f", county {county}" if county != "*" else " (all counties)")
+        if progress:
+            progress(f"ACS {year}: {where} ({n} of {len(counties)})")
+        for attempt in range(retries + 1):
+            try:
+                rows = client.acs5.state_county_tract(fields, state_fips, county, "*", year=year)
+                break
+            except _Transient as exc:
+                if attempt == retries:
+                    raise CensusError(
+                        f"{exc} for {where}, after {retries + 1} tries. Try again later; data already fetched is kept."
+                    ) from None
+                sleep(backoff_s * 2**attempt)
+            except APIKeyError:
+                raise CensusKeyError("The Census API refused the key. " + KEY_HELP) from None
+            except UnsupportedYearException as exc:
+                raise CensusError(f"ACS 5-year {year} is not available: {exc}") from None
+            except CensusException as exc:
+                text = " ".join(str(exc).split())[:300]
+                raise CensusError(f"The Census API refused the request for {where}, ACS {year}: {text}") from None
+            except ValueError as exc:  # a 200 answer that is not JSON
+                raise CensusError(f"The Census API sent an answer that is not data for {where} ({exc}). Try again later.") from None
+        if not rows:
+            raise CensusError(f"The Census API returned no tracts for {where}, ACS {year}: check the state and county codes.")
+        records.extend(rows)
+    return tidy_acs(records, year)
