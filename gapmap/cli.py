@@ -3,6 +3,7 @@
     gapmap metrics --region demo --out metrics.csv
     gapmap metrics --tracts tracts.geojson --providers providers.csv --out metrics.geojson
     gapmap providers licensing_export.xlsx --region demo --out clean.csv --rejected rejected.csv
+    gapmap fetch --state OR --counties Coos,Curry --year 2023 --out coos_curry.parquet
     gapmap demo-data --out data/demo
 
 Exit status: 0 on success, 2 when the input is bad (the message names the file, row, column and
@@ -185,6 +186,56 @@ def _cmd_providers(args) -> int:
     return 0
 
 
+def new_http_session():
+    """The HTTP session of network commands (tests replace this with recorded answers)."""
+    import requests
+
+    session = requests.Session()
+    session.headers["User-Agent"] = f"gapmap/{__version__}"
+    return session
+
+
+def default_cache_dir() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("gapmap"))
+
+
+def _cmd_fetch(args) -> int:
+    import os
+
+    from gapmap.export import to_geojson_bytes
+    from gapmap.sources.geography import fetch_region
+
+    counties = [c.strip() for c in args.counties.split(",") if c.strip()] if args.counties else None
+    key = os.environ.get("CENSUS_API_KEY")  # read here, passed on, never printed
+    tracts, path = fetch_region(
+        args.state,
+        counties,
+        args.year,
+        key,
+        new_http_session(),
+        args.cache_dir,
+        progress=lambda m: print(m, flush=True),
+        refresh=args.refresh,
+    )
+    water = int(tracts["water_only"].sum()) if "water_only" in tracts.columns else 0
+    print(f"{len(tracts)} tracts ({water} water-only, left out of the analysis); cached at {path}")
+    if args.out:
+        suffix = args.out.suffix.lower()
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        if suffix in (".parquet", ".geoparquet"):
+            tracts.to_parquet(args.out)
+        elif suffix == ".geojson":
+            args.out.write_bytes(to_geojson_bytes(tracts))
+        elif suffix == ".gpkg":
+            tracts.to_file(args.out, driver="GPKG")
+        else:
+            raise GapmapError(f"--out {args.out}: the file name must end in .parquet, .geojson or .gpkg")
+        print(f"Wrote {args.out}; use it with: gapmap metrics --tracts {args.out} --providers YOUR_PROVIDERS.csv --out metrics.csv")
+    return 0
+
+
 def _cmd_demo_data(args) -> int:
     from gapmap.sources.demo import DEMO_LABEL, write_demo
 
@@ -206,6 +257,17 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--band", default="under_5", help="age band of the unsuffixed columns: 0_2, 3_5 or under_5 (default)")
     m.add_argument("--out", type=Path, required=True, help="output file: .csv or .geojson")
     m.set_defaults(func=_cmd_metrics)
+
+    from census.core import ACS5Client
+
+    f = sub.add_parser("fetch", help="tracts and ACS 5-year estimates from the Census Bureau (needs CENSUS_API_KEY)")
+    f.add_argument("--state", required=True, help="state: name, postal code or FIPS (Oregon, OR, 41)")
+    f.add_argument("--counties", help="comma-separated county names or FIPS codes (default: the whole state)")
+    f.add_argument("--year", type=int, default=ACS5Client.default_year, help=f"ACS 5-year vintage (default {ACS5Client.default_year})")
+    f.add_argument("--cache-dir", type=Path, default=default_cache_dir(), help="where fetched data is kept (default: your user cache)")
+    f.add_argument("--refresh", action="store_true", help="fetch again even when the cache has the data")
+    f.add_argument("--out", type=Path, help="also write the tracts to this .parquet, .geojson or .gpkg file")
+    f.set_defaults(func=_cmd_fetch)
 
     pv = sub.add_parser("providers", help="import a provider list (a state licensing export): report, clean file, rejected rows")
     pv.add_argument("file", type=Path, help="CSV, XLSX or GeoJSON provider list")

@@ -14,6 +14,7 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures" / "census"
 class FakeResponse:
     status_code: int
     text: str = ""
+    content: bytes = b""
 
     def json(self):
         return json.loads(self.text)
@@ -32,6 +33,10 @@ class RecordedCensus:
     def get(self, url, params=None, timeout=None, **kwargs):
         params = params or {}
         self.calls.append((url, {k: v for k, v in params.items() if k != "key"}, "key" in params))
+        if url.startswith("https://www2.census.gov/geo/tiger/GENZ"):
+            name = url.rsplit("/", 1)[1]
+            path = FIXTURES / name
+            return FakeResponse(200, content=path.read_bytes()) if path.exists() else FakeResponse(404, "Not Found")
         m = re.match(r"https://api\.census\.gov/data/(\d{4})/acs/acs5/variables/(.+)\.json$", url)
         if m:
             name = m.group(2)

@@ -171,3 +171,41 @@ def test_metrics_takes_a_raw_licensing_export(tmp_path, capsys):
     assert code == 0
     m = read_out(out)
     assert m["slots_under_5"].sum() == 28 + 8 + 4 + 108 + 0 + 40 + 6 + 4 + 1200 + 40  # 0-2 + 3-5 of the five rows
+
+
+def test_fetch_prints_progress_and_writes_tracts(tmp_path, capsys, monkeypatch):
+    from gapmap import cli
+    from tests.census_fake import RecordedCensus
+
+    session = RecordedCensus()
+    monkeypatch.setattr(cli, "new_http_session", lambda: session)
+    monkeypatch.setenv("CENSUS_API_KEY", "secret-test-key")
+    out = tmp_path / "coos_curry.parquet"
+    code = main(
+        ["fetch", "--state", "OR", "--counties", "Coos,Curry", "--year", "2023", "--cache-dir", str(tmp_path / "cache"), "--out", str(out)]
+    )
+    printed = capsys.readouterr().out
+    assert code == 0
+    assert "ACS 2023: state 41, county 011 (1 of 2)" in printed and "6 tracts (1 water-only" in printed
+    assert "secret-test-key" not in printed
+    prov = tmp_path / "coos_providers.csv"
+    prov.write_text(
+        "provider_id,name,type,latitude,longitude,capacity,slots_0_2,slots_3_5,funding\n"
+        "C1,Bay Center,center,43.35,-124.25,40,10,20,private\n",
+        encoding="utf-8",
+    )
+    m = tmp_path / "m.csv"
+    assert main(["metrics", "--tracts", str(out), "--providers", str(prov), "--out", str(m)]) == 0
+    got = read_out(m).set_index("geoid")
+    assert len(got) == 6 and got.loc["41011000100", "slots_0_2"] == 10
+    assert got.loc["41011990100", "osu_class"] == "no data"  # the water tract
+
+
+def test_fetch_without_a_key_says_where_to_get_one(tmp_path, capsys, monkeypatch):
+    from gapmap import cli
+    from tests.census_fake import RecordedCensus
+
+    monkeypatch.setattr(cli, "new_http_session", lambda: RecordedCensus())
+    monkeypatch.delenv("CENSUS_API_KEY", raising=False)
+    assert main(["fetch", "--state", "41", "--counties", "011", "--cache-dir", str(tmp_path), "--year", "2023"]) == 2
+    assert "key_signup.html" in capsys.readouterr().err
