@@ -47,6 +47,11 @@ def _add_provider_args(p: argparse.ArgumentParser) -> None:
     )
     g.add_argument("--fix-swapped", action="store_true", help="swap back latitude/longitude in rows where they look swapped")
     g.add_argument("--crs", help="coordinate system of projected X/Y columns, e.g. EPSG:3857 or a state plane EPSG code")
+    g.add_argument(
+        "--geocode",
+        action="store_true",
+        help="find coordinates for rows that have an address and none (Census batch geocoder; answers are cached)",
+    )
 
 
 def _import(args, path: Path, tracts=None):
@@ -54,7 +59,16 @@ def _import(args, path: Path, tracts=None):
     from gapmap.sources.providers import RegionBounds, import_providers, parse_mapping
 
     bounds = RegionBounds.of_tracts(tracts) if tracts is not None else None
-    rep = import_providers(path, parse_mapping(args.map), bounds, args.fix_swapped, args.crs)
+    geocoder = None
+    if args.geocode:
+        from gapmap.sources.geocode import geocode_addresses
+
+        session, cache = new_http_session(), default_cache_dir() / "geocoder.json"
+
+        def geocoder(addresses):
+            return geocode_addresses(addresses, session, cache, progress=lambda m: print(m, flush=True))
+
+    rep = import_providers(path, parse_mapping(args.map), bounds, args.fix_swapped, args.crs, geocoder)
     print(rep.summary())
     for note in rep.notes:
         print("  note: " + note)

@@ -14,6 +14,7 @@ Every cell is read as text so that messages quote exactly what the file says.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +23,7 @@ import pandas as pd
 
 from gapmap import schema as S
 from gapmap.errors import DataSourceError, MissingColumnError, ParameterError
+from gapmap.sources.geocode import GeocodeOutcome
 
 __all__ = [
     "PROVIDER_FORMATS",
@@ -292,6 +294,7 @@ def standardize_providers(
     bounds: RegionBounds | None = None,
     fix_swapped: bool = False,
     source_crs: str | None = None,
+    geocoder: Callable[[pd.DataFrame], GeocodeOutcome] | None = None,
 ) -> ProviderImport:
     """Turn a licensing export (a table of text cells) into contract rows, rejecting what cannot be used.
 
@@ -304,6 +307,8 @@ def standardize_providers(
         longitude look swapped are detected by it.
     fix_swapped : swap latitude and longitude back in rows detected as swapped (else reject them).
     source_crs : the coordinate system of projected X/Y columns (e.g. ``EPSG:2913``), to convert them.
+    geocoder : called with the rows that have an address and no coordinates (columns id = row
+        position, street, city, state, zip); see :func:`gapmap.sources.geocode.geocode_addresses`.
     """
     table = table.reset_index(drop=True)
     columns = [str(c) for c in table.columns]
@@ -398,8 +403,30 @@ def standardize_providers(
     for col, bad in ((lat_col or "latitude", lat_bad), (lon_col or "longitude", lon_bad)):
         if col in table.columns:
             reject(bad, lambda i, col=col: f"column {col!r} value {table.at[i, col]!r} is not a number")
-    missing = (lat.isna() | lon.isna()) & ~lat_bad & ~lon_bad
-    reject(missing, lambda i: "no coordinates: latitude and longitude are needed (or an address to geocode)")
+    missing = ((lat.isna() | lon.isna()) & ~lat_bad & ~lon_bad).to_numpy().copy()  # written below
+    address = _addresses(table, columns)
+    has_address = address["street"].str.strip().ne("").to_numpy() if address is not None else np.zeros(n, dtype=bool)
+    if geocoder is not None and (missing & has_address).any():
+        todo = address[missing & has_address]
+        outcome = geocoder(todo).table.set_index("id")
+        matched = outcome["status"].eq("Match")
+        lat, lon = lat.copy(), lon.copy()
+        for i in todo["id"]:
+            if matched.get(i, False):
+                lat.iloc[i], lon.iloc[i] = outcome.at[i, "latitude"], outcome.at[i, "longitude"]
+                missing[i] = False
+            else:
+                status = outcome.at[i, "status"] if i in outcome.index else "No answer"
+                a = address.loc[i]
+                reasons[i].append(
+                    f"no coordinates, and the Census geocoder answered {status!r} for '{a.street}, {a.city}, {a.state} {a.zip}'".replace(
+                        " ,", ""
+                    )
+                )
+                missing[i] = False  # reported with the geocoder's answer
+        notes.append(f"Geocoded {int(matched.sum())} of {len(todo)} addresses with the Census geocoder.")
+    reject(missing & has_address, lambda i: "no coordinates: the row has an address; geocode it (--geocode in the CLI)")
+    reject(missing & ~has_address, lambda i: "no coordinates: latitude and longitude are needed (or an address to geocode)")
 
     # swapped latitude / longitude, and outside the region
     lat_v, lon_v = lat.to_numpy(float), lon.to_numpy(float)
@@ -487,7 +514,30 @@ def import_providers(
     bounds: RegionBounds | None = None,
     fix_swapped: bool = False,
     source_crs: str | None = None,
+    geocoder: Callable[[pd.DataFrame], GeocodeOutcome] | None = None,
 ) -> ProviderImport:
     """Read a licensing export and standardize it (see :func:`standardize_providers`)."""
     path = Path(path)
-    return standardize_providers(read_provider_table(path), path.name, mapping, bounds, fix_swapped, source_crs)
+    return standardize_providers(read_provider_table(path), path.name, mapping, bounds, fix_swapped, source_crs, geocoder)
+
+
+#: Address columns, for geocoding rows without coordinates.
+ADDRESS_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "street": ("address", "street address", "street", "address 1", "address1", "address line 1", "site address",
+               "physical address", "location address"),
+    "city": ("city", "site city", "physical city", "location city"),
+    "state": ("state", "st", "site state"),
+    "zip": ("zip", "zip code", "zipcode", "postal code", "zip5", "site zip"),
+}  # fmt: skip
+
+
+def _addresses(table: pd.DataFrame, columns: list[str]) -> pd.DataFrame | None:
+    """id (row position), street, city, state, zip of every row, or None when there is no street column."""
+    keyed = {_key(c): c for c in columns}
+    found = {part: next((keyed[n] for n in names if n in keyed), None) for part, names in ADDRESS_SYNONYMS.items()}
+    if found["street"] is None:
+        return None
+    out = pd.DataFrame({"id": np.arange(len(table))})
+    for part, col in found.items():
+        out[part] = table[col].astype(str).str.strip().to_numpy() if col else ""
+    return out

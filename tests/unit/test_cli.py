@@ -209,3 +209,17 @@ def test_fetch_without_a_key_says_where_to_get_one(tmp_path, capsys, monkeypatch
     monkeypatch.delenv("CENSUS_API_KEY", raising=False)
     assert main(["fetch", "--state", "41", "--counties", "011", "--cache-dir", str(tmp_path), "--year", "2023"]) == 2
     assert "key_signup.html" in capsys.readouterr().err
+
+
+def test_providers_command_geocodes_with_the_cli_flag(tmp_path, capsys, monkeypatch):
+    from gapmap import cli
+    from tests.conftest import FIXTURES
+    from tests.unit.test_geocode import RecordedGeocoder
+
+    monkeypatch.setattr(cli, "new_http_session", lambda: RecordedGeocoder())
+    monkeypatch.setattr(cli, "default_cache_dir", lambda: tmp_path)
+    code = main(["providers", str(FIXTURES / "geocoder" / "providers_with_addresses.csv"), "--geocode", "--out", str(tmp_path / "c.csv")])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "Geocoding batch 1 of 1 (4 addresses)" in out and "4 rows read, 2 accepted, 2 rejected" in out
+    assert (tmp_path / "geocoder.json").exists()
