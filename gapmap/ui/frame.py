@@ -1,9 +1,9 @@
 """The app frame: page list, navigation, and a guard for pages run without the frame.
 
 Streamlit runs the scripts of a ``pages/`` folder directly (its older multipage mode) until the first
-``st.navigation`` call of the process. So the first visitor after a restart who opens a shared link such
-as ``/map?band=0_2`` would get the page without the sidebar frame. :func:`ensure_frame` notices that and
-reruns through ``app.py``.
+``st.navigation`` call of the process: the first visitor after a restart who opens a shared link such as
+``/map?band=0_2`` would get the page without the sidebar (AppTest even does this on every run). Each page
+calls :func:`ensure_frame` first, which draws the frame itself when ``app.py`` did not.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ FAVICON = str(Path(__file__).with_name("assets") / "favicon.png")
 PAGES = (
     ("pages/overview.py", "Overview", ":material/bar_chart:", True),
     ("pages/map.py", "Map", ":material/map:", False),
+    ("pages/data.py", "Your data", ":material/upload_file:", False),
 )
 _IN_FRAME = "_gapmap_in_frame"
 
@@ -43,9 +44,21 @@ def run_framed(navigation) -> None:
 
 
 def ensure_frame() -> None:
-    """Called first by every page: when the page runs without ``app.py``, switch to the frame and rerun."""
+    """Called first by every page: when ``app.py`` did not frame this run, draw the frame here."""
     if st.session_state.get(_IN_FRAME):
         return
+    from gapmap.ui.state import carry_over_widget_state
+    from gapmap.ui.widgets import render_sidebar
+
     configure_page()
-    build_navigation()  # the public call ends Streamlit's pages-folder mode for this process
-    st.rerun()
+    if not _under_apptest():
+        build_navigation()  # the public call ends Streamlit's pages-folder mode for the next runs
+    carry_over_widget_state()  # widgets drawn from a page get new ids: keep their values
+    render_sidebar()
+
+
+def _under_apptest() -> bool:
+    """AppTest resets Streamlit's pages-folder flag before each of its runs and tracks pages itself."""
+    from streamlit import config
+
+    return bool(config.get_option("global.appTest"))  # st.get_option hides this option

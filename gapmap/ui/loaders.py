@@ -1,19 +1,45 @@
-"""Cached loaders: read the data and compute the metrics once per input, not once per rerun."""
+"""Cached loaders: read the data and compute the metrics once per input, not once per rerun.
+Also where things live on this machine (the UI layer is one of the places allowed to know)."""
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
+import platformdirs
 import streamlit as st
 
 from gapmap.config import AnalysisParams
+from gapmap.datasets import list_datasets, read_dataset
 from gapmap.metrics import MetricsResult, compute_summary, compute_tract_metrics
-from gapmap.sources.demo import read_demo
+from gapmap.sources.demo import DEMO_LABEL, read_demo
 
-__all__ = ["DATA_DIR", "load_region", "load_metrics", "load_summary"]
+__all__ = [
+    "DATA_DIR",
+    "DATASETS_DIR",
+    "CACHE_DIR",
+    "region_options",
+    "load_region",
+    "load_metrics",
+    "load_summary",
+    "census_key",
+    "new_http_session",
+    "read_upload",
+]
 
-#: The repository's data folder (the UI layer is the one place that knows where it is).
+#: The repository's data folder.
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
+#: Saved datasets and fetched data of this user.
+DATASETS_DIR = Path(platformdirs.user_data_dir("gapmap")) / "datasets"
+CACHE_DIR = Path(platformdirs.user_cache_dir("gapmap"))
+
+
+def region_options() -> dict[str, str]:
+    """Data sources the sidebar offers: the demo, then saved datasets (key -> label)."""
+    options = {"demo": f"Demo region ({DEMO_LABEL})"}
+    options.update({key: f"{name} (your data)" for key, name in list_datasets(DATASETS_DIR).items()})
+    return options
 
 
 @st.cache_data(show_spinner="Loading the region...")
@@ -21,7 +47,7 @@ def load_region(region: str):
     """Validated (tracts, providers) of a region."""
     if region == "demo":
         return read_demo(DATA_DIR / "demo")
-    raise KeyError(region)
+    return read_dataset(DATASETS_DIR, region)
 
 
 @st.cache_data(show_spinner="Computing deserts and access...", max_entries=32)
@@ -33,3 +59,27 @@ def load_metrics(region: str, params: AnalysisParams) -> MetricsResult:
 @st.cache_data(max_entries=32)
 def load_summary(region: str, params: AnalysisParams):
     return compute_summary(load_metrics(region, params))
+
+
+def census_key() -> str | None:
+    """The Census API key: ``census_api_key`` in st.secrets, else CENSUS_API_KEY. Never shown or logged."""
+    try:
+        key = st.secrets.get("census_api_key")
+    except Exception:  # no secrets file at all  # noqa: BLE001
+        key = None
+    return key or os.environ.get("CENSUS_API_KEY") or None
+
+
+def new_http_session():
+    """The HTTP session of the app's network calls (tests replace it with recorded answers)."""
+    from gapmap.cli import new_http_session as make
+
+    return make()
+
+
+def read_upload(upload, reader):
+    """Run a path-based reader on an uploaded file (kept under its own name, for messages)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / Path(upload.name).name
+        path.write_bytes(upload.getvalue())
+        return reader(path)

@@ -11,10 +11,7 @@ from gapmap import schema as S
 from gapmap.config import DECAYS, DEFAULT_PARAMS, AnalysisParams
 from gapmap.viz.measures import MEASURES
 
-__all__ = ["KEYS", "View", "init_state", "current_view", "sync_query_params", "REGIONS"]
-
-#: Regions the sidebar offers (key -> label). Only the demo for now.
-REGIONS = {"demo": "Demo region (synthetic demo data)"}
+__all__ = ["KEYS", "View", "init_state", "carry_over_widget_state", "current_view", "sync_query_params", "switch_region"]
 
 
 class KEYS:
@@ -28,6 +25,9 @@ class KEYS:
     show_providers = "show_providers"
     selected_geoid = "selected_geoid"
     tract_map = "tract_map"
+    next_region = "_gapmap_next_region"
+    pending_tracts = "_gapmap_pending_tracts"
+    pending_tracts_source = "_gapmap_pending_tracts_source"
 
 
 _DEFAULTS = {
@@ -38,7 +38,7 @@ _DEFAULTS = {
     KEYS.catchment_km: DEFAULT_PARAMS.catchment_km,
     KEYS.decay: DEFAULT_PARAMS.decay,
 }
-_ALLOWED = {KEYS.region: set(REGIONS), KEYS.band: set(S.BANDS), KEYS.measure: set(MEASURES), KEYS.decay: set(DECAYS)}
+_ALLOWED = {KEYS.band: set(S.BANDS), KEYS.measure: set(MEASURES), KEYS.decay: set(DECAYS)}
 _FLOATS = {KEYS.utilization: (0.5, 1.0), KEYS.catchment_km: (1.0, 60.0)}
 
 
@@ -54,6 +54,10 @@ def _from_url(key: str):
     raw = st.query_params.get(key)
     if raw is None:
         return None
+    if key == KEYS.region:
+        from gapmap.ui.loaders import region_options
+
+        return raw if raw in region_options() else None
     if key in _ALLOWED:
         return raw if raw in _ALLOWED[key] else None
     if key in _FLOATS:
@@ -66,8 +70,24 @@ def _from_url(key: str):
     return None
 
 
+def switch_region(region: str) -> None:
+    """Make ``region`` the data source from the next run on (the sidebar widget owns the key now)."""
+    st.session_state[KEYS.next_region] = region
+    st.session_state.pop(KEYS.selected_geoid, None)
+
+
+def carry_over_widget_state() -> None:
+    """Re-assign the sidebar's values, so widgets drawn from another script keep them (Streamlit resets
+    a keyed widget whose id changed unless its value was set through ``st.session_state``)."""
+    for key in _DEFAULTS:
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+
+
 def init_state() -> None:
     """Fill missing session-state keys from the URL, else from the defaults (once per session)."""
+    if KEYS.next_region in st.session_state:
+        st.session_state[KEYS.region] = st.session_state.pop(KEYS.next_region)
     for key, default in _DEFAULTS.items():
         if key not in st.session_state:
             from_url = _from_url(key)

@@ -13,9 +13,10 @@ APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
 
 def run_app(state=None, **query) -> AppTest:
-    """A fresh run of the app. Widgets are set by key through ``state`` before the run: AppTest (1.67)
-    drops the sidebar from its element tree on reruns of an ``st.navigation`` app, so sidebar widgets
-    can be driven only from the first run's handles (the real browser test covers later reruns)."""
+    """A fresh run of the app, with sidebar widgets set by key through ``state`` before the run.
+
+    AppTest resets Streamlit's pages-folder flag before each run, so after the first run it executes
+    pages straight from pages/; gapmap.ui.frame.ensure_frame then draws the sidebar from the page."""
     at = AppTest.from_file(APP, default_timeout=60)
     for k, v in query.items():
         at.query_params[k] = v

@@ -1,0 +1,94 @@
+"""The data page, driven in AppTest: upload or fetch tracts, import a provider list, save, map it."""
+
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from gapmap.metrics import compute_summary, compute_tract_metrics
+from gapmap.sources.providers import RegionBounds, import_providers
+from gapmap.ui import loaders
+from tests.census_fake import RecordedCensus
+from tests.conftest import DEMO_DIR, FIXTURES
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+
+
+@pytest.fixture
+def places(tmp_path, monkeypatch):
+    monkeypatch.setattr(loaders, "DATASETS_DIR", tmp_path / "datasets")
+    monkeypatch.setattr(loaders, "CACHE_DIR", tmp_path / "cache")
+    st.cache_data.clear()
+    yield tmp_path
+    st.cache_data.clear()
+
+
+def data_page():
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.switch_page("pages/data.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def metrics(at):
+    return {m.label: m.value for m in at.metric}
+
+
+def test_upload_import_report_save_and_map(places, demo):
+    at = data_page()
+    at.file_uploader(key="upload_tracts").set_value(
+        ("tracts.geojson", (DEMO_DIR / "tracts.geojson").read_bytes(), "application/geo+json")
+    ).run()
+    assert "Tracts: 162 from uploaded tracts.geojson." in [s.value for s in at.success]
+    defects = (FIXTURES / "providers" / "defects.csv").read_bytes()
+    at.file_uploader(key="upload_providers").set_value(("defects.csv", defects, "text/csv")).run()
+    assert not at.exception, at.exception
+    got = metrics(at)
+    assert (got["Rows read"], got["Accepted"], got["Rejected"]) == ("10", "1", "9")
+    rejected = at.dataframe[1].value
+    assert len(rejected) == 9 and rejected["reason"].str.len().gt(10).all()
+    assert rejected.loc[rejected["row"] == 3, "reason"].item() == "column 'capacity' value 'lots' is not a number"
+
+    at.text_input(key="dataset_name").input("Test region").run()
+    at.button(key="save_dataset").click().run()
+    assert not at.exception, at.exception
+    assert at.session_state["region"] == "test-region"
+    assert (places / "datasets" / "test-region" / "tracts.parquet").exists()
+
+    # every page now uses the saved dataset
+    at.switch_page("pages/overview.py").run()
+    assert not at.exception, at.exception
+    expected_providers = import_providers(FIXTURES / "providers" / "defects.csv", bounds=RegionBounds.of_tracts(demo[0])).accepted
+    s = compute_summary(compute_tract_metrics(demo[0], expected_providers)).set_index("band").loc["under_5"]
+    assert metrics(at)["Children"] == f"{s['children']:,.0f}"
+    assert metrics(at)["Slots in the region"] == f"{s['slots']:,.0f}" == "30"
+    assert any("Test region" in c.value for c in at.caption)
+    at.switch_page("pages/map.py").run()
+    assert not at.exception, at.exception
+
+
+def test_fetch_with_progress_then_errors_keep_the_data(places, monkeypatch):
+    monkeypatch.setenv("CENSUS_API_KEY", "k")
+    monkeypatch.setattr(loaders, "new_http_session", lambda: RecordedCensus())
+    at = data_page()
+    at.text_input(key="fetch_counties").input("Coos, Curry")
+    at.number_input(key="fetch_year").set_value(2023)
+    at.button(key="fetch_go").click().run()
+    assert not at.exception, at.exception
+    assert "Tracts: 6 from ACS 5-year 2023, Oregon (Coos, Curry)." in [s.value for s in at.success]
+
+    # the API fails now: a message a planner can act on, and the tracts already fetched stay
+    monkeypatch.setattr(loaders, "new_http_session", lambda: RecordedCensus(script=[503] * 10))
+    at.text_input(key="fetch_counties").input("Coos")
+    at.button(key="fetch_go").click().run()
+    assert not at.exception, at.exception
+    assert "unavailable (HTTP 503)" in at.error[0].value and "Try again later" in at.error[0].value
+    assert "Tracts: 6 from ACS 5-year 2023, Oregon (Coos, Curry)." in [s.value for s in at.success]
+
+
+def test_without_a_key_the_page_says_where_to_get_one(places, monkeypatch):
+    monkeypatch.delenv("CENSUS_API_KEY", raising=False)
+    at = data_page()
+    assert "key_signup.html" in at.warning[0].value
+    assert at.button(key="fetch_go").disabled
