@@ -8,6 +8,7 @@ from gapmap import schema as S
 from gapmap.datasets import save_dataset
 from gapmap.errors import GapmapError
 from gapmap.sources.census import KEY_HELP
+from gapmap.sources.geocode import geocode_addresses
 from gapmap.sources.geography import STATES, fetch_region, read_tracts
 from gapmap.sources.providers import FIELD_SYNONYMS, RegionBounds, read_provider_table, standardize_providers
 from gapmap.ui.frame import ensure_frame
@@ -93,9 +94,19 @@ if pup is not None:
                     mapping[fld] = choice
             fix_swapped = st.checkbox("Swap latitude and longitude back where they look swapped", key="fix_swapped")
             crs = st.text_input("Coordinate system of projected X/Y columns (e.g. EPSG:3857)", key="provider_crs") or None
+            geocode = st.checkbox(
+                "Find coordinates for rows that have an address and none (Census geocoder, needs internet)", key="geocode"
+            )
         bounds = RegionBounds.of_tracts(tracts) if tracts is not None else None
+        geocoder = None
+        if geocode:
+            status = st.empty()
+
+            def geocoder(addresses):
+                return geocode_addresses(addresses, new_http_session(), CACHE_DIR / "geocoder.json", progress=status.info)
+
         try:
-            report = standardize_providers(table, pup.name, mapping, bounds, fix_swapped, crs)
+            report = standardize_providers(table, pup.name, mapping, bounds, fix_swapped, crs, geocoder)
         except GapmapError as exc:
             render_error(exc, f"import {pup.name}")
 if report is not None:

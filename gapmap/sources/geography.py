@@ -176,6 +176,11 @@ def fetch_cb_tracts(state_fips: str, year: int, session, timeout_s: float = 120.
 # --- joined regions, cached ---------------------------------------------------------------------
 def join_acs(shapes: gpd.GeoDataFrame, acs: pd.DataFrame) -> gpd.GeoDataFrame:
     """Boundary shapes + ACS estimates -> a validated tract table. Water-only tracts get no estimates."""
+    shapes = shapes.copy()
+    if S.COUNTY in acs.columns and shapes[S.COUNTY].str.fullmatch(r"\d{3}").all():
+        # boundary files before 2021 carry no county names: take them from the ACS tract names
+        names = acs.assign(county_fips=acs[S.GEOID].str[2:5]).drop_duplicates("county_fips").set_index("county_fips")[S.COUNTY]
+        shapes[S.COUNTY] = shapes["county_fips"].map(names).fillna(shapes[S.COUNTY])
     est = acs.drop(columns=[S.COUNTY], errors="ignore")
     gdf = shapes.merge(est, on=S.GEOID, how="left")
     counts = [c for c in gdf.columns if c in S.TRACT_COUNT_COLUMNS or c.startswith("under5_")]

@@ -161,12 +161,15 @@ class ProviderImport:
     accepted: pd.DataFrame
     rejected: pd.DataFrame
     mapping: dict[str, str]
+    rows_read: int
     notes: list[str] = field(default_factory=list)
     swapped_fixed: int = 0
 
-    @property
-    def rows_read(self) -> int:
-        return len(self.accepted) + len(self.rejected)
+    def __post_init__(self) -> None:
+        if self.rows_read != len(self.accepted) + len(self.rejected):  # nothing may be dropped silently
+            raise AssertionError(
+                f"{self.source}: {self.rows_read} rows read but {len(self.accepted)} accepted + {len(self.rejected)} rejected"
+            )
 
     def summary(self) -> str:
         return f"{self.source}: {self.rows_read} rows read, {len(self.accepted)} accepted, {len(self.rejected)} rejected"
@@ -425,8 +428,14 @@ def standardize_providers(
                 )
                 missing[i] = False  # reported with the geocoder's answer
         notes.append(f"Geocoded {int(matched.sum())} of {len(todo)} addresses with the Census geocoder.")
-    reject(missing & has_address, lambda i: "no coordinates: the row has an address; geocode it (--geocode in the CLI)")
-    reject(missing & ~has_address, lambda i: "no coordinates: latitude and longitude are needed (or an address to geocode)")
+    if lat_col or xy:
+        why = f"columns {lat_col or xy.get('y')!r}/{lon_col or xy.get('x')!r} are empty"
+    else:
+        why = "the file has no latitude/longitude columns"
+    reject(
+        missing & has_address, lambda i: f"no coordinates ({why}), but an address: geocode it (--geocode, or the option on the data page)"
+    )
+    reject(missing & ~has_address, lambda i: f"no coordinates: {why} and there is no address to geocode")
 
     # swapped latitude / longitude, and outside the region
     lat_v, lon_v = lat.to_numpy(float), lon.to_numpy(float)
@@ -497,7 +506,7 @@ def standardize_providers(
     for band, cols in ages.items():
         if cols:
             mapping_used[band] = " + ".join(cols)
-    return ProviderImport(source, accepted, rejected.reset_index(drop=True), mapping_used, notes, n_swapped if fix_swapped else 0)
+    return ProviderImport(source, accepted, rejected.reset_index(drop=True), mapping_used, n, notes, n_swapped if fix_swapped else 0)
 
 
 def _estimate_bands(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:

@@ -86,9 +86,40 @@ def test_fetch_with_progress_then_errors_keep_the_data(places, monkeypatch):
     assert "unavailable (HTTP 503)" in at.error[0].value and "Try again later" in at.error[0].value
     assert "Tracts: 6 from ACS 5-year 2023, Oregon (Coos, Curry)." in [s.value for s in at.success]
 
+    # ... and on to the map: a provider list of the region, saved, drawn
+    providers = b"provider_id,name,type,latitude,longitude,capacity,slots_0_2,slots_3_5,funding\nC1,Bay Center,center,43.35,-124.25,40,10,20,private\n"
+    at.file_uploader(key="upload_providers").set_value(("coos.csv", providers, "text/csv")).run()
+    assert {m.label: m.value for m in at.metric}["Accepted"] == "1"
+    at.text_input(key="dataset_name").input("Coos and Curry").run()
+    at.button(key="save_dataset").click().run()
+    assert at.session_state["region"] == "coos-and-curry"
+    at.switch_page("pages/map.py").run()
+    assert not at.exception, at.exception
+    at.session_state["selected_geoid"] = "41011000100"
+    at.run()
+    assert not at.exception, at.exception
+    details = at.dataframe[0].value
+    assert details["Slots in tract"].tolist() == [10.0, 20.0, 30.0]
+
 
 def test_without_a_key_the_page_says_where_to_get_one(places, monkeypatch):
     monkeypatch.delenv("CENSUS_API_KEY", raising=False)
     at = data_page()
     assert "key_signup.html" in at.warning[0].value
     assert at.button(key="fetch_go").disabled
+
+
+def test_geocoding_on_the_data_page(places, monkeypatch):
+    from tests.unit.test_geocode import RecordedGeocoder
+
+    monkeypatch.setattr(loaders, "new_http_session", lambda: RecordedGeocoder())
+    at = data_page()
+    at.file_uploader(key="upload_providers").set_value(
+        ("addr.csv", (FIXTURES / "geocoder" / "providers_with_addresses.csv").read_bytes(), "text/csv")
+    ).run()
+    assert {m.label: m.value for m in at.metric}["Accepted"] == "0"
+    at.checkbox(key="geocode").check().run()
+    assert not at.exception, at.exception
+    got = {m.label: m.value for m in at.metric}
+    assert (got["Rows read"], got["Accepted"], got["Rejected"]) == ("4", "2", "2")
+    assert "Census geocoder answered 'No_Match'" in " ".join(at.dataframe[1].value["reason"])

@@ -47,7 +47,7 @@ def test_every_defect_gets_its_own_reason(bounds):
         3: "column 'capacity' value 'lots' is not a number",
         4: "column 'capacity' value '0': capacity must be greater than 0",
         5: "column 'capacity' value '-4': capacity must be greater than 0",
-        6: "no coordinates: latitude and longitude are needed (or an address to geocode)",
+        6: "no coordinates: columns 'latitude'/'longitude' are empty and there is no address to geocode",
         7: "latitude 40, longitude -100 is outside the region (more than 10 km beyond its bounding box)",
         8: "latitude -120.58 and longitude 44.28 look swapped (swap them back with --fix-swapped)",
         9: "column 'provider_id' value 'P1': expected a provider id that no other row has (row 1 has it too)",
@@ -111,3 +111,37 @@ def test_rejected_rows_download_with_reason(bounds):
     # plain numbers stay numbers; a formula in a name would be neutralized (tests/unit/test_export.py)
     assert back.loc[back["row"] == "5", "capacity"].item() == "-4"
     assert back.loc[back["row"] == "2", "longitude"].item() == "-120.61"
+
+
+@pytest.mark.parametrize(
+    ("row", "words"),
+    [
+        (2, "column 'capacity' is empty"),
+        (3, "column 'capacity' value 'lots' is not a number"),
+        (4, "column 'capacity' value '0': capacity must be greater than 0"),
+        (5, "column 'capacity' value '-4': capacity must be greater than 0"),
+        (6, "columns 'latitude'/'longitude' are empty"),
+        (7, "latitude 40, longitude -100 is outside the region"),
+        (8, "latitude -120.58 and longitude 44.28 look swapped"),
+        (10, "column 'type' value 'Zoo': expected one of"),
+    ],
+)
+def test_a_file_for_each_defect(tmp_path, bounds, row, words):
+    """A good row plus one defective row: the report names exactly that row, column and value."""
+    lines = (P / "defects.csv").read_text(encoding="utf-8").splitlines()
+    f = tmp_path / f"defect_row{row}.csv"
+    f.write_text("\n".join([lines[0], lines[1], lines[row]]) + "\n", encoding="utf-8")
+    rep = import_providers(f, bounds=bounds)
+    n_data_rows = sum(1 for _ in f.open(encoding="utf-8")) - 1  # counted from the file, not the report
+    assert rep.rows_read == n_data_rows == len(rep.accepted) + len(rep.rejected) == 2
+    assert rep.rejected["row"].tolist() == [2] and words in rep.rejected["reason"].item()
+
+
+def test_duplicate_id_file(tmp_path, bounds):
+    f = tmp_path / "dup.csv"
+    lines = (P / "defects.csv").read_text(encoding="utf-8").splitlines()
+    f.write_text("\n".join([lines[0], lines[1], lines[9]]) + "\n", encoding="utf-8")
+    rep = import_providers(f, bounds=bounds)
+    assert (
+        rep.rejected["reason"].item() == "column 'provider_id' value 'P1': expected a provider id that no other row has (row 1 has it too)"
+    )
