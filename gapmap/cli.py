@@ -25,12 +25,11 @@ __all__ = ["main", "DEFAULT_DATA_DIR"]
 
 #: Where the repository keeps its data; the CLI is an entry point, so it may know this.
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[1] / "data"
-REGIONS = ("demo",)
 
 
 def _add_input_args(p: argparse.ArgumentParser) -> None:
     src = p.add_argument_group("input (either --region, or --tracts with --providers)")
-    src.add_argument("--region", choices=REGIONS, help="a bundled region: 'demo' is synthetic demo data")
+    src.add_argument("--region", metavar="NAME", help="'demo' (synthetic demo data) or a dataset saved in the app")
     src.add_argument("--tracts", type=Path, help="tract file: GeoJSON, GeoPackage, GeoParquet or shapefile")
     src.add_argument("--providers", type=Path, help="provider file: CSV, XLSX or GeoJSON with latitude and longitude")
     src.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR, help=argparse.SUPPRESS)
@@ -114,6 +113,16 @@ def _load_inputs(args):
             tracts, providers = S.validate_tracts(tracts), S.validate_providers(providers)
         print(f"Region: demo ({DEMO_LABEL})")
         return tracts, providers, f"demo ({DEMO_LABEL})"
+    if args.region:
+        from gapmap.datasets import list_datasets, read_dataset
+
+        saved = list_datasets(default_datasets_dir())
+        if args.region not in saved:
+            have = ", ".join(["demo", *saved]) or "demo"
+            raise GapmapError(f"--region {args.region!r}: no such region; available: {have} (save datasets on the app's Your data page)")
+        tracts, providers = read_dataset(default_datasets_dir(), args.region)
+        print(f"Region: {saved[args.region]} (saved dataset, {len(tracts)} tracts, {len(providers)} providers)")
+        return tracts, providers, saved[args.region]
     if args.tracts and args.providers:
         from gapmap.sources.geography import read_tracts
 
@@ -177,7 +186,7 @@ def _cmd_providers(args) -> int:
     tracts = None
     if args.region or args.tracts:
         args.providers = None
-        if args.region == "demo":
+        if args.region:
             tracts = _load_inputs(args)[0]
         else:
             from gapmap.sources.geography import read_tracts
@@ -207,6 +216,13 @@ def new_http_session():
     session = requests.Session()
     session.headers["User-Agent"] = f"gapmap/{__version__}"
     return session
+
+
+def default_datasets_dir() -> Path:
+    """Where the app saves datasets (the same folder gapmap.ui.loaders uses)."""
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("gapmap")) / "datasets"
 
 
 def default_cache_dir() -> Path:
@@ -286,7 +302,7 @@ def build_parser() -> argparse.ArgumentParser:
     pv = sub.add_parser("providers", help="import a provider list (a state licensing export): report, clean file, rejected rows")
     pv.add_argument("file", type=Path, help="CSV, XLSX or GeoJSON provider list")
     region = pv.add_mutually_exclusive_group()
-    region.add_argument("--region", choices=REGIONS, help="check locations against a bundled region")
+    region.add_argument("--region", metavar="NAME", help="check locations against 'demo' or a saved dataset")
     region.add_argument("--tracts", type=Path, help="check locations against the region of a tract file")
     pv.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR, help=argparse.SUPPRESS)
     _add_provider_args(pv)

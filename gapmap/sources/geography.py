@@ -207,19 +207,34 @@ def fetch_region(
     refresh: bool = False,
 ) -> tuple[gpd.GeoDataFrame, Path]:
     """Tracts with ACS estimates for a state and counties: from the cache when there, else fetched
-    (boundaries, then the ACS) and cached as GeoParquet. Returns (tracts, cache file)."""
+    (boundaries, then the ACS) and cached as GeoParquet. Returns (tracts, cache file).
+
+    County names are resolved with the state's boundary file; its county list is kept beside the cache,
+    so a cached region is found offline by names as well as by codes.
+    """
     from gapmap.sources.census import fetch_acs_tracts
 
     say = progress or (lambda _m: None)
     state_fips = resolve_state(state)
+    known_file = Path(cache_dir) / f"counties_{year}_{state_fips}.csv"
     shapes = None
-    codes = [c for c in (counties or []) if str(c).strip().isdigit()]
-    if counties and len(codes) == len(counties):
+
+    def download_shapes() -> gpd.GeoDataFrame:
+        say(f"Tract boundaries {year}: state {state_fips}")
+        full = fetch_cb_tracts(state_fips, year, session)
+        known_file.parent.mkdir(parents=True, exist_ok=True)
+        full[["county_fips", S.COUNTY]].drop_duplicates().to_csv(known_file, index=False)
+        return full
+
+    if counties and all(str(c).strip().isdigit() for c in counties):
         county_codes = sorted({str(c).strip()[-3:].zfill(3) for c in counties})
     elif counties:
-        say(f"Tract boundaries {year}: state {state_fips} (to find the counties)")
-        shapes = fetch_cb_tracts(state_fips, year, session)
-        county_codes = resolve_counties(counties, shapes[["county_fips", S.COUNTY]].drop_duplicates())
+        if known_file.exists():
+            known = pd.read_csv(known_file, dtype=str)
+        else:
+            shapes = download_shapes()
+            known = shapes[["county_fips", S.COUNTY]].drop_duplicates()
+        county_codes = resolve_counties(counties, known)
     else:
         county_codes = None
     path = region_cache_path(cache_dir, state_fips, county_codes, year)
@@ -227,8 +242,7 @@ def fetch_region(
         say(f"From the cache: {path}")
         return S.validate_tracts(gpd.read_parquet(path), source=path.name), path
     if shapes is None:
-        say(f"Tract boundaries {year}: state {state_fips}")
-        shapes = fetch_cb_tracts(state_fips, year, session)
+        shapes = download_shapes()
     if county_codes:
         shapes = shapes[shapes["county_fips"].isin(county_codes)].reset_index(drop=True)
     acs = fetch_acs_tracts(state_fips, county_codes, year, key, session, progress=say)

@@ -7,9 +7,9 @@ import os
 import tempfile
 from pathlib import Path
 
-import platformdirs
 import streamlit as st
 
+from gapmap.cli import default_cache_dir, default_datasets_dir
 from gapmap.config import AnalysisParams
 from gapmap.datasets import list_datasets, read_dataset
 from gapmap.metrics import MetricsResult, compute_summary, compute_tract_metrics
@@ -30,9 +30,9 @@ __all__ = [
 
 #: The repository's data folder.
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
-#: Saved datasets and fetched data of this user.
-DATASETS_DIR = Path(platformdirs.user_data_dir("gapmap")) / "datasets"
-CACHE_DIR = Path(platformdirs.user_cache_dir("gapmap"))
+#: Saved datasets and fetched data of this user: the same folders as the CLI's.
+DATASETS_DIR = default_datasets_dir()
+CACHE_DIR = default_cache_dir()
 
 
 def region_options() -> dict[str, str]:

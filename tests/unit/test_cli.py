@@ -223,3 +223,23 @@ def test_providers_command_geocodes_with_the_cli_flag(tmp_path, capsys, monkeypa
     assert code == 0
     assert "Geocoding batch 1 of 1 (4 addresses)" in out and "4 rows read, 2 accepted, 2 rejected" in out
     assert (tmp_path / "geocoder.json").exists()
+
+
+def test_region_can_be_a_saved_dataset(tmp_path, capsys, monkeypatch, demo):
+    from gapmap import cli
+    from gapmap.datasets import save_dataset
+
+    monkeypatch.setattr(cli, "default_datasets_dir", lambda: tmp_path)
+    save_dataset(tmp_path, "My Hub", demo[0], demo[1], {"tracts": "demo", "providers": "demo"})
+    out = tmp_path / "m.csv"
+    assert main(["metrics", "--region", "my-hub", "--out", str(out)]) == 0
+    assert "Region: My Hub (saved dataset, 162 tracts, 272 providers)" in capsys.readouterr().out
+    pd.testing.assert_frame_equal(read_out(out), read_out_demo(tmp_path))
+    assert main(["metrics", "--region", "nope", "--out", str(out)]) == 2
+    assert "no such region; available: demo, my-hub" in capsys.readouterr().err
+
+
+def read_out_demo(tmp_path):
+    out = tmp_path / "demo.csv"
+    assert main(["metrics", "--region", "demo", "--out", str(out)]) == 0
+    return read_out(out)

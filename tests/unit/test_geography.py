@@ -44,9 +44,11 @@ def test_fetch_region_by_names_then_from_the_cache(tmp_path):
     assert np.isnan(water["children_0_2"])  # drawn, but left out of the analysis
     assert steps[0].startswith("Tract boundaries 2023") and steps[-1].startswith("Saved 6 tracts")
     n_calls = len(session.calls)
-    # offline now: the cache answers, no request is made
+    # offline now: the cache answers, by codes or by names, and no request is made
     again, _ = fetch_region("Oregon", ["011", "015"], 2023, None, None, tmp_path)
+    by_name, _ = fetch_region("OR", ["Curry County", "coos"], 2023, None, None, tmp_path)
     assert len(session.calls) == n_calls
+    assert by_name["geoid"].tolist() == tracts["geoid"].tolist()
     assert again["geoid"].tolist() == tracts["geoid"].tolist()
     np.testing.assert_array_equal(again["children_0_2"].to_numpy(), tracts["children_0_2"].to_numpy())
 
