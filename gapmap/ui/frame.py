@@ -47,13 +47,11 @@ def ensure_frame() -> None:
     """Called first by every page: when ``app.py`` did not frame this run, draw the frame here."""
     if st.session_state.get(_IN_FRAME):
         return
-    from gapmap.ui.state import carry_over_widget_state
     from gapmap.ui.widgets import render_sidebar
 
     configure_page()
     if not _under_apptest():
         build_navigation()  # the public call ends Streamlit's pages-folder mode for the next runs
-    carry_over_widget_state()  # widgets drawn from a page get new ids: keep their values
     render_sidebar()
 
 

@@ -14,7 +14,7 @@ from gapmap.export import to_csv_bytes
 from gapmap.sources.demo import DEMO_LABEL
 from gapmap.ui import loaders
 from gapmap.ui.loaders import region_options
-from gapmap.ui.state import KEYS, View, current_view, init_state, sync_query_params
+from gapmap.ui.state import KEYS, View, carry_over_widget_state, current_view, init_state, sync_query_params
 from gapmap.viz.measures import MEASURES
 
 #: Served by Streamlit itself (a Material icon would make the browser fetch it from Google).
@@ -25,6 +25,7 @@ __all__ = ["metrics_or_stop", "FAVICON", "render_sidebar", "render_data_badge", 
 
 def render_sidebar() -> View:
     """Region, age band, map measure and method settings. Returns the resulting view."""
+    carry_over_widget_state()  # drawn from app.py or from a page (ensure_frame): same values either way
     init_state()
     with st.sidebar:
         options = region_options()

@@ -132,4 +132,21 @@ def test_shared_link_opens_in_the_frame_right_after_a_restart(page, fresh_app_ur
     expect(page.get_by_role("heading", name="Map: Access: slots within reach per 100 children, ages 0-2")).to_be_visible(timeout=60_000)
     expect(page.get_by_role("radio", name="Infants and toddlers (ages 0-2)")).to_be_checked()
     expect(page.frame_locator(MAP_FRAME).locator(".gapmap-legend")).to_contain_text("slots per 100 children")
+    # the next runs go through app.py: the view must survive the switch
+    page.get_by_role("link", name="Overview").click()
+    expect(page.get_by_role("heading", name="Infants and toddlers (ages 0-2)")).to_be_visible()
+    expect(page.get_by_role("radio", name="Infants and toddlers (ages 0-2)")).to_be_checked()
+    assert_clean(page)
+
+
+def test_first_visit_after_a_restart_keeps_the_view_when_navigating(page, fresh_app_url):
+    """A new server's first run draws the sidebar inside Streamlit's pages-folder mode, the next ones
+    through app.py: the sidebar's values must survive the switch (they once reset to the first option)."""
+    page.goto(fresh_app_url + "/?measure=access_per_100")
+    expect(page.get_by_role("heading", name="All children under 5")).to_be_visible(timeout=60_000)
+    page.get_by_role("link", name="Your data").click()
+    expect(page.get_by_role("heading", name="Your data")).to_be_visible()
+    expect(page.get_by_role("radio", name="All children under 5")).to_be_checked()
+    page.get_by_role("link", name="Map").click()
+    expect(page.get_by_role("heading", name="Map: Access: slots within reach per 100 children, ages under 5")).to_be_visible()
     assert_clean(page)
