@@ -145,3 +145,17 @@ def test_duplicate_id_file(tmp_path, bounds):
     assert (
         rep.rejected["reason"].item() == "column 'provider_id' value 'P1': expected a provider id that no other row has (row 1 has it too)"
     )
+
+
+def test_xy_columns_holding_degrees_are_used(tmp_path):
+    f = tmp_path / "xy_degrees.csv"
+    f.write_text(
+        'ID,Name,Type,X,Y,Authorized Capacity,Infants,Toddlers,Preschool\nD1,Deg Center,Child Care Center,-120.61,44.31,"1,000",100,150,500\n',
+        encoding="utf-8",
+    )
+    rep = import_providers(f)
+    row = rep.accepted.iloc[0]
+    assert (row["longitude"], row["latitude"]) == (-120.61, 44.31)
+    assert (row["capacity"], row["slots_0_2"], row["slots_3_5"]) == (1000.0, 250.0, 500.0)
+    assert rep.mapping["capacity"] == "Authorized Capacity"
+    assert any("'X' (longitude) and 'Y' (latitude), which hold degrees" in n for n in rep.notes)
