@@ -4,6 +4,8 @@
     gapmap metrics --tracts tracts.geojson --providers providers.csv --out metrics.geojson
     gapmap providers licensing_export.xlsx --region demo --out clean.csv --rejected rejected.csv
     gapmap fetch --state OR --counties Coos,Curry --year 2023 --out coos_curry.parquet
+    gapmap rank --region demo --preset equity --top 25 --out priorities.xlsx
+    gapmap report --region demo --out summary.html
     gapmap demo-data --out data/demo
 
 Exit status: 0 on success, 2 when the input is bad (the message names the file, row, column and
@@ -266,6 +268,90 @@ def _cmd_fetch(args) -> int:
     return 0
 
 
+def _ranking_inputs(args):
+    from gapmap.metrics import compute_tract_metrics
+    from gapmap.ranking import PRESETS
+
+    if args.preset not in PRESETS:
+        raise GapmapError(f"--preset {args.preset!r}: expected one of {', '.join(PRESETS)}")
+    weights = PRESETS[args.preset]
+    if args.band:
+        weights = type(weights)(**{**weights.to_dict(), "band": S.get_band(args.band).key})
+    params = AnalysisParams(utilization=args.utilization, catchment_km=args.catchment_km, decay=args.decay)
+    tracts, providers, label = _load_inputs(args)
+    return compute_tract_metrics(tracts, providers, params), weights, params, label
+
+
+def ranking_about(label: str, params, weights, preset: str, top: int) -> dict:
+    """Where a priority list came from, with every parameter and weight (the About sheet)."""
+    from datetime import UTC, datetime
+
+    about = {
+        "data": label,
+        "generated": datetime.now(UTC).isoformat(timespec="seconds"),
+        "gapmap version": __version__,
+        "preset": preset,
+        "top": top,
+    }
+    about.update({f"parameter {k}": v for k, v in params.to_dict().items()})
+    about.update({f"weight {k}": v for k, v in weights.to_dict().items()})
+    about["score"] = "100 x sum of weight x component / sum of weights; see gapmap.ranking for each component and its source"
+    return about
+
+
+def _cmd_rank(args) -> int:
+    import geopandas as gpd
+
+    from gapmap.export import to_csv_bytes, to_geojson_bytes, to_gpkg_bytes, to_xlsx_bytes
+    from gapmap.metrics import compute_metrics_table
+    from gapmap.ranking import explain_rank, rank_areas, rank_tracts
+
+    suffix = args.out.suffix.lower()
+    if suffix not in (".csv", ".xlsx", ".geojson", ".gpkg"):
+        raise GapmapError(f"--out {args.out}: the file name must end in .csv, .xlsx, .geojson or .gpkg")
+    result, weights, params, label = _ranking_inputs(args)
+    ranked = rank_tracts(result, weights)
+    ranked["why"] = [explain_rank(r, weights) for _, r in ranked.iterrows()]
+    top = ranked.head(args.top)
+    about = ranking_about(label, params, weights, args.preset, args.top)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    if suffix == ".csv":
+        data = to_csv_bytes(top, about)
+    elif suffix == ".xlsx":
+        sheets = {
+            "Priorities": top,
+            "Priority areas": rank_areas(result, ranked, args.top),
+            "Tracts": compute_metrics_table(result, weights.band),
+            "Providers": result.providers,
+        }
+        data = to_xlsx_bytes(sheets, about)
+    else:
+        geo = result.tracts.set_index(S.GEOID).loc[top[S.GEOID], ["geometry"]].reset_index()
+        gdf = gpd.GeoDataFrame(
+            top.reset_index(drop=True).assign(geometry=geo["geometry"].to_numpy()), geometry="geometry", crs=result.tracts.crs
+        )
+        data = to_geojson_bytes(gdf) if suffix == ".geojson" else to_gpkg_bytes(gdf)
+    args.out.write_bytes(data)
+    print(f"Wrote the top {len(top)} of {len(ranked)} tracts ({args.preset} weights, band {weights.band}) to {args.out}")
+    for _, r in top.head(5).iterrows():
+        print("  " + r["why"])
+    return 0
+
+
+def _cmd_report(args) -> int:
+    from gapmap.ranking import rank_areas, rank_tracts
+    from gapmap.report import to_report_html
+
+    result, weights, params, label = _ranking_inputs(args)
+    ranked = rank_tracts(result, weights)
+    about = ranking_about(label, params, weights, args.preset, args.top) | {"_weights": weights}
+    title = args.title or f"Child care priorities: {label}"
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_bytes(to_report_html(result, ranked, rank_areas(result, ranked, 25), about, title, args.top))
+    print(f"Wrote {args.out} (open it in a browser; File > Print makes a PDF)")
+    return 0
+
+
 def _cmd_demo_data(args) -> int:
     from gapmap.sources.demo import DEMO_LABEL, write_demo
 
@@ -287,6 +373,25 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--band", default="under_5", help="age band of the unsuffixed columns: 0_2, 3_5 or under_5 (default)")
     m.add_argument("--out", type=Path, required=True, help="output file: .csv or .geojson")
     m.set_defaults(func=_cmd_metrics)
+
+    from gapmap.ranking import PRESETS
+
+    for cmd, helptext in (
+        ("rank", "the priority list: which tracts to serve first, and why"),
+        ("report", "a printable one-page summary (HTML)"),
+    ):
+        r = sub.add_parser(cmd, help=helptext)
+        _add_input_args(r)
+        _add_param_args(r)
+        _add_provider_args(r)
+        r.add_argument("--skip-rejected", action="store_true", help=argparse.SUPPRESS)
+        r.add_argument("--preset", default="balanced", help=f"weights: {', '.join(PRESETS)} (default balanced)")
+        r.add_argument("--band", help="age band to rank on (default: the preset's)")
+        r.add_argument("--top", type=int, default=25 if cmd == "rank" else 10, help="how many tracts to list")
+        r.add_argument("--out", type=Path, required=True, help=".csv, .xlsx, .geojson or .gpkg" if cmd == "rank" else ".html")
+        if cmd == "report":
+            r.add_argument("--title", help="the report's title")
+        r.set_defaults(func=_cmd_rank if cmd == "rank" else _cmd_report)
 
     from census.core import ACS5Client
 

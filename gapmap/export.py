@@ -11,9 +11,10 @@ import io
 import re
 from collections.abc import Mapping
 
+import numpy as np
 import pandas as pd
 
-__all__ = ["FORMULA_PREFIXES", "neutralize_formulas", "to_csv_bytes", "to_geojson_bytes", "about_lines"]
+__all__ = ["FORMULA_PREFIXES", "neutralize_formulas", "to_csv_bytes", "to_geojson_bytes", "to_xlsx_bytes", "to_gpkg_bytes", "about_lines"]
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -82,3 +83,63 @@ def to_geojson_bytes(gdf) -> bytes:
             out[col] = s.astype(object).where(s.notna(), None)
     data = json.loads(out.to_json(na="null", drop_id=True))
     return json.dumps(data, ensure_ascii=False).encode("utf-8")
+
+
+def to_xlsx_bytes(sheets: dict[str, pd.DataFrame], about: Mapping[str, object]) -> bytes:
+    """An Excel workbook: one sheet per table (formulas neutralized, text stays text) and an ``About``
+    sheet listing data sources, parameters, weights, time of generation and gapmap version."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name, df in sheets.items():
+        ws = wb.create_sheet(title=name[:31])
+        table = neutralize_formulas(pd.DataFrame(df.drop(columns="geometry", errors="ignore")))
+        ws.append([str(c) for c in table.columns])
+        for row in table.itertuples(index=False):
+            cells = []
+            for v in row:
+                if v is None or (isinstance(v, float) and not np.isfinite(v)) or v is pd.NA:
+                    cells.append(None)
+                elif isinstance(v, (np.integer, np.floating, np.bool_)):
+                    cells.append(v.item())
+                else:
+                    cells.append(v if isinstance(v, (int, float, bool)) else str(v))
+            ws.append(cells)
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        ws.freeze_panes = "A2"
+        for i, col in enumerate(table.columns, start=1):
+            ws.column_dimensions[get_column_letter(i)].width = min(45, max(10, len(str(col)) + 2))
+        for row in ws.iter_rows(min_row=2):  # text cells are text: never evaluated
+            for cell in row:
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"
+    about_ws = wb.create_sheet(title="About")
+    about_ws.append(["item", "value"])
+    for k, v in about.items():
+        about_ws.append([str(k), _neutralize(str(v))])
+    about_ws.column_dimensions["A"].width = 34
+    about_ws.column_dimensions["B"].width = 100
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def to_gpkg_bytes(gdf, layer: str = "priorities") -> bytes:
+    """A GeoPackage of a GeoDataFrame (categories as text)."""
+    import tempfile
+    from pathlib import Path
+
+    import geopandas as gpd
+
+    out = gpd.GeoDataFrame(gdf.copy(), geometry=gdf.geometry.name, crs=gdf.crs)
+    for col in out.columns:
+        if col != out.geometry.name and (isinstance(out[col].dtype, pd.CategoricalDtype) or pd.api.types.is_bool_dtype(out[col])):
+            out[col] = out[col].astype(object).where(out[col].notna(), None).astype(str)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "export.gpkg"
+        out.to_file(path, layer=layer, driver="GPKG")
+        return path.read_bytes()

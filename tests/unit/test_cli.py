@@ -1,8 +1,10 @@
 """The gapmap command: both input forms, output formats, and errors that name the bad value."""
 
 import csv
+import io
 import json
 
+import numpy as np
 import pandas as pd
 import shapely
 from shapely.geometry import shape
@@ -243,3 +245,41 @@ def read_out_demo(tmp_path):
     out = tmp_path / "demo.csv"
     assert main(["metrics", "--region", "demo", "--out", str(out)]) == 0
     return read_out(out)
+
+
+def test_rank_writes_all_four_formats_and_the_about_sheet_lists_every_parameter(tmp_path, capsys):
+    import geopandas as gpd
+    from openpyxl import load_workbook
+
+    from gapmap.config import AnalysisParams
+    from gapmap.ranking import COMPONENTS
+
+    outs = {ext: tmp_path / f"p.{ext}" for ext in ("csv", "xlsx", "geojson", "gpkg")}
+    for path in outs.values():
+        assert main(["rank", "--region", "demo", "--preset", "equity", "--top", "25", "--out", str(path)]) == 0
+    text = outs["csv"].read_text(encoding="utf-8-sig")
+    n_about = sum(1 for line in text.splitlines() if line.startswith("# "))
+    csv_rows = pd.read_csv(io.StringIO(text), skiprows=n_about, dtype={"geoid": str})
+    assert csv_rows["rank"].tolist() == list(range(1, 26))
+    wb = load_workbook(outs["xlsx"])
+    assert wb.sheetnames == ["Priorities", "Priority areas", "Tracts", "Providers", "About"]
+    xl = pd.read_excel(outs["xlsx"], sheet_name="Priorities", dtype={"geoid": str})
+    assert xl["geoid"].tolist() == csv_rows["geoid"].tolist()
+    np.testing.assert_allclose(xl["score"], csv_rows["score"], rtol=1e-9)
+    about = dict(list(wb["About"].values)[1:])
+    for name in AnalysisParams().to_dict():
+        assert f"parameter {name}" in about
+    for name in COMPONENTS:
+        assert f"weight {name}" in about
+    assert about["preset"] == "equity" and "synthetic demo data" in about["data"]
+    gj = gpd.read_file(outs["geojson"])
+    gp = gpd.read_file(outs["gpkg"])
+    assert gj["geoid"].tolist() == gp["geoid"].tolist() == csv_rows["geoid"].tolist()
+
+
+def test_report_is_a_printable_page(tmp_path, capsys):
+    out = tmp_path / "summary.html"
+    assert main(["report", "--region", "demo", "--out", str(out)]) == 0
+    page = out.read_text(encoding="utf-8")
+    assert page.startswith("<!doctype html>") and "@page" in page and "<svg" in page
+    assert "Top 10 priority tracts" in page and "synthetic demo data" in page and "parameter catchment_km" in page

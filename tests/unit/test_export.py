@@ -27,3 +27,25 @@ def test_csv_bytes_have_bom_and_about_header():
     assert text.splitlines()[:2] == ["# data: demo", "# parameter utilization: 0.85"]
     back = pd.read_csv(io.StringIO(text), skiprows=2)
     assert back["name"].tolist() == ["Chávez Family Child Care"]
+
+
+def test_xlsx_keeps_a_formula_name_as_text_and_reads_back_equal():
+    from openpyxl import load_workbook
+
+    from gapmap.export import to_xlsx_bytes
+
+    df = pd.DataFrame({"name": ['=HYPERLINK("http://x","y")', "Kids & Co."], "slots": [12, 0], "share": [0.25, None]})
+    wb = load_workbook(io.BytesIO(to_xlsx_bytes({"Providers": df}, {"data": "test", "parameter utilization": 0.85})))
+    assert wb.sheetnames == ["Providers", "About"]
+    rows = list(wb["Providers"].values)
+    assert rows[0] == ("name", "slots", "share")
+    assert rows[1] == ('\'=HYPERLINK("http://x","y")', 12, 0.25)
+    assert rows[2] == ("Kids & Co.", 0, None)
+    assert wb["Providers"]["A2"].data_type == "s"  # text, never a formula
+    assert dict(list(wb["About"].values)[1:]) == {"data": "test", "parameter utilization": "0.85"}
+
+
+def test_csv_keeps_a_formula_name_as_text():
+    df = pd.DataFrame({"name": ['=HYPERLINK("http://x","y")']})
+    back = pd.read_csv(io.BytesIO(to_csv_bytes(df)), encoding="utf-8-sig")
+    assert back["name"].item() == '\'=HYPERLINK("http://x","y")'

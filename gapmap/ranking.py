@@ -1,0 +1,198 @@
+"""Priority scores: which tracts a hub should serve first, and why, with every score decomposed.
+
+Each component is a number from 0 to 1 per tract (higher = more need), documented with its source:
+
+* ``unmet_need``: children of the band beyond the slots they can reach, :math:`P_i \\max(0, 1 - A_i)`
+  with :math:`A_i` the E2SFCA slots per child (:mod:`gapmap.metrics.access`); divided by the region's
+  largest value.
+* ``access_gap``: how far reachable slots per 100 children fall below the desert threshold (100/3),
+  as a share of the threshold (0 at or above it, 1 with nothing in reach).
+* ``desert``: the tract's OSU class for the band: extreme desert 1, desert 0.5, otherwise 0.
+* ``poverty``: children under 6 below 200% of poverty (ACS B17024): half their count (divided by the
+  region's largest) and half their share of children under 6.
+* ``working_parents``: children under 6 whose parents all work (ACS B23008; the BPC "potential need"),
+  divided by the region's largest count.
+
+The score is :math:`100 \\sum_c w_c x_c / \\sum_c w_c`; each component's contribution is its term of that
+sum, so contributions add up to the score. Tracts whose children estimate is unreliable (CV above 0.40)
+are flagged and, with ``unreliable_factor < 1``, scaled down. Ties break by unmet need, then GEOID.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from gapmap import schema as S
+from gapmap.errors import MissingColumnError, ParameterError
+from gapmap.metrics import MetricsResult, metric_column
+from gapmap.metrics.deserts import DESERT, EXTREME_DESERT
+
+__all__ = ["COMPONENTS", "PRESETS", "RankWeights", "compute_components", "rank_tracts", "explain_rank", "rank_areas"]
+
+#: Component -> what it measures (shown in tables and exports).
+COMPONENTS: dict[str, str] = {
+    "unmet_need": "Children beyond the slots they can reach (E2SFCA), relative to the region's largest",
+    "access_gap": "Reachable slots per 100 children below the desert threshold, as a share of it",
+    "desert": "OSU desert class of the tract: extreme 1, desert 0.5",
+    "poverty": "Children under 6 below 200% of poverty: half count (relative), half share",
+    "working_parents": "Children under 6 with all parents working (BPC potential need), relative",
+}
+
+
+@dataclass(frozen=True)
+class RankWeights:
+    """Weights of the components (any non-negative numbers; they are normalized), the band they
+    read, and how much an unreliable estimate's score is kept (1 = flag only)."""
+
+    unmet_need: float = 0.30
+    access_gap: float = 0.20
+    desert: float = 0.15
+    poverty: float = 0.20
+    working_parents: float = 0.15
+    band: str = "under_5"
+    unreliable_factor: float = 1.0
+    weights_note: str = field(default="", compare=False)
+
+    def __post_init__(self) -> None:
+        for name in COMPONENTS:
+            value = getattr(self, name)
+            if not (isinstance(value, (int, float)) and np.isfinite(value) and value >= 0):
+                raise ParameterError(f"weight {name} = {value!r}: expected a number at least 0")
+        if sum(getattr(self, n) for n in COMPONENTS) <= 0:
+            raise ParameterError("the weights add up to 0: give at least one component a positive weight")
+        if not 0 <= self.unreliable_factor <= 1:
+            raise ParameterError(f"unreliable_factor = {self.unreliable_factor!r}: expected a share from 0 to 1")
+        S.get_band(self.band)
+
+    def weights(self) -> dict[str, float]:
+        total = sum(getattr(self, n) for n in COMPONENTS)
+        return {n: getattr(self, n) / total for n in COMPONENTS}
+
+    def to_dict(self) -> dict[str, object]:
+        return {k: v for k, v in asdict(self).items() if k != "weights_note"}
+
+
+#: Named weightings a hub can start from.
+PRESETS: dict[str, RankWeights] = {
+    "balanced": RankWeights(),
+    "infant_toddler": RankWeights(0.40, 0.25, 0.15, 0.10, 0.10, band="0_2"),
+    "equity": RankWeights(0.25, 0.15, 0.10, 0.40, 0.10),
+    "potential_need": RankWeights(0.25, 0.15, 0.05, 0.10, 0.45),
+}
+
+
+def _relative(x: np.ndarray) -> np.ndarray:
+    x = np.nan_to_num(np.asarray(x, dtype=float), nan=0.0)
+    top = x.max() if len(x) else 0.0
+    return x / top if top > 0 else np.zeros_like(x)
+
+
+def compute_components(result: MetricsResult, band: str) -> pd.DataFrame:
+    """The five components (0-1) of every tract for ``band``, with the raw values behind them."""
+    band = S.get_band(band).key
+    if band not in result.bands:
+        raise MissingColumnError(S.BANDS[band].children, f"ranking on the {S.BANDS[band].short} band")
+    t = result.tracts
+    kids = t[S.BANDS[band].children].to_numpy(float)
+    access = t[metric_column("access_per_100", band)].to_numpy(float) / 100
+    unmet = np.nan_to_num(kids, nan=0.0) * np.clip(1 - access, 0, 1)
+    threshold = 100 / result.params.desert_children_per_slot
+    gap = np.clip((threshold - 100 * access) / threshold, 0, 1)
+    osu = t[metric_column("osu_class", band)].astype(object).to_numpy()
+    desert = np.where(osu == EXTREME_DESERT, 1.0, np.where(osu == DESERT, 0.5, 0.0))
+    out = pd.DataFrame({S.GEOID: t[S.GEOID].to_numpy(), "unmet_children": unmet})
+    out["unmet_need"] = _relative(unmet)
+    out["access_gap"] = np.where(np.isnan(kids), 0.0, gap)
+    out["desert"] = desert
+    if S.UNDER6_BELOW_200PCT in t.columns and "poverty_share_200" in t.columns:
+        out["poverty"] = 0.5 * _relative(t[S.UNDER6_BELOW_200PCT]) + 0.5 * np.nan_to_num(t["poverty_share_200"].to_numpy(float))
+    else:
+        out["poverty"] = 0.0
+    out["working_parents"] = _relative(t[S.UNDER6_ALL_PARENTS_WORKING]) if S.UNDER6_ALL_PARENTS_WORKING in t.columns else 0.0
+    rel = metric_column("reliability", band)
+    out["unreliable"] = (t[rel].astype(object) == "unreliable").to_numpy() if rel in t.columns else False
+    return out
+
+
+def rank_tracts(result: MetricsResult, weights: RankWeights = PRESETS["balanced"]) -> pd.DataFrame:
+    """Tracts ranked by priority score, best first: rank, geoid, name, county, score, each component's
+    value and contribution (``<component>`` and ``<component>_points``), unmet children, flags."""
+    comp = compute_components(result, weights.band)
+    w = weights.weights()
+    score = np.zeros(len(comp))
+    for name, weight in w.items():
+        comp[f"{name}_points"] = 100 * weight * comp[name].to_numpy(float)
+        score += comp[f"{name}_points"].to_numpy()
+    factor = np.where(comp["unreliable"].to_numpy(bool), weights.unreliable_factor, 1.0)
+    for name in w:
+        comp[f"{name}_points"] = comp[f"{name}_points"] * factor
+    comp["score"] = score * factor
+    t = result.tracts
+    comp.insert(1, S.NAME, t[S.NAME].to_numpy())
+    comp.insert(2, S.COUNTY, t[S.COUNTY].to_numpy())
+    comp.insert(3, "children", t[S.BANDS[weights.band].children].to_numpy(float))
+    order = np.lexsort((comp[S.GEOID].to_numpy(), -comp["unmet_children"].to_numpy(), -np.round(comp["score"].to_numpy(), 9)))
+    ranked = comp.iloc[order].reset_index(drop=True)
+    ranked.insert(0, "rank", np.arange(1, len(ranked) + 1))
+    return ranked
+
+
+def explain_rank(row: pd.Series, weights: RankWeights) -> str:
+    """A plain-language "why this rank" for one row of :func:`rank_tracts`."""
+    band = S.BANDS[weights.band]
+    parts = sorted(((row[f"{c}_points"], c) for c in COMPONENTS), reverse=True)
+    top = [(pts, c) for pts, c in parts if pts > 0][:2]
+    reasons = {
+        "unmet_need": f"about {row['unmet_children']:,.0f} children aged {band.short} without a slot within reach",
+        "access_gap": "reachable slots well below 1 per 3 children",
+        "desert": "a child-care desert by the OSU rule",
+        "poverty": "many young children in families below 200% of poverty",
+        "working_parents": "many young children whose parents all work",
+    }
+    why = " and ".join(reasons[c] for _pts, c in top) or "little measured need"
+    text = f"Rank {int(row['rank'])} (score {row['score']:.1f} of 100): {why}."
+    if row.get("unreliable", False):
+        text += " The children estimate is unreliable (CV above 0.40): check it locally."
+    return text
+
+
+def rank_areas(result: MetricsResult, ranked: pd.DataFrame, top: int = 25) -> pd.DataFrame:
+    """Adjacent tracts among the ``top`` ranked, grouped into priority areas (shared boundary or corner).
+
+    Each area: ``area`` (1 = first), ``label`` (its highest-ranked tract's name), ``tracts`` (GEOIDs,
+    by rank), ``n_tracts``, ``children``, ``unmet_children``, ``best_rank`` and ``mean_score``. Areas are
+    ranked by unmet children, then best rank.
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    chosen = ranked.head(top)
+    if chosen.empty:
+        return pd.DataFrame(columns=["area", "label", "tracts", "n_tracts", "children", "unmet_children", "best_rank", "mean_score"])
+    geoms = result.tracts.set_index(S.GEOID).loc[chosen[S.GEOID], "geometry"]
+    import geopandas as gpd
+
+    g = gpd.GeoSeries(geoms.to_numpy(), crs=result.tracts.crs)
+    a, b = g.sindex.query(g.to_numpy(), predicate="intersects")
+    n = len(g)
+    _, labels = connected_components(coo_matrix((np.ones(len(a)), (a, b)), shape=(n, n)), directed=False)
+    rows = []
+    for lab in np.unique(labels):
+        members = chosen.iloc[np.flatnonzero(labels == lab)]
+        rows.append(
+            {
+                "label": members.iloc[0][S.NAME],
+                "tracts": ", ".join(members[S.GEOID]),
+                "n_tracts": len(members),
+                "children": float(np.nansum(members["children"])),
+                "unmet_children": float(members["unmet_children"].sum()),
+                "best_rank": int(members["rank"].min()),
+                "mean_score": float(members["score"].mean()),
+            }
+        )
+    areas = pd.DataFrame(rows).sort_values(["unmet_children", "best_rank"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    areas.insert(0, "area", np.arange(1, len(areas) + 1))
+    return areas
