@@ -282,59 +282,22 @@ def _ranking_inputs(args):
     return compute_tract_metrics(tracts, providers, params), weights, params, label
 
 
-def ranking_about(label: str, params, weights, preset: str, top: int) -> dict:
-    """Where a priority list came from, with every parameter and weight (the About sheet)."""
-    from datetime import UTC, datetime
-
-    about = {
-        "data": label,
-        "generated": datetime.now(UTC).isoformat(timespec="seconds"),
-        "gapmap version": __version__,
-        "preset": preset,
-        "top": top,
-    }
-    about.update({f"parameter {k}": v for k, v in params.to_dict().items()})
-    about.update({f"weight {k}": v for k, v in weights.to_dict().items()})
-    about["score"] = "100 x sum of weight x component / sum of weights; see gapmap.ranking for each component and its source"
-    return about
-
-
 def _cmd_rank(args) -> int:
-    import geopandas as gpd
-
-    from gapmap.export import to_csv_bytes, to_geojson_bytes, to_gpkg_bytes, to_xlsx_bytes
-    from gapmap.metrics import compute_metrics_table
-    from gapmap.ranking import explain_rank, rank_areas, rank_tracts
+    from gapmap.export import PRIORITY_FORMATS, priority_about, to_priority_bytes
+    from gapmap.ranking import explain_rank, rank_tracts
 
     suffix = args.out.suffix.lower()
-    if suffix not in (".csv", ".xlsx", ".geojson", ".gpkg"):
-        raise GapmapError(f"--out {args.out}: the file name must end in .csv, .xlsx, .geojson or .gpkg")
+    if suffix not in PRIORITY_FORMATS:
+        raise GapmapError(f"--out {args.out}: the file name must end in {', '.join(PRIORITY_FORMATS)}")
     result, weights, params, label = _ranking_inputs(args)
     ranked = rank_tracts(result, weights)
-    ranked["why"] = [explain_rank(r, weights) for _, r in ranked.iterrows()]
-    top = ranked.head(args.top)
-    about = ranking_about(label, params, weights, args.preset, args.top)
+    ranked["why"] = [explain_rank(r, weights) for _, r in ranked.head(args.top).iterrows()] + [""] * max(0, len(ranked) - args.top)
+    about = priority_about(label, params, weights, args.preset, args.top)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    if suffix == ".csv":
-        data = to_csv_bytes(top, about)
-    elif suffix == ".xlsx":
-        sheets = {
-            "Priorities": top,
-            "Priority areas": rank_areas(result, ranked, args.top),
-            "Tracts": compute_metrics_table(result, weights.band),
-            "Providers": result.providers,
-        }
-        data = to_xlsx_bytes(sheets, about)
-    else:
-        geo = result.tracts.set_index(S.GEOID).loc[top[S.GEOID], ["geometry"]].reset_index()
-        gdf = gpd.GeoDataFrame(
-            top.reset_index(drop=True).assign(geometry=geo["geometry"].to_numpy()), geometry="geometry", crs=result.tracts.crs
-        )
-        data = to_geojson_bytes(gdf) if suffix == ".geojson" else to_gpkg_bytes(gdf)
-    args.out.write_bytes(data)
-    print(f"Wrote the top {len(top)} of {len(ranked)} tracts ({args.preset} weights, band {weights.band}) to {args.out}")
-    for _, r in top.head(5).iterrows():
-        print("  " + r["why"])
+    args.out.write_bytes(to_priority_bytes(suffix, result, ranked, weights, args.top, about))
+    print(f"Wrote the top {min(args.top, len(ranked))} of {len(ranked)} tracts ({args.preset} weights, band {weights.band}) to {args.out}")
+    for why in ranked["why"].head(5):
+        print("  " + why)
     return 0
 
 
@@ -344,7 +307,9 @@ def _cmd_report(args) -> int:
 
     result, weights, params, label = _ranking_inputs(args)
     ranked = rank_tracts(result, weights)
-    about = ranking_about(label, params, weights, args.preset, args.top) | {"_weights": weights}
+    from gapmap.export import priority_about
+
+    about = priority_about(label, params, weights, args.preset, args.top) | {"_weights": weights}
     title = args.title or f"Child care priorities: {label}"
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_bytes(to_report_html(result, ranked, rank_areas(result, ranked, 25), about, title, args.top))

@@ -143,3 +143,56 @@ def to_gpkg_bytes(gdf, layer: str = "priorities") -> bytes:
         path = Path(tmp) / "export.gpkg"
         out.to_file(path, layer=layer, driver="GPKG")
         return path.read_bytes()
+
+
+#: Formats of a priority list, by file ending.
+PRIORITY_FORMATS = (".csv", ".xlsx", ".geojson", ".gpkg")
+
+
+def priority_about(label: str, params, weights, preset: str, top: int) -> dict:
+    """Where a priority list came from, with every parameter and weight (the About sheet / CSV header)."""
+    from datetime import UTC, datetime
+
+    from gapmap import __version__
+
+    about = {
+        "data": label,
+        "generated": datetime.now(UTC).isoformat(timespec="seconds"),
+        "gapmap version": __version__,
+        "preset": preset,
+        "top": top,
+    }
+    about.update({f"parameter {k}": v for k, v in params.to_dict().items()})
+    about.update({f"weight {k}": v for k, v in weights.to_dict().items()})
+    about["score"] = "100 x sum of weight x component / sum of weights; see gapmap.ranking for each component and its source"
+    return about
+
+
+def to_priority_bytes(suffix: str, result, ranked: pd.DataFrame, weights, top: int, about: Mapping[str, object]) -> bytes:
+    """The top ``top`` of a ranking as .csv, .xlsx (Priorities, Priority areas, Tracts, Providers, About),
+    .geojson or .gpkg. ``ranked`` is :func:`gapmap.ranking.rank_tracts` output (with a ``why`` column)."""
+    import geopandas as gpd
+
+    from gapmap import schema as S
+    from gapmap.metrics import compute_metrics_table
+    from gapmap.ranking import rank_areas
+
+    suffix = suffix.lower()
+    if suffix not in PRIORITY_FORMATS:
+        from gapmap.errors import ParameterError
+
+        raise ParameterError(f"priority list format {suffix!r}: expected one of {', '.join(PRIORITY_FORMATS)}")
+    head = ranked.head(top)
+    if suffix == ".csv":
+        return to_csv_bytes(head, about)
+    if suffix == ".xlsx":
+        sheets = {
+            "Priorities": head,
+            "Priority areas": rank_areas(result, ranked, top),
+            "Tracts": compute_metrics_table(result, weights.band),
+            "Providers": result.providers,
+        }
+        return to_xlsx_bytes(sheets, about)
+    geo = result.tracts.set_index(S.GEOID).loc[head[S.GEOID], "geometry"].to_numpy()
+    gdf = gpd.GeoDataFrame(head.reset_index(drop=True), geometry=list(geo), crs=result.tracts.crs)
+    return to_geojson_bytes(gdf) if suffix == ".geojson" else to_gpkg_bytes(gdf)

@@ -21,6 +21,7 @@ FAVICON = str(Path(__file__).with_name("assets") / "favicon.png")
 PAGES = (
     ("pages/overview.py", "Overview", ":material/bar_chart:", True),
     ("pages/map.py", "Map", ":material/map:", False),
+    ("pages/priorities.py", "Priorities", ":material/format_list_numbered:", False),
     ("pages/data.py", "Your data", ":material/upload_file:", False),
 )
 _IN_FRAME = "_gapmap_in_frame"

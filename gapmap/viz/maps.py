@@ -250,3 +250,61 @@ def _add_providers(fmap: folium.Map, providers: pd.DataFrame, privacy: bool) -> 
             style=TOOLTIP_STYLE,
         ),
     ).add_to(fmap)
+
+
+#: PuRd shades for the top ranks, darkest first (colour-blind safe, sequential).
+RANK_COLORS = ("#980043", "#dd1c77", "#df65b0", "#d7b5d8")
+
+
+def build_priority_map(result: MetricsResult, ranked: pd.DataFrame, top: int, tiles: str | None = "OpenStreetMap") -> folium.Map:
+    """The top ``top`` tracts of a ranking, shaded by rank (darker = higher) and numbered; every tract's
+    tooltip gives its rank, score and the reason (escaped)."""
+    t = result.tracts
+    info = ranked.set_index(S.GEOID)
+    geo = json.loads(t[[S.GEOMETRY]].to_json(drop_id=True))
+    for geoid, feature in zip(t[S.GEOID], geo["features"]):
+        r = info.loc[geoid]
+        rank = int(r["rank"])
+        shade = RANK_COLORS[min(3, (rank - 1) * 4 // max(top, 1))] if rank <= top else "#f0f0f0"
+        feature["properties"] = {
+            "rank": f"{rank} of {len(ranked)}",
+            "name": html.escape(str(r[S.NAME])),
+            "score": f"{r['score']:.1f}",
+            "why": html.escape(str(r.get("why", ""))),
+            "_fill": shade,
+            "_geoid": str(geoid),
+        }
+    minx, miny, maxx, maxy = t.total_bounds
+    fmap = folium.Map(tiles=tiles, control_scale=True, zoom_snap=0.25)
+    fmap.fit_bounds([[miny, minx], [maxy, maxx]])
+    folium.GeoJson(
+        geo,
+        name="Priorities",
+        style_function=lambda f: {
+            "fillColor": f["properties"]["_fill"],
+            "color": "#666666",
+            "weight": 0.6,
+            "fillOpacity": 0.8,
+            "className": TRACT_CLASS,
+        },
+        highlight_function=lambda f: {"weight": 2.5, "color": "#000000"},
+        tooltip=folium.GeoJsonTooltip(
+            fields=["rank", "name", "score", "why"], aliases=["Rank", "Tract", "Score (of 100)", "Why"], sticky=True, style=TOOLTIP_STYLE
+        ),
+    ).add_to(fmap)
+    for _, r in ranked.head(top).iterrows():
+        p = t.loc[t[S.GEOID] == r[S.GEOID], "geometry"].iloc[0].representative_point()
+        folium.Marker(
+            (p.y, p.x),
+            icon=folium.DivIcon(
+                html=f'<div class="gapmap-rank" style="font:bold 12px sans-serif;color:#000;text-shadow:0 0 3px #fff,0 0 3px #fff">{int(r["rank"])}</div>'
+            ),
+        ).add_to(fmap)
+    legend = [(c, label) for c, label in zip(RANK_COLORS, _rank_bins(top))] + [("#f0f0f0", f"below the top {top}")]
+    fmap.get_root().add_child(_legend(f"Priority rank (top {top})", legend, False, False))
+    return fmap
+
+
+def _rank_bins(top: int) -> list[str]:
+    edges = [(k * top) // 4 for k in range(5)]
+    return [f"ranks {edges[k] + 1}-{edges[k + 1]}" for k in range(4) if edges[k + 1] > edges[k]]
