@@ -64,6 +64,7 @@ ranked = rank_tracts(result, weights)
 ranked["why"] = [explain_rank(r, weights) if r["rank"] <= top else "" for _, r in ranked.iterrows()]
 shown = ranked.head(top)
 table = shown[["rank", S.NAME, S.COUNTY, "score", "unmet_children", *[f"{c}_points" for c in COMPONENTS], "unreliable", "why"]]
+table = table.round({f"{c}_points": 1 for c in COMPONENTS})
 st.dataframe(
     table.rename(
         columns={

@@ -297,7 +297,9 @@ def build_priority_map(result: MetricsResult, ranked: pd.DataFrame, top: int, ti
         folium.Marker(
             (p.y, p.x),
             icon=folium.DivIcon(
-                html=f'<div class="gapmap-rank" style="font:bold 12px sans-serif;color:#000;text-shadow:0 0 3px #fff,0 0 3px #fff">{int(r["rank"])}</div>'
+                html=f'<div class="gapmap-rank" style="font:bold 12px sans-serif;color:#000;text-shadow:0 0 3px #fff,0 0 3px #fff">{int(r["rank"])}</div>',
+                icon_size=(24, 16),
+                icon_anchor=(6, 8),
             ),
         ).add_to(fmap)
     legend = [(c, label) for c, label in zip(RANK_COLORS, _rank_bins(top))] + [("#f0f0f0", f"below the top {top}")]

@@ -23,6 +23,7 @@ BLANK_TILE = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAAD
 CDNJS = {"Leaflet.awesome-markers": ("leaflet.awesome-markers", "2.0.5", "dist")}
 EMPTY_CSS_HOSTS = {"netdna.bootstrapcdn.com"}  # glyphicons: not on npm, unused by gapmap's maps
 TILE_HOSTS = re.compile(r"(^|\.)(tile\.openstreetmap\.org|basemaps\.cartocdn\.com|tile\.opentopomap\.org|arcgisonline\.com)$")
+LEAFLET_DEFAULT_ICON = re.compile(r"/leaflet@[^/]+/dist(images/)?marker-(icon|shadow)(-2x)?\.png$")
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1"}
 
 
@@ -95,6 +96,11 @@ class CdnRouter:
         host = urlparse(url).hostname or ""
         if host in LOCAL_HOSTS or url.startswith(("data:", "blob:", "about:")):
             route.continue_()
+            return
+        if LEAFLET_DEFAULT_ICON.search(url):
+            # folium creates a marker with Leaflet's default icon before giving it a DivIcon, and Leaflet's
+            # image-path guess yields ".../distmarker-icon.png" (a 404 online too): answer it blank
+            route.fulfill(status=200, body=BLANK_TILE, content_type="image/png")
             return
         if TILE_HOSTS.search(host):
             route.fulfill(status=200, body=BLANK_TILE, content_type="image/png")

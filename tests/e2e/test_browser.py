@@ -150,3 +150,22 @@ def test_first_visit_after_a_restart_keeps_the_view_when_navigating(page, fresh_
     page.get_by_role("link", name="Map").click()
     expect(page.get_by_role("heading", name="Map: Access: slots within reach per 100 children, ages under 5")).to_be_visible()
     assert_clean(page)
+
+
+def test_every_page_loads_without_an_exception(page, app_url):
+    open_app(page, app_url)
+    for link, heading in (
+        ("Map", "Map: Desert class (OSU), ages under 5"),
+        ("Priorities", "Priorities, ages under 5"),
+        ("Your data", "Your data"),
+        ("Overview", "Child care supply and deserts"),
+    ):
+        page.get_by_role("link", name=link).click()
+        expect(page.get_by_role("heading", name=heading)).to_be_visible()
+        wait_idle(page)
+        expect(page.locator('[data-testid="stException"]')).to_have_count(0)
+    page.get_by_role("link", name="Priorities").click()
+    frame = page.frame_locator(MAP_FRAME)
+    expect(frame.locator("path.gapmap-tract")).to_have_count(162)
+    expect(frame.locator(".gapmap-rank")).to_have_count(25)
+    assert_clean(page)
