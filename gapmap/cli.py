@@ -284,14 +284,13 @@ def _ranking_inputs(args):
 
 def _cmd_rank(args) -> int:
     from gapmap.export import PRIORITY_FORMATS, priority_about, to_priority_bytes
-    from gapmap.ranking import explain_rank, rank_tracts
+    from gapmap.ranking import add_reasons, rank_tracts
 
     suffix = args.out.suffix.lower()
     if suffix not in PRIORITY_FORMATS:
         raise GapmapError(f"--out {args.out}: the file name must end in {', '.join(PRIORITY_FORMATS)}")
     result, weights, params, label = _ranking_inputs(args)
-    ranked = rank_tracts(result, weights)
-    ranked["why"] = [explain_rank(r, weights) for _, r in ranked.head(args.top).iterrows()] + [""] * max(0, len(ranked) - args.top)
+    ranked = add_reasons(rank_tracts(result, weights), weights, args.top)
     about = priority_about(label, params, weights, args.preset, args.top)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_bytes(to_priority_bytes(suffix, result, ranked, weights, args.top, about))

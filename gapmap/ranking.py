@@ -30,7 +30,7 @@ from gapmap.errors import MissingColumnError, ParameterError
 from gapmap.metrics import MetricsResult, metric_column
 from gapmap.metrics.deserts import DESERT, EXTREME_DESERT
 
-__all__ = ["COMPONENTS", "PRESETS", "RankWeights", "compute_components", "rank_tracts", "explain_rank", "rank_areas"]
+__all__ = ["COMPONENTS", "PRESETS", "RankWeights", "compute_components", "rank_tracts", "explain_rank", "add_reasons", "rank_areas"]
 
 #: Component -> what it measures (shown in tables and exports).
 COMPONENTS: dict[str, str] = {
@@ -157,6 +157,13 @@ def explain_rank(row: pd.Series, weights: RankWeights) -> str:
     if row.get("unreliable", False):
         text += " The children estimate is unreliable (CV above 0.40): check it locally."
     return text
+
+
+def add_reasons(ranked: pd.DataFrame, weights: RankWeights, top: int | None = None) -> pd.DataFrame:
+    """``ranked`` with a ``why`` column: :func:`explain_rank` for the first ``top`` rows (all when None)."""
+    n = len(ranked) if top is None else min(top, len(ranked))
+    why = [explain_rank(row, weights) for _, row in ranked.head(n).iterrows()]
+    return ranked.assign(why=why + [""] * (len(ranked) - n))
 
 
 def rank_areas(result: MetricsResult, ranked: pd.DataFrame, top: int = 25) -> pd.DataFrame:

@@ -5,7 +5,7 @@ from streamlit_folium import st_folium
 
 from gapmap import schema as S
 from gapmap.export import priority_about, to_priority_bytes
-from gapmap.ranking import COMPONENTS, PRESETS, RankWeights, explain_rank, rank_areas, rank_tracts
+from gapmap.ranking import COMPONENTS, PRESETS, RankWeights, add_reasons, rank_areas, rank_tracts
 from gapmap.report import to_report_html
 from gapmap.ui.frame import ensure_frame
 from gapmap.ui.loaders import region_options
@@ -60,8 +60,7 @@ except Exception as exc:  # noqa: BLE001 - all-zero weights: say so and stop
     st.warning(str(exc))
     st.stop()
 
-ranked = rank_tracts(result, weights)
-ranked["why"] = [explain_rank(r, weights) if r["rank"] <= top else "" for _, r in ranked.iterrows()]
+ranked = add_reasons(rank_tracts(result, weights), weights, top)
 shown = ranked.head(top)
 table = shown[["rank", S.NAME, S.COUNTY, "score", "unmet_children", *[f"{c}_points" for c in COMPONENTS], "unreliable", "why"]]
 table = table.round({f"{c}_points": 1 for c in COMPONENTS})
