@@ -316,6 +316,36 @@ def _cmd_report(args) -> int:
     return 0
 
 
+def _cmd_simulate(args) -> int:
+    from gapmap.export import to_csv_bytes
+    from gapmap.metrics import compute_tract_metrics
+    from gapmap.simulate import compare_outcomes, scenario_from_json, simulate_scenario
+
+    if not args.scenario.exists():
+        raise GapmapError(f"{args.scenario}: no such scenario file")
+    scenario = scenario_from_json(args.scenario.read_text(encoding="utf-8"))
+    params = AnalysisParams(utilization=args.utilization, catchment_km=args.catchment_km, decay=args.decay)
+    tracts, providers, label = _load_inputs(args)
+    sim = simulate_scenario(compute_tract_metrics(tracts, providers, params), scenario)
+    table = sim.before[[S.GEOID, S.COUNTY]].copy()
+    for col in sim.after.columns:
+        if col not in (S.GEOID, S.COUNTY):
+            table[f"{col}_before"] = sim.before[col].to_numpy()
+            table[f"{col}_after"] = sim.after[col].to_numpy()
+    table["changed"] = False
+    table.loc[sim.changed_tracts, "changed"] = True
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_bytes(to_csv_bytes(table, {"data": label, "scenario": scenario.name, "changes": len(scenario.changes)}))
+    summary = compare_outcomes(sim)
+    print(f"Scenario {scenario.name!r}: {len(scenario.changes)} changes; {len(sim.changed_tracts)} tracts affected; wrote {args.out}")
+    for rec in summary.itertuples():
+        print(
+            f"  {rec.band}: children in access deserts {rec.children_in_access_deserts_before:,.0f} -> {rec.children_in_access_deserts_after:,.0f}; "
+            f"CAP desert tracts {rec.cap_desert_tracts_before} -> {rec.cap_desert_tracts_after}"
+        )
+    return 0
+
+
 def _cmd_demo_data(args) -> int:
     from gapmap.sources.demo import DEMO_LABEL, write_demo
 
@@ -356,6 +386,15 @@ def build_parser() -> argparse.ArgumentParser:
         if cmd == "report":
             r.add_argument("--title", help="the report's title")
         r.set_defaults(func=_cmd_rank if cmd == "rank" else _cmd_report)
+
+    sm = sub.add_parser("simulate", help="what a scenario (added, new or closed slots) does to deserts and access")
+    _add_input_args(sm)
+    _add_param_args(sm)
+    _add_provider_args(sm)
+    sm.add_argument("--skip-rejected", action="store_true", help=argparse.SUPPRESS)
+    sm.add_argument("--scenario", type=Path, required=True, help="scenario JSON (see gapmap.simulate)")
+    sm.add_argument("--out", type=Path, required=True, help="per-tract before/after CSV")
+    sm.set_defaults(func=_cmd_simulate)
 
     from census.core import ACS5Client
 

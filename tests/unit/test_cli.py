@@ -283,3 +283,21 @@ def test_report_is_a_printable_page(tmp_path, capsys):
     page = out.read_text(encoding="utf-8")
     assert page.startswith("<!doctype html>") and "@page" in page and "<svg" in page
     assert "Top 10 priority tracts" in page and "synthetic demo data" in page and "parameter catchment_km" in page
+
+
+def test_simulate_command(tmp_path, capsys):
+    scen = tmp_path / "s.json"
+    scen.write_text(
+        '{"name": "church", "changes": [{"kind": "new_site", "name": "Church", "latitude": 44.05, "longitude": -120.7, "slots_0_2": 20, "slots_3_5": 40}]}'
+    )
+    out = tmp_path / "r.csv"
+    assert main(["simulate", "--region", "demo", "--scenario", str(scen), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "Scenario 'church': 1 changes" in printed and "children in access deserts" in printed
+    text = out.read_text(encoding="utf-8-sig")
+    table = pd.read_csv(io.StringIO(text), skiprows=3, dtype={"geoid": str})
+    assert len(table) == 162 and table["changed"].any()
+    assert (table["access_per_100_under_5_after"] >= table["access_per_100_under_5_before"] - 1e-9).all()
+    scen.write_text('{"changes": [{"kind": "add_slots", "provider_id": "NOPE", "slots_0_2": 1}]}')
+    assert main(["simulate", "--region", "demo", "--scenario", str(scen), "--out", str(out)]) == 2
+    assert "no provider with id 'NOPE'" in capsys.readouterr().err

@@ -1,0 +1,281 @@
+"""Scenarios: what adding or losing slots does to deserts and access, computed incrementally.
+
+A :class:`Scenario` is a list of changes: :class:`AddSlots` to an existing provider (negative numbers
+remove slots), :class:`NewSite` at a latitude/longitude, :class:`CloseProvider`, :class:`SetUtilization`.
+
+Why incremental updates are exact (GUIDE.md section 5): in E2SFCA a provider's ratio is
+:math:`R_j = S_j / D_j` with demand :math:`D_j = \\sum_i w_{ij} P_i`, which does not depend on any supply.
+Changing :math:`S_j` changes only :math:`R_j`, and so only the tracts within its catchment:
+:math:`\\Delta A_i = w_{ij} \\Delta S_j / D_j`. A new site needs one radius query for its pairs. A
+utilization change scales every slot, so access scales by the same factor. Results equal a full
+recompute (the tests check it).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy.spatial import cKDTree
+
+from gapmap import schema as S
+from gapmap.errors import GapmapError
+from gapmap.metrics import MetricsResult, compute_tract_points, metric_column
+from gapmap.metrics.access import chord_from_km, compute_decay_weights, km_from_chord, lonlat_to_xyz
+from gapmap.metrics.deserts import DESERT, EXTREME_DESERT, classify_access, classify_cap, classify_osu
+
+__all__ = [
+    "AddSlots",
+    "NewSite",
+    "CloseProvider",
+    "SetUtilization",
+    "Scenario",
+    "ScenarioError",
+    "scenario_from_json",
+    "scenario_to_json",
+    "simulate_scenario",
+    "compare_outcomes",
+]
+
+
+class ScenarioError(GapmapError):
+    """A change of a scenario cannot be applied; the message names the change."""
+
+
+@dataclass(frozen=True)
+class AddSlots:
+    provider_id: str
+    slots_0_2: float = 0.0
+    slots_3_5: float = 0.0
+    kind: str = field(default="add_slots", init=False)
+
+
+@dataclass(frozen=True)
+class NewSite:
+    name: str
+    latitude: float
+    longitude: float
+    slots_0_2: float = 0.0
+    slots_3_5: float = 0.0
+    type: str = "center"
+    funding: str = "public"
+    kind: str = field(default="new_site", init=False)
+
+
+@dataclass(frozen=True)
+class CloseProvider:
+    provider_id: str
+    kind: str = field(default="close_provider", init=False)
+
+
+@dataclass(frozen=True)
+class SetUtilization:
+    utilization: float
+    kind: str = field(default="set_utilization", init=False)
+
+
+_KINDS = {"add_slots": AddSlots, "new_site": NewSite, "close_provider": CloseProvider, "set_utilization": SetUtilization}
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    changes: tuple = ()
+
+
+def scenario_to_json(scenario: Scenario) -> str:
+    return json.dumps({"name": scenario.name, "changes": [asdict(c) for c in scenario.changes]}, indent=2)
+
+
+def scenario_from_json(text: str) -> Scenario:
+    """A scenario from its JSON; a bad change raises :class:`ScenarioError` naming it."""
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise ScenarioError(f"the scenario is not valid JSON ({exc})") from None
+    changes = []
+    for n, raw in enumerate(data.get("changes", []), start=1):
+        kind = raw.get("kind") if isinstance(raw, dict) else None
+        if kind not in _KINDS:
+            raise ScenarioError(f"change {n}: unknown kind {kind!r}; expected one of {', '.join(_KINDS)}")
+        cls = _KINDS[kind]
+        fields = {k: v for k, v in raw.items() if k != "kind"}
+        allowed = {f for f in cls.__dataclass_fields__ if f != "kind"}
+        unknown = sorted(set(fields) - allowed)
+        if unknown:
+            hint = " (age bands are slots_0_2 and slots_3_5)" if any(u.startswith("slots") for u in unknown) else ""
+            raise ScenarioError(
+                f"change {n} ({kind}): unknown field {', '.join(map(repr, unknown))}; expected {', '.join(sorted(allowed))}{hint}"
+            )
+        try:
+            changes.append(cls(**fields))
+        except TypeError as exc:
+            raise ScenarioError(f"change {n} ({kind}): {exc}") from None
+    return Scenario(str(data.get("name", "scenario")), tuple(changes))
+
+
+@dataclass
+class SimulationResult:
+    """Per-tract outcomes before and after, the comparison, and the providers of the scenario."""
+
+    before: pd.DataFrame
+    after: pd.DataFrame
+    providers: pd.DataFrame
+    changed_tracts: np.ndarray
+
+
+def _outcomes(result: MetricsResult, slots_in: dict[str, np.ndarray], access: dict[str, np.ndarray]) -> pd.DataFrame:
+    t = result.tracts
+    p = result.params
+    out = pd.DataFrame({S.GEOID: t[S.GEOID].to_numpy(), S.COUNTY: t[S.COUNTY].to_numpy()})
+    for b in result.bands:
+        kids = t[S.BANDS[b].children].to_numpy(float)
+        out[S.BANDS[b].children] = kids
+        out[S.BANDS[b].slots] = slots_in[b]
+        out[metric_column("cap_desert", b)] = classify_cap(kids, slots_in[b], p.cap_min_children, p.desert_children_per_slot)
+        out[metric_column("osu_class", b)] = classify_osu(kids, slots_in[b], p.desert_children_per_slot, p.extreme_children_per_slot)
+        out[metric_column("access_per_100", b)] = 100 * access[b]
+        out[metric_column("access_class", b)] = classify_access(access[b], kids, p.desert_children_per_slot, p.extreme_children_per_slot)
+    return out
+
+
+def _validate(result: MetricsResult, scenario: Scenario) -> None:
+    ids = set(result.providers[S.PROVIDER_ID])
+    minx, miny, maxx, maxy = result.tracts.total_bounds
+    for n, c in enumerate(scenario.changes, start=1):
+        where = f"change {n} ({c.kind})"
+        if isinstance(c, (AddSlots, CloseProvider)) and c.provider_id not in ids:
+            raise ScenarioError(f"{where}: no provider with id {c.provider_id!r} in this region")
+        if isinstance(c, NewSite):
+            if min(c.slots_0_2, c.slots_3_5) < 0 or c.slots_0_2 + c.slots_3_5 <= 0:
+                raise ScenarioError(
+                    f"{where}: a new site needs slots at least 0 in each band and some in total (got {c.slots_0_2:g}, {c.slots_3_5:g})"
+                )
+            if not (minx <= c.longitude <= maxx and miny <= c.latitude <= maxy):
+                raise ScenarioError(f"{where}: {c.latitude:g}, {c.longitude:g} is outside the region")
+        if isinstance(c, SetUtilization) and not 0 < c.utilization <= 1:
+            raise ScenarioError(f"{where}: utilization {c.utilization!r} must be greater than 0 and at most 1")
+
+
+def simulate_scenario(result: MetricsResult, scenario: Scenario) -> SimulationResult:
+    """Apply a scenario to a metrics run incrementally (only the catchments the changes touch)."""
+    _validate(result, scenario)
+    params = result.params
+    prov = result.providers.copy()
+    t = result.tracts
+    bands = result.bands
+    n_t = len(t)
+    pairs = result.pairs
+    csr = pairs.weights(params.decay).tocsc()  # columns = providers
+    kids = np.column_stack([t[S.BANDS[b].children].to_numpy(float) for b in bands])
+    demand = np.asarray(csr.T @ np.nan_to_num(kids, nan=0.0))  # (n_providers, k)
+    access = {b: t[metric_column("access_per_100", b)].to_numpy(float) / 100 for b in bands}
+    slots_in = {b: t[S.BANDS[b].slots].to_numpy(float).copy() for b in bands}
+    pos_of = {pid: i for i, pid in enumerate(prov[S.PROVIDER_ID])}
+    tract_pos = {g: i for i, g in enumerate(t[S.GEOID])}
+    util = params.utilization
+    changed = np.zeros(n_t, dtype=bool)
+    band_cols = {b: S.BANDS[b].slot_columns for b in bands}
+
+    def delta_slots(d02: float, d35: float) -> dict[str, float]:
+        per = {S.SLOTS_0_2: d02, S.SLOTS_3_5: d35}
+        return {b: sum(per[c] for c in band_cols[b]) * util for b in bands}
+
+    def apply_delta(col_rows, col_w, dem, d: dict[str, float], home: int | None) -> None:
+        for k, b in enumerate(bands):
+            if d[b] == 0:
+                continue
+            if dem[k] > 0:
+                access[b][col_rows] += col_w * d[b] / dem[k]
+                changed[col_rows] = True
+            if home is not None and home >= 0:
+                slots_in[b][home] += d[b]
+                changed[home] = True
+
+    tree = None
+    for c in scenario.changes:
+        if isinstance(c, SetUtilization):
+            factor = c.utilization / util
+            for b in bands:
+                access[b] *= factor
+                slots_in[b] *= factor
+            util = c.utilization
+            changed[:] = True
+            continue
+        if isinstance(c, (AddSlots, CloseProvider)):
+            j = pos_of[c.provider_id]
+            start, end = csr.indptr[j], csr.indptr[j + 1]
+            rows, w = csr.indices[start:end], csr.data[start:end]
+            home_geoid = prov.at[j, S.GEOID]
+            home = tract_pos.get(home_geoid, -1) if isinstance(home_geoid, str) else -1
+            if isinstance(c, CloseProvider):
+                d02, d35 = -prov.at[j, S.SLOTS_0_2], -prov.at[j, S.SLOTS_3_5]
+            else:
+                d02, d35 = c.slots_0_2, c.slots_3_5
+                if prov.at[j, S.SLOTS_0_2] + d02 < 0 or prov.at[j, S.SLOTS_3_5] + d35 < 0:
+                    raise ScenarioError(f"{c.kind} for {c.provider_id!r}: removes more slots than the provider has")
+            apply_delta(rows, w, demand[j], delta_slots(d02, d35), home)
+            prov.at[j, S.SLOTS_0_2] += d02
+            prov.at[j, S.SLOTS_3_5] += d35
+            prov.at[j, S.CAPACITY] = max(prov.at[j, S.CAPACITY] + d02 + d35, prov.at[j, S.SLOTS_0_2] + prov.at[j, S.SLOTS_3_5], 1e-9)
+            continue
+        # a new site: its pairs from one radius query
+        if tree is None:
+            pts = compute_tract_points(t)
+            tree = cKDTree(lonlat_to_xyz(pts[:, 0], pts[:, 1]))
+        xyz = lonlat_to_xyz([c.longitude], [c.latitude])[0]
+        rows = np.asarray(tree.query_ball_point(xyz, float(chord_from_km(params.catchment_km)) * (1 + 1e-12)), dtype=np.int64)
+        d_km = km_from_chord(np.linalg.norm(tree.data[rows] - xyz, axis=1)) if len(rows) else np.zeros(0)
+        keep = d_km <= params.catchment_km
+        rows, d_km = rows[keep], d_km[keep]
+        w = compute_decay_weights(d_km, params.catchment_km, params.decay)
+        dem = np.array([(w * np.nan_to_num(kids[rows, k], nan=0.0)).sum() for k in range(len(bands))])
+        import shapely
+
+        inside = t.sindex.query(shapely.Point(c.longitude, c.latitude), predicate="intersects")
+        home = int(inside.min()) if len(inside) else -1
+        apply_delta(rows, w, dem, delta_slots(c.slots_0_2, c.slots_3_5), home)
+        new = {
+            S.PROVIDER_ID: f"NEW-{len(prov) + 1}",
+            S.PROVIDER_NAME: c.name,
+            S.PROVIDER_TYPE: c.type,
+            S.LATITUDE: c.latitude,
+            S.LONGITUDE: c.longitude,
+            S.CAPACITY: c.slots_0_2 + c.slots_3_5,
+            S.SLOTS_0_2: c.slots_0_2,
+            S.SLOTS_3_5: c.slots_3_5,
+            S.FUNDING: c.funding,
+            S.GEOID: t[S.GEOID].iloc[home] if home >= 0 else None,
+        }
+        prov = pd.concat([prov, pd.DataFrame([new])], ignore_index=True)
+
+    base_slots = {b: t[S.BANDS[b].slots].to_numpy(float) for b in bands}
+    base_access = {b: t[metric_column("access_per_100", b)].to_numpy(float) / 100 for b in bands}
+    before = _outcomes(result, base_slots, base_access)
+    after = _outcomes(result, slots_in, access)
+    return SimulationResult(before, after, prov, np.flatnonzero(changed))
+
+
+def compare_outcomes(sim: SimulationResult, by: str | None = None) -> pd.DataFrame:
+    """Before/after figures per band (and per ``by`` group, e.g. ``county``): children in CAP deserts and
+    access deserts, desert tracts, slots per 100 children, with the change."""
+    rows = []
+    groups = [("All", slice(None))] if by is None else [(g, sim.before[by] == g) for g in sorted(sim.before[by].unique())]
+    bands = [b for b in S.BANDS if S.BANDS[b].children in sim.before.columns]
+    for label, mask in groups:
+        for b in bands:
+            rec = {"group": label, "band": S.BANDS[b].label}
+            for when, df in (("before", sim.before[mask]), ("after", sim.after[mask])):
+                kids = df[S.BANDS[b].children].fillna(0).to_numpy()
+                cap = df[metric_column("cap_desert", b)].fillna(False).to_numpy(bool)
+                acc = np.isin(df[metric_column("access_class", b)].astype(object), [DESERT, EXTREME_DESERT])
+                rec[f"children_in_cap_deserts_{when}"] = float(kids[cap].sum())
+                rec[f"children_in_access_deserts_{when}"] = float(kids[acc].sum())
+                rec[f"cap_desert_tracts_{when}"] = int(cap.sum())
+                rec[f"slots_per_100_{when}"] = float(100 * df[S.BANDS[b].slots].sum() / kids.sum()) if kids.sum() > 0 else np.nan
+            for m in ("children_in_cap_deserts", "children_in_access_deserts", "cap_desert_tracts", "slots_per_100"):
+                rec[f"{m}_change"] = rec[f"{m}_after"] - rec[f"{m}_before"]
+            rows.append(rec)
+    return pd.DataFrame(rows)

@@ -1,0 +1,121 @@
+"""Scenarios: incremental updates equal a full recompute; worked examples; bad changes are named."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gapmap.config import AnalysisParams
+from gapmap.metrics import compute_tract_metrics
+from gapmap.schema import validate_providers
+from gapmap.simulate import (
+    AddSlots,
+    CloseProvider,
+    NewSite,
+    Scenario,
+    ScenarioError,
+    SetUtilization,
+    compare_outcomes,
+    scenario_from_json,
+    scenario_to_json,
+    simulate_scenario,
+)
+
+
+@pytest.fixture(scope="module")
+def base(demo):
+    return compute_tract_metrics(*demo)
+
+
+def full_recompute(demo, providers, params=None):
+    return compute_tract_metrics(
+        demo[0],
+        validate_providers(providers.drop(columns=["geoid"] + [c for c in providers.columns if c.startswith("ratio_")])),
+        params or AnalysisParams(),
+    )
+
+
+def assert_same(sim, full):
+    for b in full.bands:
+        np.testing.assert_allclose(sim.after[f"access_per_100_{b}"], full.tracts[f"access_per_100_{b}"], rtol=1e-9, atol=1e-9)
+        np.testing.assert_allclose(sim.after[f"slots_{b}"], full.tracts[f"slots_{b}"], atol=1e-9)
+        assert list(sim.after[f"osu_class_{b}"]) == list(full.tracts[f"osu_class_{b}"])
+        assert list(sim.after[f"access_class_{b}"]) == list(full.tracts[f"access_class_{b}"])
+
+
+def test_a_mixed_scenario_equals_a_full_recompute(demo, base):
+    p = demo[1]
+    scen = Scenario(
+        "mixed",
+        (
+            AddSlots(p["provider_id"].iloc[3], 12, 0),
+            CloseProvider(p["provider_id"].iloc[10]),
+            NewSite("New center", 44.05, -120.70, 20, 40),
+            SetUtilization(0.85),
+        ),
+    )
+    sim = simulate_scenario(base, scen)
+    full = full_recompute(demo, sim.providers, AnalysisParams(utilization=0.85))
+    assert_same(sim, full)
+    assert len(sim.providers) == len(p) + 1
+
+
+def test_removing_every_provider_makes_every_tract_with_more_than_50_children_a_desert(demo, base):
+    scen = Scenario("none", tuple(CloseProvider(pid) for pid in demo[1]["provider_id"]))
+    sim = simulate_scenario(base, scen)
+    kids = sim.after["children_under_5"]
+    assert (sim.after.loc[kids > 50, "cap_desert_under_5"]).all()
+    np.testing.assert_allclose(sim.after["access_per_100_under_5"], 0.0, atol=1e-9)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 271), st.integers(0, 30), st.integers(0, 30))
+def test_adding_slots_never_lowers_any_tracts_access(base, j, a, b):
+    sim = simulate_scenario(base, Scenario("add", (AddSlots(base.providers["provider_id"].iloc[j], a, b),)))
+    for band in base.bands:
+        assert (sim.after[f"access_per_100_{band}"] >= sim.before[f"access_per_100_{band}"] - 1e-9).all()
+
+
+def test_two_tracts_by_hand():
+    from gapmap.schema import validate_tracts
+    from tests.conftest import make_providers, make_tracts
+
+    tracts = validate_tracts(make_tracts([(0.0, 0.0, 0.05, 0.05), (0.05, 0.0, 0.1, 0.05)], children_0_2=[60.0, 40.0]))
+    res = compute_tract_metrics(tracts, make_providers([(0.025, 0.025, 10, 0)]), AnalysisParams(catchment_km=20.0))
+    # one provider, 10 slots, both tracts within 20 km: access = 10 / 100 = 0.1 slots per child everywhere
+    np.testing.assert_allclose(res.tracts["access_per_100_0_2"], [10.0, 10.0])
+    sim = simulate_scenario(res, Scenario("s", (AddSlots("P1", 20, 0),)))
+    np.testing.assert_allclose(sim.after["access_per_100_0_2"], [30.0, 30.0])  # 30 slots / 100 children
+    assert list(sim.after["slots_0_2"]) == [30.0, 0.0]
+    cmp_ = compare_outcomes(sim).set_index("band").loc["Infants and toddlers (ages 0-2)"]
+    assert cmp_["cap_desert_tracts_before"] == 1 and cmp_["cap_desert_tracts_after"] == 0  # 60 children, 10 -> 30 slots
+
+
+def test_scenario_json_round_trips_and_bad_changes_are_named(base):
+    scen = Scenario(
+        "plan", (AddSlots("DEMO-0001", 4, 0), NewSite("Church", 44.3, -120.6, 8, 12), CloseProvider("DEMO-0002"), SetUtilization(0.9))
+    )
+    assert scenario_from_json(scenario_to_json(scen)) == scen
+    with pytest.raises(ScenarioError, match="change 1 \\(add_slots\\): no provider with id 'NOPE'"):
+        simulate_scenario(base, Scenario("x", (AddSlots("NOPE", 1, 0),)))
+    with pytest.raises(ScenarioError, match="change 1 \\(new_site\\): 10, -100 is outside the region"):
+        simulate_scenario(base, Scenario("x", (NewSite("Far", 10, -100, 5, 5),)))
+    with pytest.raises(ScenarioError, match="slots at least 0"):
+        simulate_scenario(base, Scenario("x", (NewSite("Neg", 44.3, -120.6, -5, 5),)))
+    with pytest.raises(ScenarioError, match="removes more slots than the provider has"):
+        simulate_scenario(base, Scenario("x", (AddSlots("DEMO-0001", -10_000, 0),)))
+    with pytest.raises(ScenarioError, match="change 1 \\(add_slots\\): unknown field 'slots_0_5'.*age bands are slots_0_2 and slots_3_5"):
+        scenario_from_json('{"changes": [{"kind": "add_slots", "provider_id": "DEMO-0001", "slots_0_5": 3}]}')
+    with pytest.raises(ScenarioError, match="change 2: unknown kind 'teleport'"):
+        scenario_from_json('{"changes": [{"kind": "close_provider", "provider_id": "A"}, {"kind": "teleport"}]}')
+
+
+def test_comparison_by_county(base, demo):
+    sim = simulate_scenario(base, Scenario("s", (NewSite("Hub", 44.05, -120.70, 30, 30),)))
+    by = compare_outcomes(sim, by="county")
+    assert set(by["group"]) == set(demo[0]["county"])
+    overall = compare_outcomes(sim)
+    for band, g in by.groupby("band"):
+        o = overall.set_index("band").loc[band]
+        assert g["children_in_access_deserts_change"].sum() == pytest.approx(o["children_in_access_deserts_change"])
+    assert isinstance(sim.changed_tracts, np.ndarray) and len(sim.changed_tracts) > 0
