@@ -346,6 +346,36 @@ def _cmd_simulate(args) -> int:
     return 0
 
 
+def _cmd_optimize(args) -> int:
+    from gapmap.export import to_csv_bytes
+    from gapmap.metrics import compute_tract_metrics
+    from gapmap.siting import build_coverage, suggest_sites_exact, suggest_sites_greedy
+
+    params = AnalysisParams(utilization=args.utilization, catchment_km=args.catchment_km, decay=args.decay)
+    tracts, providers, label = _load_inputs(args)
+    band = S.get_band(args.band).key
+    result = compute_tract_metrics(tracts, providers, params)
+    cov = build_coverage(result, band, args.slots)
+    choice = suggest_sites_greedy(cov, args.sites, progress=lambda n, k: print(f"  site {n} of {k} chosen", flush=True))
+    print(
+        f"Greedy: {args.sites} sites of {args.slots:g} slots (ages {S.BANDS[band].short}) lift {choice.covered_children:,.0f} children out of access deserts ({1000 * choice.seconds:.1f} ms)"
+    )
+    if args.exact:
+        exact = suggest_sites_exact(cov, args.sites)
+        ratio = choice.covered_children / exact.covered_children if exact.covered_children else 1.0
+        print(f"Exact optimum: {exact.covered_children:,.0f} children ({1000 * exact.seconds:.1f} ms); greedy reaches {ratio:.1%} of it")
+    sites = cov.candidates.iloc[choice.chosen].reset_index(drop=True)
+    sites.insert(0, "order", range(1, len(sites) + 1))
+    sites["slots"] = args.slots
+    sites["band"] = band
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_bytes(
+        to_csv_bytes(sites, {"data": label, "method": "greedy maximal covering", "covered children": round(choice.covered_children)})
+    )
+    print(f"Wrote {args.out}")
+    return 0
+
+
 def _cmd_demo_data(args) -> int:
     from gapmap.sources.demo import DEMO_LABEL, write_demo
 
@@ -395,6 +425,18 @@ def build_parser() -> argparse.ArgumentParser:
     sm.add_argument("--scenario", type=Path, required=True, help="scenario JSON (see gapmap.simulate)")
     sm.add_argument("--out", type=Path, required=True, help="per-tract before/after CSV")
     sm.set_defaults(func=_cmd_simulate)
+
+    op = sub.add_parser("optimize", help="where K new sites of S slots would lift the most children out of access deserts")
+    _add_input_args(op)
+    _add_param_args(op)
+    _add_provider_args(op)
+    op.add_argument("--skip-rejected", action="store_true", help=argparse.SUPPRESS)
+    op.add_argument("--sites", type=int, default=5, help="how many new sites (K)")
+    op.add_argument("--slots", type=float, default=60, help="slots at each new site (S)")
+    op.add_argument("--band", default="0_2", help="age band of the new slots: 0_2, 3_5 or under_5")
+    op.add_argument("--exact", action="store_true", help="also solve the model exactly (small regions) and compare")
+    op.add_argument("--out", type=Path, required=True, help="CSV of the suggested sites")
+    op.set_defaults(func=_cmd_optimize)
 
     from census.core import ACS5Client
 

@@ -301,3 +301,13 @@ def test_simulate_command(tmp_path, capsys):
     scen.write_text('{"changes": [{"kind": "add_slots", "provider_id": "NOPE", "slots_0_2": 1}]}')
     assert main(["simulate", "--region", "demo", "--scenario", str(scen), "--out", str(out)]) == 2
     assert "no provider with id 'NOPE'" in capsys.readouterr().err
+
+
+def test_optimize_command(tmp_path, capsys):
+    out = tmp_path / "sites.csv"
+    assert main(["optimize", "--region", "demo", "--sites", "5", "--slots", "60", "--band", "0-2", "--exact", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "site 5 of 5 chosen" in printed and "greedy reaches 100.0% of it" in printed
+    text = out.read_text(encoding="utf-8-sig")
+    sites = pd.read_csv(io.StringIO(text), skiprows=sum(1 for ln in text.splitlines() if ln.startswith("# ")))
+    assert sites["order"].tolist() == [1, 2, 3, 4, 5] and (sites["slots"] == 60).all()
