@@ -168,9 +168,12 @@ def priority_about(label: str, params, weights, preset: str, top: int) -> dict:
     return about
 
 
-def to_priority_bytes(suffix: str, result, ranked: pd.DataFrame, weights, top: int, about: Mapping[str, object]) -> bytes:
-    """The top ``top`` of a ranking as .csv, .xlsx (Priorities, Priority areas, Tracts, Providers, About),
-    .geojson or .gpkg. ``ranked`` is :func:`gapmap.ranking.rank_tracts` output (with a ``why`` column)."""
+def to_priority_bytes(
+    suffix: str, result, ranked: pd.DataFrame, weights, top: int, about: Mapping[str, object], scenario: list[dict] | None = None
+) -> bytes:
+    """The top ``top`` of a ranking as .csv, .xlsx (Priorities, Priority areas, Tracts, Providers, [Scenario,]
+    About), .geojson or .gpkg. ``ranked`` is :func:`gapmap.ranking.rank_tracts` output (with a ``why`` column).
+    A ``scenario`` (its changes, as in the scenario JSON) is recorded in About and, in Excel, its own sheet."""
     import geopandas as gpd
 
     from gapmap import schema as S
@@ -178,6 +181,10 @@ def to_priority_bytes(suffix: str, result, ranked: pd.DataFrame, weights, top: i
     from gapmap.ranking import rank_areas
 
     suffix = suffix.lower()
+    if scenario:
+        import json
+
+        about = {**about, "scenario changes": json.dumps(scenario)}
     if suffix not in PRIORITY_FORMATS:
         from gapmap.errors import ParameterError
 
@@ -192,6 +199,8 @@ def to_priority_bytes(suffix: str, result, ranked: pd.DataFrame, weights, top: i
             "Tracts": compute_metrics_table(result, weights.band),
             "Providers": result.providers,
         }
+        if scenario:
+            sheets["Scenario"] = pd.DataFrame(scenario)
         return to_xlsx_bytes(sheets, about)
     geo = result.tracts.set_index(S.GEOID).loc[head[S.GEOID], "geometry"].to_numpy()
     gdf = gpd.GeoDataFrame(head.reset_index(drop=True), geometry=list(geo), crs=result.tracts.crs)

@@ -107,7 +107,7 @@ for col, (suffix, mime) in zip(
 ):
     col.download_button(
         f"Priorities {suffix}",
-        to_priority_bytes(suffix, result, ranked, weights, top, about),
+        to_priority_bytes(suffix, result, ranked, weights, top, about, st.session_state.get("scenario_changes")),
         file_name=f"gapmap_priorities{suffix}",
         mime=mime,
         key=f"dl_priorities{suffix}",

@@ -22,6 +22,7 @@ PAGES = (
     ("pages/overview.py", "Overview", ":material/bar_chart:", True),
     ("pages/map.py", "Map", ":material/map:", False),
     ("pages/priorities.py", "Priorities", ":material/format_list_numbered:", False),
+    ("pages/simulate.py", "Simulate", ":material/science:", False),
     ("pages/data.py", "Your data", ":material/upload_file:", False),
 )
 _IN_FRAME = "_gapmap_in_frame"

@@ -310,3 +310,69 @@ def build_priority_map(result: MetricsResult, ranked: pd.DataFrame, top: int, ti
 def _rank_bins(top: int) -> list[str]:
     edges = [(k * top) // 4 for k in range(5)]
     return [f"ranks {edges[k] + 1}-{edges[k + 1]}" for k in range(4) if edges[k + 1] > edges[k]]
+
+
+CHANGED_CLASS = "gapmap-changed"
+
+
+def build_scenario_map(
+    result: MetricsResult,
+    outcomes: pd.DataFrame,
+    band: str,
+    changed: np.ndarray,
+    sites: pd.DataFrame | None = None,
+    tiles: str | None = "OpenStreetMap",
+) -> folium.Map:
+    """Access classes of a scenario's outcome (before or after, from :func:`gapmap.simulate.simulate_scenario`),
+    with the tracts the scenario changed outlined and new sites drawn as stars."""
+    from gapmap.viz.measures import MEASURES
+
+    band = S.get_band(band).key
+    col = metric_column("access_class", band)
+    colors, legend = classify_measure(MEASURES["access_class"], outcomes[col], result.params)
+    t = result.tracts
+    geo = json.loads(t[[S.GEOMETRY]].to_json(drop_id=True))
+    changed_set = set(int(i) for i in changed)
+    for i, feature in enumerate(geo["features"]):
+        feature["properties"] = {
+            "name": html.escape(str(t[S.NAME].iloc[i])),
+            "access": f"{outcomes[metric_column('access_per_100', band)].iloc[i]:.1f}",
+            "class": str(outcomes[col].iloc[i]),
+            "_fill": colors[i],
+            "_changed": i in changed_set,
+        }
+    minx, miny, maxx, maxy = t.total_bounds
+    fmap = folium.Map(tiles=tiles, control_scale=True, zoom_snap=0.25)
+    fmap.fit_bounds([[miny, minx], [maxy, maxx]])
+
+    def style(f):
+        p = f["properties"]
+        return {
+            "fillColor": p["_fill"],
+            "fillOpacity": 0.75,
+            "color": "#000000" if p["_changed"] else "#777777",
+            "weight": 2.5 if p["_changed"] else 0.5,
+            "className": CHANGED_CLASS if p["_changed"] else TRACT_CLASS,
+        }
+
+    folium.GeoJson(
+        geo,
+        name="Tracts",
+        style_function=style,
+        tooltip=folium.GeoJsonTooltip(
+            fields=["name", "access", "class"], aliases=["Tract", "Slots within reach per 100", "Access class"], style=TOOLTIP_STYLE
+        ),
+    ).add_to(fmap)
+    if sites is not None and len(sites):
+        for rec in sites.itertuples(index=False):
+            folium.RegularPolygonMarker(
+                (rec.latitude, rec.longitude),
+                number_of_sides=5,
+                radius=9,
+                color="#000000",
+                fill_color="#ffd700",
+                fill_opacity=1,
+                tooltip=html.escape(str(rec.name)),
+            ).add_to(fmap)
+    fmap.get_root().add_child(_legend(f"Access class, ages {S.BANDS[band].short} (changed tracts outlined)", legend, False, False))
+    return fmap

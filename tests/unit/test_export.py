@@ -49,3 +49,22 @@ def test_csv_keeps_a_formula_name_as_text():
     df = pd.DataFrame({"name": ['=HYPERLINK("http://x","y")']})
     back = pd.read_csv(io.BytesIO(to_csv_bytes(df)), encoding="utf-8-sig")
     assert back["name"].item() == '\'=HYPERLINK("http://x","y")'
+
+
+def test_priority_export_carries_the_scenario(demo):
+    from openpyxl import load_workbook
+
+    from gapmap.export import priority_about, to_priority_bytes
+    from gapmap.metrics import compute_tract_metrics
+    from gapmap.ranking import PRESETS, add_reasons, rank_tracts
+
+    res = compute_tract_metrics(*demo)
+    w = PRESETS["balanced"]
+    ranked = add_reasons(rank_tracts(res, w), w, 10)
+    about = priority_about("demo", res.params, w, "balanced", 10)
+    scen = [{"kind": "new_site", "name": "Church", "latitude": 44.05, "longitude": -120.7, "slots_0_2": 20.0, "slots_3_5": 40.0}]
+    wb = load_workbook(io.BytesIO(to_priority_bytes(".xlsx", res, ranked, w, 10, about, scen)))
+    assert wb.sheetnames[-2:] == ["Scenario", "About"]
+    assert list(wb["Scenario"].values)[1][:2] == ("new_site", "Church")
+    assert "Church" in dict(list(wb["About"].values)[1:])["scenario changes"]
+    assert b"# scenario changes:" in to_priority_bytes(".csv", res, ranked, w, 10, about, scen)

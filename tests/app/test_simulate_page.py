@@ -1,0 +1,76 @@
+"""The simulate page: a map click places a site, changes apply, figures equal the core's, suggest, save/load."""
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from gapmap.metrics import compute_tract_metrics
+from gapmap.simulate import NewSite, Scenario, compare_outcomes, scenario_from_json, simulate_scenario
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+
+
+def page(state=None):
+    at = AppTest.from_file(APP, default_timeout=90)
+    for k, v in (state or {}).items():
+        at.session_state[k] = v
+    at.run()
+    at.switch_page("pages/simulate.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+@pytest.fixture(scope="module")
+def base(demo):
+    return compute_tract_metrics(*demo)
+
+
+def metrics(at):
+    return {m.label: (m.value, m.delta) for m in at.metric}
+
+
+def test_a_map_click_places_a_new_site_and_the_figures_follow(base, monkeypatch):
+    import streamlit_folium
+
+    at = page()
+    assert metrics(at)["Children in access deserts"][1] in ("+0", "0", None)
+    # AppTest cannot click inside a component: answer as st_folium does after a click on the map
+    monkeypatch.setattr(streamlit_folium, "st_folium", lambda *a, **k: {"last_clicked": {"lat": 44.05, "lng": -120.70}})
+    at.run()
+    assert at.number_input(key="site_lat").value == pytest.approx(44.05)
+    at.number_input(key="site_02").set_value(30)
+    at.number_input(key="site_35").set_value(40)
+    at.button(key="FormSubmitter:new_site-Add this site").click().run()
+    assert not at.exception, at.exception
+    assert at.session_state["scenario_changes"][0]["kind"] == "new_site"
+    sim = simulate_scenario(base, Scenario("x", (NewSite("New site", 44.05, -120.70, 30.0, 40.0),)))
+    expected = compare_outcomes(sim).set_index("band").loc["All children under 5"]
+    value, delta = metrics(at)["Children in access deserts"]
+    assert value == f"{expected['children_in_access_deserts_after']:,.0f}"
+    assert delta == f"{expected['children_in_access_deserts_change']:+,.0f}"
+
+
+def test_provider_change_suggest_and_json_round_trip(base, demo):
+    at = page()
+    at.selectbox(key="prov_pick").set_value(demo[1]["provider_id"].iloc[0])
+    at.button(key="FormSubmitter:provider_change-Close it").click().run()
+    assert at.session_state["scenario_changes"] == [{"kind": "close_provider", "provider_id": demo[1]["provider_id"].iloc[0]}]
+    at.number_input(key="suggest_k").set_value(3)
+    at.button(key="suggest").click().run()
+    assert not at.exception, at.exception
+    kinds = [c["kind"] for c in at.session_state["scenario_changes"]]
+    assert kinds == ["close_provider", "new_site", "new_site", "new_site"]
+    saved = scenario_from_json(json.dumps({"name": "plan", "changes": at.session_state["scenario_changes"]}))
+    fresh = page()
+    fresh.file_uploader(key="load_scenario").set_value(
+        ("plan.json", json.dumps({"name": "plan", "changes": at.session_state["scenario_changes"]}).encode(), "application/json")
+    ).run()
+    assert not fresh.exception, fresh.exception
+    assert scenario_from_json(json.dumps({"name": "plan", "changes": fresh.session_state["scenario_changes"]})) == saved
+
+
+def test_a_bad_change_is_named_not_a_traceback():
+    at = page({"scenario_changes": [{"kind": "add_slots", "provider_id": "NOPE", "slots_0_2": 5.0}]})
+    assert "no provider with id 'NOPE'" in at.error[0].value
