@@ -157,6 +157,7 @@ def test_every_page_loads_without_an_exception(page, app_url):
     for link, heading in (
         ("Map", "Map: Desert class (OSU), ages under 5"),
         ("Priorities", "Priorities, ages under 5"),
+        ("Simulate", "Simulate, ages under 5"),
         ("Your data", "Your data"),
         ("Overview", "Child care supply and deserts"),
     ):
