@@ -18,6 +18,8 @@ import argparse
 import sys
 from pathlib import Path
 
+import pandas as pd
+
 from gapmap import __version__
 from gapmap import schema as S
 from gapmap.config import DECAYS, DEFAULT_PARAMS, AnalysisParams
@@ -355,10 +357,34 @@ def _cmd_optimize(args) -> int:
     tracts, providers, label = _load_inputs(args)
     band = S.get_band(args.band).key
     result = compute_tract_metrics(tracts, providers, params)
-    cov = build_coverage(result, band, args.slots)
+    candidates = None
+    if args.candidates:
+        from gapmap.sources.providers import read_provider_table
+
+        table = read_provider_table(args.candidates)
+        cols = {c.lower(): c for c in table.columns}
+        missing = [c for c in ("name", "latitude", "longitude") if c not in cols]
+        if missing:
+            raise GapmapError(
+                f"{args.candidates.name}: candidate sites need the columns name, latitude, longitude (missing: {', '.join(missing)})"
+            )
+        candidates = pd.DataFrame(
+            {
+                "name": table[cols["name"]],
+                "latitude": pd.to_numeric(table[cols["latitude"]], errors="coerce"),
+                "longitude": pd.to_numeric(table[cols["longitude"]], errors="coerce"),
+            }
+        )
+        bad = candidates[["latitude", "longitude"]].isna().any(axis=1)
+        if bad.any():
+            rows = ", ".join(str(i + 1) for i in candidates.index[bad][:10])
+            raise GapmapError(f"{args.candidates.name}: rows {rows}: latitude and longitude must be numbers in degrees")
+        print(f"Candidates: {len(candidates)} sites from {args.candidates}")
+    cov = build_coverage(result, band, args.slots, candidates, args.objective)
     choice = suggest_sites_greedy(cov, args.sites, progress=lambda n, k: print(f"  site {n} of {k} chosen", flush=True))
+    what = "children lifted out of access deserts" if args.objective == "lifted" else "children of unmet need served"
     print(
-        f"Greedy: {args.sites} sites of {args.slots:g} slots (ages {S.BANDS[band].short}) lift {choice.covered_children:,.0f} children out of access deserts ({1000 * choice.seconds:.1f} ms)"
+        f"Greedy: {args.sites} sites of {args.slots:g} slots (ages {S.BANDS[band].short}): {choice.covered_children:,.0f} {what} ({1000 * choice.seconds:.1f} ms)"
     )
     if args.exact:
         exact = suggest_sites_exact(cov, args.sites)
@@ -434,6 +460,15 @@ def build_parser() -> argparse.ArgumentParser:
     op.add_argument("--sites", type=int, default=5, help="how many new sites (K)")
     op.add_argument("--slots", type=float, default=60, help="slots at each new site (S)")
     op.add_argument("--band", default="0_2", help="age band of the new slots: 0_2, 3_5 or under_5")
+    op.add_argument(
+        "--objective",
+        choices=["lifted", "unmet"],
+        default="lifted",
+        help="lifted: children lifted out of access deserts (default); unmet: unmet need met",
+    )
+    op.add_argument(
+        "--candidates", type=Path, help="CSV/XLSX of candidate sites (name, latitude, longitude); default: every tract's centre"
+    )
     op.add_argument("--exact", action="store_true", help="also solve the model exactly (small regions) and compare")
     op.add_argument("--out", type=Path, required=True, help="CSV of the suggested sites")
     op.set_defaults(func=_cmd_optimize)

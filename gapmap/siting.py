@@ -1,5 +1,9 @@
 """Where new sites help most: choose K sites of S slots among candidates to lift children out of access deserts.
 
+Two objectives (:data:`OBJECTIVES`): children lifted out of access deserts (below), or unmet need met
+(children beyond reachable slots who would gain one, capped at each tract's unmet need; linear, solved the
+same two ways).
+
 Model (a maximal covering location problem, Church & ReVelle 1974). For a candidate site j with S slots
 of a band, E2SFCA gives each tract i within its catchment the extra access
 :math:`\\Delta A_{ij} = w_{ij} S / D_j` with :math:`D_j = \\sum_i w_{ij} P_i`. A desert tract i is *covered*
@@ -30,16 +34,26 @@ from gapmap.errors import ParameterError
 from gapmap.metrics import MetricsResult, compute_tract_points, metric_column
 from gapmap.metrics.access import chord_from_km, compute_decay_weights, km_from_chord, lonlat_to_xyz
 
-__all__ = ["Coverage", "build_coverage", "suggest_sites_greedy", "suggest_sites_exact", "SiteChoice"]
+__all__ = ["OBJECTIVES", "Coverage", "build_coverage", "suggest_sites_greedy", "suggest_sites_exact", "SiteChoice"]
+
+
+#: What the suggestions maximize.
+OBJECTIVES = {
+    "lifted": "children lifted out of access deserts (a tract counts when one new site alone lifts it)",
+    "unmet": "unmet need met: children beyond reachable slots who gain a slot, capped at each tract's unmet need",
+}
 
 
 @dataclass(frozen=True)
 class Coverage:
-    """``matrix`` (tracts x candidates, boolean sparse): candidate j lifts tract i out of its access desert."""
+    """``matrix`` (tracts x candidates, sparse): for ``lifted``, candidate j lifts tract i out of its access
+    desert (boolean); for ``unmet``, the children of tract i that candidate j's slots would serve.
+    ``value``: children of each desert tract (``lifted``) or each tract's unmet need (``unmet``)."""
 
     matrix: sp.csc_matrix
-    value: np.ndarray  # children of each tract (0 outside deserts)
+    value: np.ndarray
     candidates: pd.DataFrame  # name, latitude, longitude
+    objective: str = "lifted"
 
 
 @dataclass(frozen=True)
@@ -50,8 +64,12 @@ class SiteChoice:
     seconds: float
 
 
-def build_coverage(result: MetricsResult, band: str, slots: float, candidates: pd.DataFrame | None = None) -> Coverage:
+def build_coverage(
+    result: MetricsResult, band: str, slots: float, candidates: pd.DataFrame | None = None, objective: str = "lifted"
+) -> Coverage:
     """The coverage matrix of candidate sites (default: every tract's representative point)."""
+    if objective not in OBJECTIVES:
+        raise ParameterError(f"objective {objective!r}: expected one of {', '.join(OBJECTIVES)}")
     band = S.get_band(band).key
     if slots <= 0:
         raise ParameterError(f"slots = {slots!r}: a new site needs more than 0 slots")
@@ -76,9 +94,14 @@ def build_coverage(result: MetricsResult, band: str, slots: float, candidates: p
     w = compute_decay_weights(d, p.catchment_km, p.decay)
     demand = np.bincount(cj, weights=w * kids[ti], minlength=len(candidates))
     gain = np.where(demand[cj] > 0, w * slots * p.utilization / np.where(demand[cj] > 0, demand[cj], 1), 0.0)
+    candidates = candidates.reset_index(drop=True)
+    if objective == "unmet":
+        served = gain * kids[ti]  # children whose slot this site provides (E2SFCA share)
+        m = sp.csc_matrix((served, (ti, cj)), shape=(len(t), len(candidates)))
+        return Coverage(m, kids * np.clip(1 - access, 0, 1), candidates, "unmet")
     lifted = in_desert[ti] & (access[ti] + gain >= need - 1e-12)
     m = sp.csc_matrix((np.ones(int(lifted.sum()), dtype=bool), (ti[lifted], cj[lifted])), shape=(len(t), len(candidates)))
-    return Coverage(m, np.where(in_desert, kids, 0.0), candidates.reset_index(drop=True))
+    return Coverage(m, np.where(in_desert, kids, 0.0), candidates, "lifted")
 
 
 def suggest_sites_greedy(cov: Coverage, k: int, progress: Callable[[int, int], None] | None = None) -> SiteChoice:
@@ -89,9 +112,12 @@ def suggest_sites_greedy(cov: Coverage, k: int, progress: Callable[[int, int], N
     m = cov.matrix
     covered = np.zeros(m.shape[0], dtype=bool)
     value = cov.value
+    remaining = cov.value.astype(float).copy()  # unmet need not yet met ("unmet")
 
     def gain(j: int) -> float:
         rows = m.indices[m.indptr[j] : m.indptr[j + 1]]
+        if cov.objective == "unmet":
+            return float(np.minimum(remaining[rows], m.data[m.indptr[j] : m.indptr[j + 1]]).sum())
         return float(value[rows][~covered[rows]].sum())
 
     heap = [(-gain(j), j) for j in range(m.shape[1])]
@@ -105,7 +131,9 @@ def suggest_sites_greedy(cov: Coverage, k: int, progress: Callable[[int, int], N
             continue
         chosen.append(j)
         total += fresh
-        covered[m.indices[m.indptr[j] : m.indptr[j + 1]]] = True
+        rows = m.indices[m.indptr[j] : m.indptr[j + 1]]
+        covered[rows] = True
+        remaining[rows] -= np.minimum(remaining[rows], m.data[m.indptr[j] : m.indptr[j + 1]])
         if progress:
             progress(len(chosen), k)
     return SiteChoice(chosen, total, "greedy", time.perf_counter() - t0)
@@ -123,15 +151,23 @@ def suggest_sites_exact(cov: Coverage, k: int, time_limit_s: float = 60.0) -> Si
     n_c, n_r = m.shape[1], len(rows)
     if n_r == 0:
         return SiteChoice([], 0.0, "exact", time.perf_counter() - t0)
-    # variables: x (candidates) then y (coverable tracts); minimize -children . y
-    c = np.concatenate([np.zeros(n_c), -cov.value[rows]])
     a_cover = sp.hstack([-m[rows].astype(float), sp.identity(n_r)], format="csr")  # y_i - sum_j a_ij x_j <= 0
     a_count = sp.hstack([sp.csr_matrix(np.ones((1, n_c))), sp.csr_matrix((1, n_r))], format="csr")  # sum x = k
+    if cov.objective == "unmet":
+        # z_i (children served, continuous) <= unmet need U_i and <= sum_j g_ij x_j; maximize sum z_i
+        c = np.concatenate([np.zeros(n_c), -np.ones(n_r)])
+        integrality = np.concatenate([np.ones(n_c), np.zeros(n_r)])
+        upper = np.concatenate([np.ones(n_c), cov.value[rows]])
+    else:
+        # y_i (tract lifted, binary) <= sum_j a_ij x_j; maximize children . y
+        c = np.concatenate([np.zeros(n_c), -cov.value[rows]])
+        integrality = np.ones(n_c + n_r)
+        upper = np.ones(n_c + n_r)
     res = milp(
         c,
         constraints=[LinearConstraint(a_cover, -np.inf, 0), LinearConstraint(a_count, k, k)],
-        integrality=np.ones(n_c + n_r),
-        bounds=Bounds(0, 1),
+        integrality=integrality,
+        bounds=Bounds(0, upper),
         options={"time_limit": time_limit_s},
     )
     if res.x is None:

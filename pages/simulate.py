@@ -9,7 +9,7 @@ from streamlit_folium import st_folium
 from gapmap import schema as S
 from gapmap.errors import GapmapError
 from gapmap.simulate import AddSlots, CloseProvider, NewSite, compare_outcomes, scenario_from_json, scenario_to_json, simulate_scenario
-from gapmap.siting import build_coverage, suggest_sites_greedy
+from gapmap.siting import OBJECTIVES, build_coverage, suggest_sites_greedy
 from gapmap.ui.frame import ensure_frame
 from gapmap.ui.state import current_view
 from gapmap.ui.widgets import metrics_or_stop, render_data_badge, render_error
@@ -115,14 +115,15 @@ c7, c8, c9 = st.columns(3)
 k = int(c7.number_input("How many sites", 1, 20, 5, key="suggest_k"))
 slots = float(c8.number_input("Slots at each", 5, 300, 60, key="suggest_slots"))
 sband = c9.selectbox("For ages", list(S.BANDS), format_func=lambda b: S.BANDS[b].short, key="suggest_band")
+objective = st.radio("Aim", list(OBJECTIVES), format_func=lambda o: OBJECTIVES[o], key="suggest_objective")
 if st.button("Suggest where they help most", key="suggest"):
     bar = st.progress(0.0, text="Choosing sites...")
-    cov = build_coverage(result, sband, slots)
+    cov = build_coverage(result, sband, slots, objective=objective)
     choice = suggest_sites_greedy(cov, k, progress=lambda n, total: bar.progress(n / total, text=f"Site {n} of {total} chosen"))
     for r in cov.candidates.iloc[choice.chosen].itertuples(index=False):
         per = {"0_2": (slots, 0.0), "3_5": (0.0, slots), "under_5": (slots / 2, slots / 2)}[sband]
         add(NewSite(f"Suggested: {r.name}", float(r.latitude), float(r.longitude), *per))
-    st.success(f"{len(choice.chosen)} sites added: they lift {choice.covered_children:,.0f} children out of access deserts on their own.")
+    st.success(f"{len(choice.chosen)} sites added ({choice.covered_children:,.0f} children by the chosen aim).")
     st.rerun()
 
 st.subheader("Save or load")

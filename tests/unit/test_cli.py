@@ -311,3 +311,35 @@ def test_optimize_command(tmp_path, capsys):
     text = out.read_text(encoding="utf-8-sig")
     sites = pd.read_csv(io.StringIO(text), skiprows=sum(1 for ln in text.splitlines() if ln.startswith("# ")))
     assert sites["order"].tolist() == [1, 2, 3, 4, 5] and (sites["slots"] == 60).all()
+
+
+def test_optimize_with_uploaded_candidates_and_the_unmet_objective(tmp_path, capsys):
+    cand = tmp_path / "churches.csv"
+    cand.write_text(
+        "name,latitude,longitude\nFirst Church,44.05,-120.70\nGrange Hall,44.60,-120.20\nOld School,44.30,-120.60\n", encoding="utf-8"
+    )
+    out = tmp_path / "sites.csv"
+    assert (
+        main(
+            [
+                "optimize",
+                "--region",
+                "demo",
+                "--sites",
+                "2",
+                "--candidates",
+                str(cand),
+                "--objective",
+                "unmet",
+                "--exact",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
+    printed = capsys.readouterr().out
+    assert "Candidates: 3 sites" in printed and "children of unmet need served" in printed
+    text = out.read_text(encoding="utf-8-sig")
+    sites = pd.read_csv(io.StringIO(text), skiprows=sum(1 for ln in text.splitlines() if ln.startswith("# ")))
+    assert set(sites["name"]) <= {"First Church", "Grange Hall", "Old School"} and len(sites) == 2

@@ -53,3 +53,20 @@ def test_the_chosen_sites_really_lift_at_least_the_covered_children(base):
     now = sim.after["access_class_0_2"].isin(["desert", "extreme desert"])
     lifted = sim.before.loc[was & ~now, "children_0_2"].sum()
     assert lifted >= g.covered_children - 1e-9
+
+
+def test_unmet_need_objective_by_hand():
+    """Two tracts with unmet need 10 and 5. Site A would serve 8 children in each, site B 5 in tract 2.
+    One site: A meets min(10, 8) + min(5, 8) = 13, B meets 5. Two sites: A then B adds nothing (tract 2 is met)."""
+    m = sp.csc_matrix(np.array([[8.0, 0.0], [8.0, 5.0]]))
+    cov = Coverage(m, np.array([10.0, 5.0]), pd.DataFrame({"name": ["A", "B"], "latitude": 0.0, "longitude": 0.0}), "unmet")
+    assert suggest_sites_greedy(cov, 1).covered_children == 13 == suggest_sites_exact(cov, 1).covered_children
+    assert suggest_sites_greedy(cov, 2).covered_children == 13 == pytest.approx(suggest_sites_exact(cov, 2).covered_children)
+
+
+@pytest.mark.parametrize("band", ["0_2", "3_5"])
+def test_unmet_objective_greedy_near_optimal_on_the_demo(base, band):
+    cov = build_coverage(base, band, 60, objective="unmet")
+    g, e = suggest_sites_greedy(cov, 5), suggest_sites_exact(cov, 5)
+    assert g.covered_children >= 0.95 * e.covered_children > 0
+    assert e.covered_children <= 5 * 60 + 1e-6  # E2SFCA shares a site's slots: never more than its slots
