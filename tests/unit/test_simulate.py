@@ -1,6 +1,7 @@
 """Scenarios: incremental updates equal a full recompute; worked examples; bad changes are named."""
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -54,7 +55,10 @@ def test_a_mixed_scenario_equals_a_full_recompute(demo, base):
             SetUtilization(0.85),
         ),
     )
+    tracts_before, providers_before = base.tracts.copy(), base.providers.copy()
     sim = simulate_scenario(base, scen)
+    pd.testing.assert_frame_equal(base.tracts, tracts_before)  # the inputs are untouched
+    pd.testing.assert_frame_equal(base.providers, providers_before)
     full = full_recompute(demo, sim.providers, AnalysisParams(utilization=0.85))
     assert_same(sim, full)
     assert len(sim.providers) == len(p) + 1
