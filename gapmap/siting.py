@@ -34,7 +34,7 @@ from gapmap.errors import ParameterError
 from gapmap.metrics import MetricsResult, compute_tract_points, metric_column
 from gapmap.metrics.access import chord_from_km, compute_decay_weights, km_from_chord, lonlat_to_xyz
 
-__all__ = ["OBJECTIVES", "Coverage", "build_coverage", "suggest_sites_greedy", "suggest_sites_exact", "SiteChoice"]
+__all__ = ["band_slots", "OBJECTIVES", "Coverage", "build_coverage", "suggest_sites_greedy", "suggest_sites_exact", "SiteChoice"]
 
 
 #: What the suggestions maximize.
@@ -62,6 +62,11 @@ class SiteChoice:
     covered_children: float
     method: str
     seconds: float
+
+
+def band_slots(band: str, slots: float) -> tuple[float, float]:
+    """(slots 0-2, slots 3-5) of a new site of ``slots`` slots for a band; "under 5" splits them evenly."""
+    return {"0_2": (slots, 0.0), "3_5": (0.0, slots), "under_5": (slots / 2, slots / 2)}[S.get_band(band).key]
 
 
 def build_coverage(

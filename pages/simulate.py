@@ -9,7 +9,7 @@ from streamlit_folium import st_folium
 from gapmap import schema as S
 from gapmap.errors import GapmapError
 from gapmap.simulate import AddSlots, CloseProvider, NewSite, compare_outcomes, scenario_from_json, scenario_to_json, simulate_scenario
-from gapmap.siting import OBJECTIVES, build_coverage, suggest_sites_greedy
+from gapmap.siting import OBJECTIVES, band_slots, build_coverage, suggest_sites_greedy
 from gapmap.ui.frame import ensure_frame
 from gapmap.ui.state import current_view
 from gapmap.ui.widgets import metrics_or_stop, render_data_badge, render_error
@@ -121,8 +121,7 @@ if st.button("Suggest where they help most", key="suggest"):
     cov = build_coverage(result, sband, slots, objective=objective)
     choice = suggest_sites_greedy(cov, k, progress=lambda n, total: bar.progress(n / total, text=f"Site {n} of {total} chosen"))
     for r in cov.candidates.iloc[choice.chosen].itertuples(index=False):
-        per = {"0_2": (slots, 0.0), "3_5": (0.0, slots), "under_5": (slots / 2, slots / 2)}[sband]
-        add(NewSite(f"Suggested: {r.name}", float(r.latitude), float(r.longitude), *per))
+        add(NewSite(f"Suggested: {r.name}", float(r.latitude), float(r.longitude), *band_slots(sband, slots)))
     st.success(f"{len(choice.chosen)} sites added ({choice.covered_children:,.0f} children by the chosen aim).")
     st.rerun()
 

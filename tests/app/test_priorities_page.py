@@ -1,35 +1,19 @@
 """The priorities page: presets set the weights, the table is the core's ranking, weights re-rank."""
 
-from pathlib import Path
-
 import pytest
-from streamlit.testing.v1 import AppTest
 
-from gapmap.metrics import compute_tract_metrics
 from gapmap.ranking import PRESETS, RankWeights, rank_tracts
-
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
+from tests.app.conftest import open_page
 
 
 def page(state=None):
-    at = AppTest.from_file(APP, default_timeout=90)
-    for k, v in (state or {}).items():
-        at.session_state[k] = v
-    at.run()
-    at.switch_page("pages/priorities.py").run()
-    assert not at.exception, at.exception
-    return at
+    return open_page("pages/priorities.py", state)
 
 
-@pytest.fixture(scope="module")
-def demo_metrics(demo):
-    return compute_tract_metrics(*demo)
-
-
-def test_default_ranking_is_the_balanced_preset(demo_metrics):
+def test_default_ranking_is_the_balanced_preset(base):
     at = page()
     table = at.dataframe[0].value
-    expected = rank_tracts(demo_metrics, PRESETS["balanced"]).head(25)
+    expected = rank_tracts(base, PRESETS["balanced"]).head(25)
     assert table["Tract"].tolist() == expected["name"].tolist()
     assert table["Score"].tolist() == pytest.approx(expected["score"].tolist())
     assert table["Why this rank"].iloc[0].startswith("Rank 1 (score")
@@ -37,20 +21,20 @@ def test_default_ranking_is_the_balanced_preset(demo_metrics):
     assert labels == ["Priorities .csv", "Priorities .xlsx", "Priorities .geojson", "Priorities .gpkg", "Printable summary"]
 
 
-def test_a_preset_sets_the_weights_and_reranks(demo_metrics):
+def test_a_preset_sets_the_weights_and_reranks(base):
     at = page()
     at.selectbox(key="preset").set_value("equity").run()
     assert not at.exception, at.exception
     assert at.slider(key="w_poverty").value == PRESETS["equity"].poverty
-    expected = rank_tracts(demo_metrics, PRESETS["equity"]).head(25)
+    expected = rank_tracts(base, PRESETS["equity"]).head(25)
     assert at.dataframe[0].value["Tract"].tolist() == expected["name"].tolist()
 
 
-def test_moving_a_weight_reranks(demo_metrics):
+def test_moving_a_weight_reranks(base):
     at = page()
     at.slider(key="w_working_parents").set_value(1.0).run()
     w = RankWeights(0.30, 0.20, 0.15, 0.20, 1.0)
-    expected = rank_tracts(demo_metrics, w).head(25)
+    expected = rank_tracts(base, w).head(25)
     assert at.dataframe[0].value["Tract"].tolist() == expected["name"].tolist()
     at.number_input(key="top_n").set_value(10).run()
     assert len(at.dataframe[0].value) == 10

@@ -1,30 +1,15 @@
 """The simulate page: a map click places a site, changes apply, figures equal the core's, suggest, save/load."""
 
 import json
-from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
-from gapmap.metrics import compute_tract_metrics
 from gapmap.simulate import NewSite, Scenario, compare_outcomes, scenario_from_json, simulate_scenario
-
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
+from tests.app.conftest import open_page
 
 
 def page(state=None):
-    at = AppTest.from_file(APP, default_timeout=90)
-    for k, v in (state or {}).items():
-        at.session_state[k] = v
-    at.run()
-    at.switch_page("pages/simulate.py").run()
-    assert not at.exception, at.exception
-    return at
-
-
-@pytest.fixture(scope="module")
-def base(demo):
-    return compute_tract_metrics(*demo)
+    return open_page("pages/simulate.py", state)
 
 
 def metrics(at):
