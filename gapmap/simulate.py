@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import pandas as pd
+import shapely
 from scipy.spatial import cKDTree
 
 from gapmap import schema as S
@@ -232,8 +233,6 @@ def simulate_scenario(result: MetricsResult, scenario: Scenario) -> SimulationRe
         rows, d_km = rows[keep], d_km[keep]
         w = compute_decay_weights(d_km, params.catchment_km, params.decay)
         dem = np.array([(w * np.nan_to_num(kids[rows, k], nan=0.0)).sum() for k in range(len(bands))])
-        import shapely
-
         inside = t.sindex.query(shapely.Point(c.longitude, c.latitude), predicate="intersects")
         home = int(inside.min()) if len(inside) else -1
         apply_delta(rows, w, dem, delta_slots(c.slots_0_2, c.slots_3_5), home)

@@ -3,7 +3,7 @@
 **Synthetic demo data.** No number here describes a real place. It is generated from a seed so that
 anyone can regenerate the committed files bit for bit::
 
-    uv run python -m gapmap.sources.demo --out data/demo
+    uv run gapmap demo-data --out data/demo
 
 How it is made (all distances in km on a local azimuthal-equidistant plane, then to WGS 84):
 
@@ -24,7 +24,6 @@ How it is made (all distances in km on a local azimuthal-equidistant plane, then
 
 from __future__ import annotations
 
-import argparse
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,11 +36,10 @@ from pyproj import Transformer
 
 from gapmap import schema as S
 
-__all__ = ["DEMO_SEED", "DEMO_LABEL", "generate_demo", "write_demo", "read_demo", "main"]
+__all__ = ["DEMO_SEED", "DEMO_LABEL", "generate_demo", "write_demo", "read_demo"]
 
 DEMO_SEED = 20261122
 DEMO_LABEL = "synthetic demo data"
-DEMO_NAME = "Demo region (synthetic)"
 STATE_FIPS = "99"  # not a real state: the demo must never pass for one
 CENTER_LAT, CENTER_LON = 44.30, -120.60
 TRACTS_FILE = "tracts.geojson"
@@ -476,17 +474,3 @@ def read_demo(data_dir: str | Path) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
 
     data_dir = Path(data_dir)
     return read_tracts(data_dir / TRACTS_FILE), read_providers(data_dir / PROVIDERS_FILE)
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=f"Regenerate the demo region ({DEMO_LABEL}).")
-    parser.add_argument("--out", default="data/demo", help="folder to write tracts.geojson and providers.csv")
-    parser.add_argument("--seed", type=int, default=DEMO_SEED)
-    args = parser.parse_args(argv)
-    for path in write_demo(args.out, args.seed):
-        print(f"wrote {path} ({DEMO_LABEL})")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
