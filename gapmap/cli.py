@@ -6,6 +6,7 @@
     gapmap fetch --state OR --counties Coos,Curry --year 2023 --out coos_curry.parquet
     gapmap rank --region demo --preset equity --top 25 --out priorities.xlsx
     gapmap report --region demo --out summary.html
+    gapmap compare --region demo --by hub --out compare.csv
     gapmap demo-data --out data/demo
 
 Exit status: 0 on success, 2 when the input is bad (the message names the file, row, column and
@@ -402,10 +403,61 @@ def _cmd_optimize(args) -> int:
     return 0
 
 
+def _cmd_compare(args) -> int:
+    from gapmap.compare import choose_region_set, compare_about, compare_regions
+    from gapmap.equity import attach_ruca, read_ruca
+    from gapmap.export import COMPARE_FORMATS, to_compare_bytes, to_csv_bytes
+    from gapmap.metrics import compute_tract_metrics
+    from gapmap.ranking import PRESETS
+    from gapmap.regions import ALL_TRACTS, list_region_sets, read_region_set
+
+    suffix = args.out.suffix.lower()
+    if suffix not in COMPARE_FORMATS:
+        raise GapmapError(f"--out {args.out}: the file name must end in {', '.join(COMPARE_FORMATS)}")
+    if args.preset not in PRESETS:
+        raise GapmapError(f"--preset {args.preset!r}: expected one of {', '.join(PRESETS)}")
+    params = AnalysisParams(utilization=args.utilization, catchment_km=args.catchment_km, decay=args.decay)
+    tracts, providers, label = _load_inputs(args)
+    if args.ruca:
+        tracts = attach_ruca(tracts, read_ruca(args.ruca.read_bytes(), args.ruca.name))
+    by_path = Path(args.by)
+    if args.by not in ("county", "hub") and by_path.suffix:
+        region_set = read_region_set(by_path)
+    else:
+        regions_dir = args.data_dir / "regions"
+        region_set = choose_region_set(args.by, tracts, list_region_sets(regions_dir) if regions_dir.exists() else [])
+    result = compute_tract_metrics(tracts, providers, params)
+    names = [n.strip() for n in args.regions.split(",") if n.strip()] if args.regions else None
+    weights = PRESETS[args.preset]
+    comparison = compare_regions(result, region_set, names, weights, args.priority_share, args.rule)
+    about = compare_about(comparison, label, params)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_bytes(to_compare_bytes(suffix, comparison, result, about))
+    print(f"Regions: {region_set.label} ({len(comparison.regions)} compared)")
+    b = "under_5" if "under_5" in result.bands else result.bands[0]
+    short = S.BANDS[b].short
+    for rec in comparison.rollup.to_dict("records"):
+        mark = "  (whole data)" if rec["region"] == ALL_TRACTS else ""
+        print(
+            f"  {rec['region']}: {rec['tracts']} tracts, {rec[f'children_{b}']:,.0f} children {short} "
+            f"(± {rec[f'children_{b}_moe']:,.0f}), {rec[f'slots_per_100_{b}']:.1f} slots per 100, "
+            f"{rec[f'share_in_osu_deserts_{b}']:.0%} in OSU deserts, {rec.get('priority_tracts', 0)} priority tracts{mark}"
+        )
+    print(f"Wrote {len(comparison.rollup)} rows to {args.out}")
+    if args.equity_out:
+        args.equity_out.parent.mkdir(parents=True, exist_ok=True)
+        args.equity_out.write_bytes(to_csv_bytes(comparison.equity, about))
+        print(f"Wrote who lives in the deserts ({len(comparison.equity)} rows) to {args.equity_out}")
+    print(f"Rural or urban: {comparison.urbanicity_method}")
+    for note in (*comparison.notes, *result.notes):
+        print("Note: " + note)
+    return 0
+
+
 def _cmd_demo_data(args) -> int:
     from gapmap.sources.demo import DEMO_LABEL, write_demo
 
-    for path in write_demo(args.out, args.seed):
+    for path in write_demo(args.out, args.seed, args.regions_out):
         print(f"wrote {path} ({DEMO_LABEL})")
     return 0
 
@@ -495,11 +547,27 @@ def build_parser() -> argparse.ArgumentParser:
     pv.add_argument("--rejected", type=Path, help="write the rejected rows, with their row number and reason, to this CSV")
     pv.set_defaults(func=_cmd_providers)
 
+    cp = sub.add_parser("compare", help="regions side by side: counties, hubs or your own regions, and who lives in the deserts")
+    _add_input_args(cp)
+    _add_param_args(cp)
+    _add_provider_args(cp)
+    cp.add_argument("--skip-rejected", action="store_true", help=argparse.SUPPRESS)
+    cp.add_argument("--by", default="county", help="county (default), hub (the bundled hub definition of the data's state), or a region file (.json, polygons, or a CSV of geoid,region)")
+    cp.add_argument("--regions", help="comma-separated region names to compare (default: every region with tracts)")
+    cp.add_argument("--rule", choices=["osu", "cap", "access"], default="osu", help="deserts of the equity table (default osu)")
+    cp.add_argument("--preset", default="balanced", help=f"weights that pick the priority tracts: {', '.join(PRESETS)}")
+    cp.add_argument("--priority-share", type=float, default=0.10, help="share of all tracts counted as priority tracts (default 0.10)")
+    cp.add_argument("--ruca", type=Path, help="CSV/XLSX of RUCA codes by tract (USDA ERS); default: a population-density rule")
+    cp.add_argument("--equity-out", type=Path, help="also write who lives in the deserts (CSV)")
+    cp.add_argument("--out", type=Path, required=True, help=".csv (one row per region), .xlsx (all tables) or .geojson (region polygons)")
+    cp.set_defaults(func=_cmd_compare)
+
     d = sub.add_parser("demo-data", help="regenerate the synthetic demo region files")
     from gapmap.sources.demo import DEMO_SEED
 
     d.add_argument("--out", type=Path, default=DEFAULT_DATA_DIR / "demo")
     d.add_argument("--seed", type=int, default=DEMO_SEED)
+    d.add_argument("--regions-out", type=Path, help="where demo-hubs.json goes (default: regions/ beside --out)")
     d.set_defaults(func=_cmd_demo_data)
     return parser
 

@@ -205,3 +205,36 @@ def to_priority_bytes(
     geo = result.tracts.set_index(S.GEOID).loc[head[S.GEOID], "geometry"].to_numpy()
     gdf = gpd.GeoDataFrame(head.reset_index(drop=True), geometry=list(geo), crs=result.tracts.crs)
     return to_geojson_bytes(gdf) if suffix == ".geojson" else to_gpkg_bytes(gdf)
+
+
+#: Formats of a region comparison.
+COMPARE_FORMATS = (".csv", ".xlsx", ".geojson")
+
+
+def to_compare_bytes(suffix: str, comparison, result, about: Mapping[str, object]) -> bytes:
+    """A region comparison (:func:`gapmap.compare.compare_regions`) as .csv (one row per region, every
+    roll-up column), .xlsx (Comparison as people read it, Roll-up, Who lives in deserts, Region of each
+    tract, About) or .geojson (one polygon per region with the roll-up columns)."""
+    from gapmap.compare import compute_compare_rows
+    from gapmap.regions import assign_regions, dissolve_regions
+
+    suffix = suffix.lower()
+    if suffix not in COMPARE_FORMATS:
+        from gapmap.errors import ParameterError
+
+        raise ParameterError(f"comparison format {suffix!r}: expected one of {', '.join(COMPARE_FORMATS)}")
+    if suffix == ".csv":
+        return to_csv_bytes(comparison.rollup, about)
+    assignment = assign_regions(result.tracts, comparison.region_set)
+    if suffix == ".xlsx":
+        return to_xlsx_bytes(
+            {
+                "Comparison": compute_compare_rows(comparison.rollup, result.bands),
+                "Roll-up": comparison.rollup,
+                "Who lives in deserts": comparison.equity,
+                "Region of each tract": assignment.table,
+            },
+            about,
+        )
+    regions = dissolve_regions(result.tracts, assignment, comparison.regions)
+    return to_geojson_bytes(regions.merge(comparison.rollup, on="region", how="left"))

@@ -45,6 +45,10 @@ __all__ = [
     "PROVIDER_TYPES",
     "FUNDING_TYPES",
     "PROVIDER_LABELS",
+    "POPULATION",
+    "UNDER5_GROUPS",
+    "EXTRA_COUNT_COLUMNS",
+    "RUCA",
     "moe_column",
     "get_band",
     "validate_tracts",
@@ -76,6 +80,28 @@ TRACT_COUNT_COLUMNS: tuple[str, ...] = (
     UNDER6_BELOW_100PCT,
     UNDER6_BELOW_200PCT,
 )
+
+#: Total population (ACS B01003_001): used for population density where no RUCA code is given.
+POPULATION = "population"
+
+#: Children under 5 by race and ethnicity (ACS B01001A-I, _003 + _018): column -> label. Groups A-G
+#: are races alone or in combination of two or more and add up to all children under 5; H (white alone,
+#: not Hispanic) is part of A, and I (Hispanic or Latino, of any race) overlaps every race group.
+UNDER5_GROUPS: dict[str, str] = {
+    "under5_white_alone": "White alone",
+    "under5_black_alone": "Black or African American alone",
+    "under5_aian_alone": "American Indian and Alaska Native alone",
+    "under5_asian_alone": "Asian alone",
+    "under5_nhpi_alone": "Native Hawaiian and Other Pacific Islander alone",
+    "under5_other_race_alone": "Some other race alone",
+    "under5_two_or_more_races": "Two or more races",
+    "under5_white_alone_not_hispanic": "White alone, not Hispanic or Latino",
+    "under5_hispanic_or_latino": "Hispanic or Latino (any race)",
+}
+#: Further counts a tract table may carry: validated like the child counts, never required.
+EXTRA_COUNT_COLUMNS: tuple[str, ...] = (POPULATION, *UNDER5_GROUPS)
+#: The RUCA code column (USDA ERS rural-urban commuting area code, 1-10, decimals allowed), optional.
+RUCA = "ruca"
 
 MOE_SUFFIX = "_moe"
 
@@ -221,6 +247,9 @@ def _sorted(problems: list[Problem]) -> list[Problem]:
 
 
 # --- tracts -------------------------------------------------------------------------------------
+_RUCA_EXPECTED = "a RUCA code from 1 to 10 (decimals such as 4.1 allowed), 99 or empty when not coded"
+#: RUCA's code for tracts with no population or commuting data: read as "not coded".
+RUCA_NOT_CODED = 99.0
 _COUNT_EXPECTED = "a count of children: a number at least 0, or empty when not available"
 
 
@@ -256,6 +285,7 @@ def validate_tracts(tracts: gpd.GeoDataFrame, source: str = "tracts") -> gpd.Geo
             f"{source}: a tract table",
             list(gdf.columns),
         )
+    counts += [c for c in EXTRA_COUNT_COLUMNS if c in gdf.columns]
     problems: list[Problem] = []
     gdf = gdf.reset_index(drop=True)
 
@@ -278,6 +308,15 @@ def validate_tracts(tracts: gpd.GeoDataFrame, source: str = "tracts") -> gpd.Geo
         neg = (gdf[col] < 0).to_numpy()
         for idx in np.flatnonzero(neg):
             problems.append(Problem(int(idx) + 1, col, gdf[col].iloc[idx], _COUNT_EXPECTED))
+
+    if RUCA in gdf.columns:
+        raw_ruca = gdf[RUCA]
+        _coerce_numeric(gdf, [RUCA], problems, _RUCA_EXPECTED)
+        code = gdf[RUCA].to_numpy(float)
+        bad = np.isfinite(code) & (code != RUCA_NOT_CODED) & ((code < 1) | (code >= 11))
+        for idx in np.flatnonzero(bad):
+            problems.append(Problem(int(idx) + 1, RUCA, raw_ruca.iloc[idx], _RUCA_EXPECTED))
+        gdf[RUCA] = np.where(code == RUCA_NOT_CODED, np.nan, code)
 
     # Geometry: present, polygonal, valid.
     geom = gdf.geometry.values

@@ -5,6 +5,7 @@ The tables (GUIDE.md section 4), each estimate with its 90% margin of error:
 ===============================  ==========================================================
 column                           ACS variables (sum)
 ===============================  ==========================================================
+``population``                   B01003_001 (total population; for density)
 ``children_0_2``                 B09001_003 (under 3 years)
 ``children_3_5``                 B09001_004 (3 and 4) + B09001_005 (5)
 ``children_under_5``             B01001_003 (male under 5) + B01001_027 (female under 5)
@@ -57,6 +58,7 @@ KEY_HELP = (
 
 #: Contract column -> the ACS variables (without the E/M suffix) whose sum it is.
 ACS_SUMS: dict[str, tuple[str, ...]] = {
+    S.POPULATION: ("B01003_001",),
     S.CHILDREN_0_2: ("B09001_003",),
     S.CHILDREN_3_5: ("B09001_004", "B09001_005"),
     S.CHILDREN_UNDER_5: ("B01001_003", "B01001_027"),
@@ -79,6 +81,7 @@ RACE_GROUPS: dict[str, str] = {
 }
 for _letter, _group in RACE_GROUPS.items():
     ACS_SUMS[f"under5_{_group}"] = (f"B01001{_letter}_003", f"B01001{_letter}_018")
+    assert f"under5_{_group}" in S.UNDER5_GROUPS
 
 SENTINELS = (-666666666, -999999999, -888888888, -222222222, -333333333, -555555555)
 _CONTROLLED_MOE = -555555555

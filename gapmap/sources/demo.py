@@ -232,6 +232,45 @@ def _tracts(rng, outline) -> tuple[gpd.GeoDataFrame, np.ndarray]:
     return gdf.iloc[order].reset_index(drop=True), people
 
 
+def _add_race_ethnicity(rng: np.random.Generator, tracts: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Children under 5 by race and ethnicity (the ACS B01001A-I groups), drawn from their own random
+    stream so the other columns do not depend on them.
+
+    Races alone (A-G) split each tract's children under 5 exactly; Hispanic or Latino children (I) are
+    of any race; white alone, not Hispanic (H) is part of white alone (A). The mix varies over space:
+    more Hispanic families around Millbrook, Cedar Falls and the southern farmland, more Black and
+    Asian families in Riverton's core, and an American Indian community near Elk Ridge.
+    """
+    reps = shapely.point_on_surface(tracts.geometry.values)
+    x, y = shapely.get_x(reps), shapely.get_y(reps)
+    u5 = tracts[S.CHILDREN_UNDER_5].to_numpy(np.int64)
+    hisp = np.clip(0.16 + _smooth(x, y, [(24, -13, 8, 0.22), (-52, -24, 7, 0.18), (10, -45, 20, 0.15)]) + rng.normal(0, 0.03, len(x)), 0.03, 0.7)
+    weights = np.column_stack(
+        [
+            0.70 - 0.5 * hisp,  # white alone
+            0.02 + _smooth(x, y, [(0, 0, 4, 0.10)]),  # Black alone
+            0.015 + _smooth(x, y, [(-72, 6, 9, 0.35)]),  # American Indian and Alaska Native alone
+            0.03 + _smooth(x, y, [(3, 3, 5, 0.08)]),  # Asian alone
+            np.full(len(x), 0.004),  # Native Hawaiian and Other Pacific Islander alone
+            0.45 * hisp,  # some other race alone
+            np.full(len(x), 0.09),  # two or more races
+        ]
+    )
+    weights = weights / weights.sum(axis=1, keepdims=True)
+    races = np.array([rng.multinomial(n, w) for n, w in zip(u5, weights)])
+    hispanic = rng.binomial(u5, hisp)
+    white_nh = np.minimum(rng.binomial(races[:, 0], np.clip(1 - 0.6 * hisp, 0, 1)), u5 - hispanic)
+    white_nh = np.maximum(white_nh, 0)
+    counts = dict(zip(list(S.UNDER5_GROUPS)[:7], races.T))
+    counts["under5_white_alone_not_hispanic"] = white_nh
+    counts["under5_hispanic_or_latino"] = hispanic
+    out = tracts.copy()
+    for col in S.UNDER5_GROUPS:
+        out[col] = counts[col]
+        out[S.moe_column(col)] = _moe(rng, counts[col].astype(float))
+    return out[[c for c in out.columns if c != "geometry"] + ["geometry"]]
+
+
 _CENTER_WORDS = (
     ["Little", "Bright", "Sunny", "Happy", "Tiny", "Growing", "Busy", "Rainbow", "Wonder", "Acorn"],
     ["Sprouts", "Steps", "Stars", "Hands", "Owls", "Bees", "Minds", "Trails", "Roots", "Meadows"],
@@ -411,6 +450,7 @@ def generate_demo(seed: int = DEMO_SEED) -> tuple[gpd.GeoDataFrame, pd.DataFrame
     rng = np.random.default_rng(seed)
     outline = _outline(rng)
     tracts_km, people = _tracts(rng, outline)
+    tracts_km = _add_race_ethnicity(np.random.default_rng([seed, 2]), tracts_km)
     prov_km = _providers(rng, outline, tracts_km, people, np.random.default_rng([seed, 1]))
     to_wgs = Transformer.from_crs(f"+proj=aeqd +lat_0={CENTER_LAT} +lon_0={CENTER_LON} +units=km +ellps=WGS84", "EPSG:4326", always_xy=True)
     geoms = shapely.transform(tracts_km.geometry.values, lambda xy: np.column_stack(to_wgs.transform(xy[:, 0], xy[:, 1])))
@@ -456,15 +496,59 @@ def _geojson_text(tracts: gpd.GeoDataFrame) -> str:
     return head + ",\n".join(lines) + "\n]}\n"
 
 
-def write_demo(out_dir: str | Path, seed: int = DEMO_SEED) -> list[Path]:
-    """Generate the demo region and write ``tracts.geojson`` and ``providers.csv`` to ``out_dir``."""
+HUBS_FILE = "demo-hubs.json"
+
+
+def demo_hubs():
+    """The demo region's three early learning hubs (a :class:`gapmap.regions.RegionSet`).
+
+    Like Oregon's Douglas County, one county is split: the Millbrook area of Basalt County (tracts
+    whose representative point lies within 10 km of Millbrook's centre) belongs to the Millbrook and
+    Cascade hub, the rest of Basalt County to the Riverton hub.
+    """
+    from gapmap.regions import Area, RegionDef, RegionSet
+
+    to_wgs = Transformer.from_crs(f"+proj=aeqd +lat_0={CENTER_LAT} +lon_0={CENTER_LON} +units=km +ellps=WGS84", "EPSG:4326", always_xy=True)
+    millbrook = next(t for t in TOWNS if t.name == "Millbrook")
+    theta = np.linspace(0, 2 * np.pi, 33)[:-1]
+    lon, lat = to_wgs.transform(millbrook.x + 10 * np.cos(theta), millbrook.y + 10 * np.sin(theta))
+    circle = shapely.Polygon(np.column_stack([np.round(lon, 6), np.round(lat, 6)]))
+    state = STATE_FIPS
+    return RegionSet(
+        key="demo-hubs",
+        label="Demo early learning hubs (synthetic)",
+        kind="hub",
+        state=state,
+        source=f"gapmap demo region ({DEMO_LABEL}); written by `gapmap demo-data`",
+        notes="Basalt County is split between two hubs, like Oregon's Douglas County: its Millbrook area (tracts "
+        "whose representative point lies within 10 km of Millbrook) belongs to the Millbrook and Cascade hub.",
+        regions=(
+            RegionDef("High Desert Hub", counties=(state + "001",), note="Alder County"),
+            RegionDef("Riverton Hub", counties=(state + "003",), note="Basalt County except the Millbrook area"),
+            RegionDef(
+                "Millbrook and Cascade Hub",
+                counties=(state + "005",),
+                areas=(Area("Millbrook area of Basalt County", circle, (state + "003",)),),
+                note="Cascade County and the Millbrook area of Basalt County",
+            ),
+        ),
+    )
+
+
+def write_demo(out_dir: str | Path, seed: int = DEMO_SEED, regions_dir: str | Path | None = None) -> list[Path]:
+    """Generate the demo region and write ``tracts.geojson`` and ``providers.csv`` to ``out_dir``, and
+    the demo hubs (``demo-hubs.json``) to ``regions_dir`` (default: ``regions`` beside ``out_dir``)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     tracts, providers = generate_demo(seed)
     t_path, p_path = out / TRACTS_FILE, out / PROVIDERS_FILE
     t_path.write_text(_geojson_text(tracts), encoding="utf-8", newline="\n")
     providers.to_csv(p_path, index=False, lineterminator="\n", encoding="utf-8")
-    return [t_path, p_path]
+    regions = Path(regions_dir) if regions_dir is not None else out.parent / "regions"
+    regions.mkdir(parents=True, exist_ok=True)
+    h_path = regions / HUBS_FILE
+    h_path.write_text(demo_hubs().to_json(), encoding="utf-8", newline="\n")
+    return [t_path, p_path, h_path]
 
 
 def read_demo(data_dir: str | Path) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:

@@ -183,7 +183,7 @@ def join_acs(shapes: gpd.GeoDataFrame, acs: pd.DataFrame) -> gpd.GeoDataFrame:
         shapes[S.COUNTY] = shapes["county_fips"].map(names).fillna(shapes[S.COUNTY])
     est = acs.drop(columns=[S.COUNTY], errors="ignore")
     gdf = shapes.merge(est, on=S.GEOID, how="left")
-    counts = [c for c in gdf.columns if c in S.TRACT_COUNT_COLUMNS or c.startswith("under5_")]
+    counts = [c for c in gdf.columns if c.removesuffix(S.MOE_SUFFIX) in S.TRACT_COUNT_COLUMNS + S.EXTRA_COUNT_COLUMNS]
     numeric = [c for c in counts if not c.endswith("_reliability")]
     gdf.loc[gdf["water_only"], numeric] = np.nan
     if S.NAME not in gdf.columns or gdf[S.NAME].isna().all():

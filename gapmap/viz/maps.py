@@ -18,9 +18,9 @@ import pandas as pd
 from gapmap import schema as S
 from gapmap.errors import MissingColumnError, ParameterError
 from gapmap.metrics import MetricsResult, metric_column
-from gapmap.viz.measures import MEASURES, classify_measure, measure_column
+from gapmap.viz.measures import MEASURES, MISSING_COLOR, classify_measure, measure_column
 
-__all__ = ["PROVIDER_COLORS", "TRACT_CLASS", "build_tract_map", "tract_tooltip_fields"]
+__all__ = ["PROVIDER_COLORS", "TRACT_CLASS", "REGION_CLASS", "REGION_MEASURES", "build_tract_map", "build_region_map", "tract_tooltip_fields"]
 
 #: Okabe-Ito colours (colour-blind safe) for provider types.
 PROVIDER_COLORS = {
@@ -375,4 +375,77 @@ def build_scenario_map(
                 tooltip=html.escape(str(rec.name)),
             ).add_to(fmap)
     fmap.get_root().add_child(_legend(f"Access class, ages {S.BANDS[band].short} (changed tracts outlined)", legend, False, False))
+    return fmap
+
+
+REGION_CLASS = "gapmap-region"
+#: What the region map can colour by: key -> (rollup column template, label).
+REGION_MEASURES: dict[str, tuple[str, str]] = {
+    "slots_per_100": ("slots_per_100_{b}", "Slots per 100 children"),
+    "access_per_100": ("access_per_100_{b}", "Reachable slots per 100 children (E2SFCA)"),
+    "share_in_osu_deserts": ("share_in_osu_deserts_{b}", "Children in OSU deserts (%)"),
+    "share_in_access_deserts": ("share_in_access_deserts_{b}", "Children in access deserts (%)"),
+}
+_SHARE_COLORS = ("#fef0d9", "#fdcc8a", "#fc8d59", "#e34a33", "#b30000")  # OrRd 5
+_SHARE_NAMES = ("under 20%", "20% to 40%", "40% to 60%", "60% to 80%", "80% or more")
+
+
+def build_region_map(regions, rollup: pd.DataFrame, band: str, params, measure: str = "slots_per_100", tiles: str | None = "OpenStreetMap") -> folium.Map:
+    """Regions coloured at region level by a rolled-up measure (:data:`REGION_MEASURES`), with the
+    roll-up's figures in the tooltip. ``regions``: :func:`gapmap.regions.dissolve_regions`;
+    ``rollup``: :func:`gapmap.regions.compute_rollup` (one row per region)."""
+    band = S.get_band(band).key
+    if measure not in REGION_MEASURES:
+        raise ParameterError(f"unknown region measure {measure!r}: expected one of {', '.join(REGION_MEASURES)}")
+    template, label = REGION_MEASURES[measure]
+    col = template.format(b=band)
+    merged = regions.merge(rollup, on="region", how="left")
+    if col not in merged.columns:
+        raise MissingColumnError(col, "the region map", list(rollup.columns))
+    values = merged[col]
+    if measure.startswith("share"):
+        x = 100 * pd.to_numeric(values, errors="coerce").to_numpy(float)
+        idx = np.clip(np.searchsorted([0, 20, 40, 60, 80], x, side="right") - 1, 0, 4)
+        colors = [MISSING_COLOR if not np.isfinite(v) else _SHARE_COLORS[i] for v, i in zip(x, idx)]
+        legend = list(zip(_SHARE_COLORS, _SHARE_NAMES))
+    else:
+        colors, legend = classify_measure(MEASURES[measure], values, params)
+    b = S.BANDS[band]
+    fields = [
+        ("region", "Region"),
+        ("tracts", "Tracts"),
+        ("children", f"Children {b.short}"),
+        ("children_moe", "± margin of error (90%)"),
+        ("slots", f"Slots {b.short}"),
+        ("slots_per_100", "Slots per 100 children"),
+        ("share_osu", "Children in OSU deserts"),
+        ("access", "Reachable slots per 100 (E2SFCA)"),
+    ]
+    source = {
+        "region": merged["region"],
+        "tracts": merged["tracts"],
+        "children": merged[f"children_{band}"].round(0),
+        "children_moe": merged[f"children_{band}_moe"].round(0),
+        "slots": merged[f"slots_{band}"].round(1),
+        "slots_per_100": merged[f"slots_per_100_{band}"],
+        "share_osu": merged[f"share_in_osu_deserts_{band}"],
+        "access": merged[f"access_per_100_{band}"],
+    }
+    geo = json.loads(merged[["geometry"]].to_json(drop_id=True))
+    for i, feature in enumerate(geo["features"]):
+        props = {k: _fmt(source[k].iloc[i], pct=k == "share_osu") for k, _ in fields}
+        props["_fill"] = colors[i]
+        feature["properties"] = props
+    minx, miny, maxx, maxy = merged.total_bounds
+    fmap = folium.Map(tiles=tiles, control_scale=True, zoom_snap=0.25)
+    fmap.fit_bounds([[miny, minx], [maxy, maxx]])
+    folium.GeoJson(
+        geo,
+        name="Regions",
+        style_function=lambda f: {"fillColor": f["properties"]["_fill"], "color": "#333333", "weight": 1.5, "fillOpacity": 0.75, "className": REGION_CLASS},
+        highlight_function=lambda f: {"weight": 3.5, "color": "#000000"},
+        tooltip=folium.GeoJsonTooltip(fields=[f for f, _ in fields], aliases=[a for _, a in fields], sticky=True, localize=False, style=TOOLTIP_STYLE),
+    ).add_to(fmap)
+    title = f"{label}, ages {b.short}"
+    fmap.get_root().add_child(_legend(title, legend, False, False))
     return fmap

@@ -1,0 +1,262 @@
+"""Who lives in the deserts: the share of each group of children living in desert tracts.
+
+For a region and a group g (a race or ethnicity, a poverty band, rural or urban), the share is
+
+    children of group g in the region's desert tracts / children of group g in the region
+
+with the counts summed over tracts (never an average of tract shares). Groups:
+
+* **Race and ethnicity** of children under 5 (ACS B01001A-I, :data:`gapmap.schema.UNDER5_GROUPS`).
+  Race groups (alone, or two or more races) do not overlap; Hispanic or Latino children are of any
+  race, and "white alone, not Hispanic" is part of "white alone".
+* **Family income** of children under 6 (ACS B17024): below 100% of poverty, 100-199%, 200% or more.
+  The middle band is the difference of two estimates; its margin combines both (root-sum-square).
+* **Rural or urban** for children under 5, from :func:`classify_urbanicity`.
+
+A tract is a desert by the rule chosen (``osu``: desert or extreme desert on slots inside the tract;
+``cap``: the CAP rule; ``access``: the OSU thresholds on E2SFCA access) for the band chosen (children
+under 5 by default, the band the race counts describe).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+
+import numpy as np
+import pandas as pd
+
+from gapmap import schema as S
+from gapmap.errors import DataSourceError, DataValidationError, MissingColumnError, ParameterError, Problem
+from gapmap.metrics import MetricsResult, metric_column
+from gapmap.metrics.deserts import DESERT, EXTREME_DESERT
+from gapmap.regions import ALL_TRACTS, RegionAssignment, combine_moe
+
+__all__ = [
+    "DESERT_RULES",
+    "URBAN_DENSITY_PER_SQ_MILE",
+    "RUCA_CLASSES",
+    "DENSITY_CLASSES",
+    "classify_ruca",
+    "classify_urbanicity",
+    "read_ruca",
+    "attach_ruca",
+    "compute_desert_mask",
+    "compute_equity",
+]
+
+#: Desert rules the equity table can use: key -> label.
+DESERT_RULES: dict[str, str] = {
+    "osu": "OSU desert or extreme desert (slots inside the tract)",
+    "cap": "CAP child-care desert",
+    "access": "Access desert (OSU thresholds on E2SFCA access)",
+}
+
+#: Density fallback: a tract is urban at 1,000 or more people per square mile, the tract-level density
+#: that seeded a 2010 Census urbanized area ("Urban Area Criteria for the 2010 Census", 76 FR 53030,
+#: 24 Aug 2011). The 2020 criteria use 425 housing units per square mile, about the same density.
+URBAN_DENSITY_PER_SQ_MILE = 1000.0
+SQ_M_PER_SQ_MILE = 2_589_988.110336
+
+#: RUCA primary codes grouped as in the USDA ERS four-category scheme (A: urban core, metropolitan;
+#: B: micropolitan; C: small town; D: rural).
+RUCA_CLASSES: tuple[tuple[float, float, str], ...] = (
+    (1, 4, "Urban (metropolitan, RUCA 1-3)"),
+    (4, 7, "Large rural town (micropolitan, RUCA 4-6)"),
+    (7, 10, "Small rural town (RUCA 7-9)"),
+    (10, 11, "Isolated rural (RUCA 10)"),
+)
+DENSITY_CLASSES: tuple[str, str] = ("Urban (1,000+ people per sq. mile)", "Rural (under 1,000 people per sq. mile)")
+NOT_CLASSIFIED = "Not classified"
+
+
+def classify_ruca(codes) -> np.ndarray:
+    """Class label of each RUCA code (primary 1-10, or a secondary code such as 4.1, whose integer part
+    is the primary code); missing codes are "Not classified"."""
+    codes = np.floor(np.asarray(codes, dtype=float))
+    out = np.full(codes.shape, NOT_CLASSIFIED, dtype=object)
+    for lo, hi, label in RUCA_CLASSES:
+        out[(codes >= lo) & (codes < hi)] = label
+    return out
+
+
+def classify_urbanicity(tracts) -> tuple[np.ndarray, str]:
+    """Rural/urban class of each tract and the method used.
+
+    RUCA codes (column ``ruca``) when the tracts carry any; otherwise population density: ``population``
+    over land area (``aland`` in square metres when the boundary file gave it, else the polygon's area on
+    an equal-area projection, EPSG:6933) against :data:`URBAN_DENSITY_PER_SQ_MILE`. Without a population
+    count every tract is "Not classified".
+    """
+    if S.RUCA in tracts.columns and tracts[S.RUCA].notna().any():
+        return classify_ruca(tracts[S.RUCA].to_numpy(float)), "RUCA codes (USDA ERS), grouped urban / micropolitan / small town / rural"
+    if S.POPULATION not in tracts.columns:
+        return np.full(len(tracts), NOT_CLASSIFIED, dtype=object), "not classified: the tracts have neither RUCA codes nor a population count"
+    if "aland" in tracts.columns and tracts["aland"].notna().all():
+        area = tracts["aland"].to_numpy(float)
+        how = "land area (ALAND)"
+    else:
+        area = tracts.geometry.to_crs(6933).area.to_numpy(float)
+        how = "polygon area"
+    pop = tracts[S.POPULATION].to_numpy(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        density = np.where(area > 0, pop / (area / SQ_M_PER_SQ_MILE), np.nan)
+    out = np.where(density >= URBAN_DENSITY_PER_SQ_MILE, DENSITY_CLASSES[0], DENSITY_CLASSES[1]).astype(object)
+    out[~np.isfinite(density)] = NOT_CLASSIFIED
+    return out, f"population density on {how}: urban at {URBAN_DENSITY_PER_SQ_MILE:,.0f} or more people per square mile (no RUCA codes given)"
+
+
+_RUCA_ID_COLUMNS = ("geoid", "tractfips", "tractfips20", "tract_fips", "fips", "state-county-tract fips code", "tract")
+
+
+def read_ruca(data: bytes, filename: str) -> pd.Series:
+    """RUCA codes by tract GEOID from a CSV or Excel file (USDA ERS's file, or any table with a GEOID
+    column and a column whose name contains "RUCA", preferring the primary code)."""
+    try:
+        if filename.lower().endswith((".xlsx", ".xls")):
+            table = pd.read_excel(io.BytesIO(data), dtype=str)
+        else:
+            table = pd.read_csv(io.BytesIO(data), dtype=str, encoding="utf-8-sig", sep=None, engine="python")
+    except Exception as exc:  # pandas raises many types for a malformed table
+        raise DataSourceError(f"{filename}: could not be read as a table ({type(exc).__name__}: {exc})") from exc
+    lower = {str(c).strip().lower(): c for c in table.columns}
+    id_col = next((lower[c] for c in lower if c in _RUCA_ID_COLUMNS or c.startswith("state-county-tract")), None)
+    ruca_cols = [c for c in lower if "ruca" in c]
+    code_col = next((lower[c] for c in ruca_cols if "primary" in c), lower[ruca_cols[0]] if ruca_cols else None)
+    if id_col is None or code_col is None:
+        raise DataValidationError(
+            filename,
+            [Problem(None, "geoid" if id_col is None else "ruca", None, f"a tract GEOID column and a RUCA code column (the file has: {', '.join(map(str, table.columns))})")],
+        )
+    problems = []
+    geoids, codes = [], []
+    for row, (g, c) in enumerate(zip(table[id_col], table[code_col]), start=1):
+        text = str(g).strip().removesuffix(".0") if isinstance(g, str) else ""
+        if re.fullmatch(r"\d{10}", text):
+            text = "0" + text
+        if not re.fullmatch(r"\d{11}", text):
+            problems.append(Problem(row, str(id_col), g, "an 11-digit census tract GEOID"))
+            continue
+        try:
+            code = float(str(c).strip()) if c is not None and str(c).strip() != "" else np.nan
+        except ValueError:
+            code = None
+        if code is None or (np.isfinite(code) and code != S.RUCA_NOT_CODED and not 1 <= code < 11):
+            problems.append(Problem(row, str(code_col), c, "a RUCA code from 1 to 10 (decimals allowed), 99 or empty when not coded"))
+            continue
+        geoids.append(text)
+        codes.append(np.nan if code == S.RUCA_NOT_CODED else code)
+    if problems:
+        raise DataValidationError(filename, problems)
+    return pd.Series(codes, index=pd.Index(geoids, name=S.GEOID), name=S.RUCA, dtype=float)
+
+
+def attach_ruca(tracts, ruca: pd.Series):
+    """A copy of ``tracts`` with a ``ruca`` column from ``ruca`` (codes by GEOID); tracts absent from it
+    have no code."""
+    out = tracts.copy()
+    out[S.RUCA] = out[S.GEOID].map(ruca[~ruca.index.duplicated()]).astype(float)
+    return out
+
+
+def compute_desert_mask(result: MetricsResult, rule: str = "osu", band: str = "under_5") -> np.ndarray:
+    """Which tracts are deserts by ``rule`` (see :data:`DESERT_RULES`) for ``band``."""
+    band = S.get_band(band).key
+    if rule not in DESERT_RULES:
+        raise ParameterError(f"unknown desert rule {rule!r}: expected one of {', '.join(DESERT_RULES)}")
+    if band not in result.bands:
+        raise MissingColumnError(S.BANDS[band].children, f"the equity table on the {S.BANDS[band].short} band")
+    t = result.tracts
+    if rule == "cap":
+        return t[metric_column("cap_desert", band)].fillna(False).to_numpy(bool)
+    col = metric_column("osu_class" if rule == "osu" else "access_class", band)
+    return np.isin(t[col].astype(object).to_numpy(), [DESERT, EXTREME_DESERT])
+
+
+def _group_counts(t: pd.DataFrame, urban: np.ndarray) -> list[tuple[str, str, np.ndarray, np.ndarray | None]]:
+    """(dimension, group, counts, moes) of every group the tracts allow."""
+    out = []
+    kids = t[S.CHILDREN_UNDER_5].to_numpy(float) if S.CHILDREN_UNDER_5 in t.columns else None
+
+    def moe_of(col):
+        return t[S.moe_column(col)].to_numpy(float) if S.moe_column(col) in t.columns else None
+
+    if kids is not None:
+        out.append(("All", "All children under 5", kids, moe_of(S.CHILDREN_UNDER_5)))
+    for col, label in S.UNDER5_GROUPS.items():
+        if col in t.columns:
+            out.append(("Race and ethnicity (under 5)", label, t[col].to_numpy(float), moe_of(col)))
+    if {S.CHILDREN_UNDER_6, S.UNDER6_BELOW_100PCT, S.UNDER6_BELOW_200PCT} <= set(t.columns):
+        u6 = t[S.CHILDREN_UNDER_6].to_numpy(float)
+        b100 = t[S.UNDER6_BELOW_100PCT].to_numpy(float)
+        b200 = t[S.UNDER6_BELOW_200PCT].to_numpy(float)
+        m = [moe_of(c) for c in (S.CHILDREN_UNDER_6, S.UNDER6_BELOW_100PCT, S.UNDER6_BELOW_200PCT)]
+        rss = (lambda a, b: np.sqrt(a**2 + b**2)) if all(x is not None for x in m) else (lambda a, b: None)
+        dim = "Family income (under 6)"
+        out.append((dim, "Below 100% of poverty", b100, m[1]))
+        out.append((dim, "100-199% of poverty", b200 - b100, rss(m[2], m[1])))
+        out.append((dim, "200% of poverty or more", u6 - b200, rss(m[0], m[2])))
+    if kids is not None:
+        labels = [lab for _lo, _hi, lab in RUCA_CLASSES] + list(DENSITY_CLASSES) + [NOT_CLASSIFIED]
+        for label in labels:
+            mask = urban == label
+            if mask.any():
+                out.append(("Rural or urban (under 5)", label, np.where(mask, kids, 0.0), None if moe_of(S.CHILDREN_UNDER_5) is None else np.where(mask, moe_of(S.CHILDREN_UNDER_5), 0.0)))
+    return out
+
+
+def compute_equity(
+    result: MetricsResult,
+    assignment: RegionAssignment | None = None,
+    regions=None,
+    rule: str = "osu",
+    band: str = "under_5",
+    include_total: bool = True,
+) -> tuple[pd.DataFrame, str]:
+    """The share of each group's children living in deserts, per region; and the rural/urban method.
+
+    Returns a long table with one row per region and group: ``region``, ``dimension``, ``group``,
+    ``children`` (summed), ``children_moe`` (root-sum-square), ``children_in_deserts``,
+    ``share_in_deserts`` and ``gap_points`` (the group's share minus the share of all children under 5
+    in the region, in percentage points). Without an ``assignment`` there is only the all-tracts row.
+    """
+    mask = compute_desert_mask(result, rule, band)
+    t = result.tracts
+    urban, method = classify_urbanicity(t)
+    if assignment is None:
+        names: list[str] = []
+        region_of = np.full(len(t), None, dtype=object)
+    else:
+        names = list(assignment.present if regions is None else regions)
+        region_of = assignment.region
+    groups = _group_counts(t, urban)
+    if not groups:
+        raise MissingColumnError(S.CHILDREN_UNDER_5, "the equity table", list(t.columns))
+    selections = [(n, region_of == n) for n in names]
+    if include_total or not selections:
+        selections.append((ALL_TRACTS, np.ones(len(t), dtype=bool)))
+    rows = []
+    for name, sel in selections:
+        overall = None
+        for dim, group, counts, moes in groups:
+            c = counts[sel]
+            has = np.isfinite(c)
+            total = float(c[has].sum())
+            inside = float(c[has & mask[sel]].sum())
+            share = inside / total if total > 0 else np.nan
+            if dim == "All":
+                overall = share
+            rows.append(
+                {
+                    "region": name,
+                    "dimension": dim,
+                    "group": group,
+                    "children": total,
+                    "children_moe": combine_moe(moes[sel][has], c[has]) if moes is not None else np.nan,
+                    "children_in_deserts": inside,
+                    "share_in_deserts": share,
+                    "gap_points": 100 * (share - overall) if overall is not None and np.isfinite(share) and np.isfinite(overall) else np.nan,
+                }
+            )
+    return pd.DataFrame(rows), method
+

@@ -1,0 +1,158 @@
+"""Plotly charts of region comparisons. ``build_*_chart`` return a ``plotly.graph_objects.Figure``.
+
+Region and group names may come from a user's file: they are HTML-escaped before they reach a chart
+(plotly renders a few tags, such as ``<a href>``, inside labels and hover text).
+"""
+
+from __future__ import annotations
+
+import html
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from gapmap import schema as S
+from gapmap.config import AnalysisParams
+from gapmap.regions import ALL_TRACTS
+
+__all__ = ["build_compare_bar_chart", "build_desert_share_chart", "build_need_supply_chart", "build_equity_chart", "OKABE_ITO"]
+
+#: Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
+OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+_REFERENCE = "#999999"
+_LAYOUT = dict(template="plotly_white", font=dict(family="sans-serif", size=13), margin=dict(l=10, r=10, t=60, b=10))
+
+
+def _esc(values) -> list[str]:
+    return [html.escape(str(v)) for v in values]
+
+
+def _band_words(band: str) -> str:
+    return "under 5" if band == "under_5" else f"aged {S.BANDS[band].short}"
+
+
+def build_compare_bar_chart(rollup: pd.DataFrame, band: str, params: AnalysisParams, measure: str = "slots_per_100") -> go.Figure:
+    """Bars of slots per 100 children (or reachable slots, ``measure="access_per_100"``) by region, with
+    the desert and extreme-desert thresholds drawn in. The all-tracts row is a grey reference bar."""
+    col = f"{measure}_{band}"
+    names = rollup["region"].tolist()
+    values = rollup[col].to_numpy(float)
+    colors = [_REFERENCE if n == ALL_TRACTS else OKABE_ITO[0] for n in names]
+    what = "Slots" if measure == "slots_per_100" else "Reachable slots (E2SFCA)"
+    fig = go.Figure(
+        go.Bar(
+            x=_esc(names),
+            y=values,
+            marker_color=colors,
+            text=[f"{v:.1f}" if np.isfinite(v) else "-" for v in values],
+            textposition="outside",
+            hovertemplate="%{x}<br>%{y:.1f} per 100 children<extra></extra>",
+        )
+    )
+    desert = 100 / params.desert_children_per_slot
+    extreme = 100 / params.extreme_children_per_slot
+    fig.add_hline(y=desert, line_dash="dash", line_color="#D55E00", annotation_text=f"desert below {desert:.1f} (1 slot per {params.desert_children_per_slot:g} children)", annotation_position="top left")
+    fig.add_hline(y=extreme, line_dash="dot", line_color="#b30000", annotation_text=f"extreme desert at {extreme:g} or fewer (1 per {params.extreme_children_per_slot:g})", annotation_position="bottom left")
+    top = np.nanmax(np.append(values, desert)) if len(values) else desert
+    fig.update_layout(
+        title=f"{what} per 100 children {_band_words(band)}",
+        yaxis=dict(title="per 100 children", range=[0, 1.18 * top]),
+        xaxis=dict(title=None),
+        showlegend=False,
+        **_LAYOUT,
+    )
+    return fig
+
+
+def build_desert_share_chart(rollup: pd.DataFrame, band: str) -> go.Figure:
+    """Grouped bars: the share of children living in CAP, OSU, OSU extreme and access deserts, by region."""
+    names = _esc(rollup["region"])
+    fig = go.Figure()
+    for k, (col, label) in enumerate(
+        (
+            (f"share_in_cap_deserts_{band}", "CAP deserts"),
+            (f"share_in_osu_deserts_{band}", "OSU deserts (incl. extreme)"),
+            (f"share_in_osu_extreme_{band}", "OSU extreme deserts"),
+            (f"share_in_access_deserts_{band}", "Access deserts (E2SFCA)"),
+        )
+    ):
+        pct = 100 * rollup[col].to_numpy(float)
+        fig.add_trace(go.Bar(name=label, x=names, y=pct, marker_color=OKABE_ITO[k + 1], hovertemplate="%{x}<br>" + label + ": %{y:.1f}%<extra></extra>"))
+    fig.update_layout(
+        barmode="group",
+        title=f"Share of children {_band_words(band)} living in deserts",
+        yaxis=dict(title="% of children", range=[0, 100]),
+        legend=dict(orientation="h", y=-0.15),
+        **_LAYOUT,
+    )
+    return fig
+
+
+def build_need_supply_chart(rollup: pd.DataFrame, band: str, params: AnalysisParams) -> go.Figure:
+    """Need against supply: children (x) and slots (y) of each region, with the lines of 1 slot per 3
+    and per 10 children; a region below a line has fewer slots than that."""
+    t = rollup[rollup["region"] != ALL_TRACTS]
+    x = t[f"children_{band}"].to_numpy(float)
+    y = t[f"slots_{band}"].to_numpy(float)
+    xmax = float(np.nanmax(x)) * 1.1 if len(x) else 1.0
+    fig = go.Figure()
+    for ratio, dash, name in (
+        (params.desert_children_per_slot, "dash", f"1 slot per {params.desert_children_per_slot:g} children (desert line)"),
+        (params.extreme_children_per_slot, "dot", f"1 slot per {params.extreme_children_per_slot:g} children (extreme line)"),
+    ):
+        fig.add_trace(go.Scatter(x=[0, xmax], y=[0, xmax / ratio], mode="lines", line=dict(dash=dash, color="#D55E00"), name=name, hoverinfo="skip"))
+    moe = t[f"children_{band}_moe"].to_numpy(float) if f"children_{band}_moe" in t.columns else None
+    fig.add_trace(
+        go.Scatter(
+            x=x,
+            y=y,
+            mode="markers+text",
+            text=_esc(t["region"]),
+            textposition="top center",
+            marker=dict(size=12, color=OKABE_ITO[0], line=dict(width=1, color="#333")),
+            error_x=dict(type="data", array=moe, visible=True, color="#999") if moe is not None else None,
+            name="Regions",
+            hovertemplate="%{text}<br>%{x:,.0f} children<br>%{y:,.0f} slots<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        title=f"Need and supply, children {_band_words(band)} (bars: 90% margin of error)",
+        xaxis=dict(title="children", rangemode="tozero"),
+        yaxis=dict(title="slots in the region", rangemode="tozero"),
+        legend=dict(orientation="h", y=-0.2),
+        **_LAYOUT,
+    )
+    return fig
+
+
+def build_equity_chart(equity: pd.DataFrame, region: str, rule_label: str) -> go.Figure:
+    """Who lives in the deserts of one region: the share of each group's children in desert tracts,
+    grouped by dimension, with the share of all children under 5 as a line."""
+    t = equity[(equity["region"] == region) & (equity["dimension"] != "All")]
+    overall = equity[(equity["region"] == region) & (equity["dimension"] == "All")]["share_in_deserts"]
+    fig = go.Figure()
+    for k, (dim, part) in enumerate(t.groupby("dimension", sort=False)):
+        share = 100 * part["share_in_deserts"].to_numpy(float)
+        fig.add_trace(
+            go.Bar(
+                name=html.escape(dim),
+                y=_esc(part["group"]),
+                x=share,
+                orientation="h",
+                marker_color=OKABE_ITO[k % len(OKABE_ITO)],
+                customdata=np.column_stack([part["children"].to_numpy(float), part["children_in_deserts"].to_numpy(float)]),
+                hovertemplate="%{y}: %{x:.1f}% in deserts<br>%{customdata[1]:,.0f} of %{customdata[0]:,.0f} children<extra></extra>",
+            )
+        )
+    if len(overall) and np.isfinite(overall.iloc[0]):
+        fig.add_vline(x=100 * overall.iloc[0], line_dash="dash", line_color="#333", annotation_text=f"all children under 5: {100 * overall.iloc[0]:.1f}%")
+    fig.update_layout(
+        title=f"Who lives in the deserts: {html.escape(region)}",
+        xaxis=dict(title=f"% of the group's children in {rule_label.lower()}", range=[0, 100]),
+        yaxis=dict(autorange="reversed", title=None),
+        height=max(320, 28 * len(t) + 140),
+        legend=dict(orientation="h", y=-0.12),
+        **_LAYOUT,
+    )
+    return fig
