@@ -484,7 +484,9 @@ def assign_regions(tracts: gpd.GeoDataFrame, region_set: RegionSet) -> RegionAss
     if problems:
         raise DataValidationError(f"regions {region_set.label!r}", problems)
     names = np.array(region_set.names + [None], dtype=object)
-    table = pd.DataFrame({S.GEOID: geoid, "region": names[owner], "via": via})
+    table = pd.DataFrame(
+        {S.GEOID: pd.Series(geoid, dtype=object), "region": pd.Series(names[owner], dtype=object), "via": pd.Series(via, dtype=object)}
+    )
     notes = []
     n_out = int((owner < 0).sum())
     if n_out:

@@ -5,14 +5,31 @@ import pytest
 
 from gapmap import schema as S
 from gapmap.metrics import compute_tract_metrics
-from gapmap.sources.demo import PROVIDERS_FILE, TRACTS_FILE, write_demo
+from gapmap.sources.demo import HUBS_FILE, PROVIDERS_FILE, TRACTS_FILE, write_demo
 from tests.conftest import DEMO_DIR
 
 
 def test_committed_files_regenerate_bit_for_bit(tmp_path):
-    write_demo(tmp_path)
+    written = write_demo(tmp_path / "demo")
+    assert [p.name for p in written] == [TRACTS_FILE, PROVIDERS_FILE, HUBS_FILE]
     for name in (TRACTS_FILE, PROVIDERS_FILE):
-        assert (tmp_path / name).read_bytes() == (DEMO_DIR / name).read_bytes(), f"{name} differs: run `uv run gapmap demo-data`"
+        assert (tmp_path / "demo" / name).read_bytes() == (DEMO_DIR / name).read_bytes(), f"{name} differs: run `uv run gapmap demo-data`"
+    committed_hubs = DEMO_DIR.parent / "regions" / HUBS_FILE
+    assert (tmp_path / "regions" / HUBS_FILE).read_bytes() == committed_hubs.read_bytes(), "demo-hubs.json differs: run `uv run gapmap demo-data`"
+
+
+def test_demo_race_and_ethnicity_counts_are_consistent(demo):
+    """Races alone (A-G) split the children under 5 exactly; H is part of A; H and I do not overlap."""
+    tracts, _ = demo
+    groups = list(S.UNDER5_GROUPS)
+    races = tracts[groups[:7]].sum(axis=1)
+    assert (races == tracts[S.CHILDREN_UNDER_5]).all()
+    white, white_nh, hispanic = (tracts[c] for c in groups[0:1] + groups[7:9])
+    assert (white_nh <= white).all()
+    assert (white_nh + hispanic <= tracts[S.CHILDREN_UNDER_5]).all()
+    for col in groups:
+        assert (tracts[S.moe_column(col)] > 0).all()
+    assert S.POPULATION in tracts.columns
 
 
 def test_demo_is_labelled_synthetic():
