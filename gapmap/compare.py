@@ -110,22 +110,27 @@ _ROWS: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def compute_compare_rows(rollup: pd.DataFrame, bands: Sequence[str]) -> pd.DataFrame:
+def _cell(v, fmt: str, as_text: bool):
+    if fmt == "text":
+        return v
+    if v is None or not np.isfinite(v):
+        return "–" if as_text else None
+    if fmt == "int":
+        return f"{round(float(v)):,}" if as_text else round(float(v))
+    value = 100 * float(v) if fmt == "pct" else float(v)
+    return f"{value:,.1f}" if as_text else round(value, 1)
+
+
+def compute_compare_rows(rollup: pd.DataFrame, bands: Sequence[str], as_text: bool = False) -> pd.DataFrame:
     """The roll-up as people read it: one row per measure (labelled, with units; shares in percent),
-    one column per region."""
+    one column per region. ``as_text`` formats every cell for display (thousands separators, one
+    decimal, "–" for not applicable) so a column can hold numbers and the region's OSU class."""
     records = []
 
     def add(col: str, label: str, fmt: str) -> None:
         if col not in rollup.columns:
             return
-        values = rollup[col].tolist()
-        if fmt == "pct":
-            values = [None if v is None or not np.isfinite(v) else round(100 * v, 1) for v in values]
-        elif fmt == "int":
-            values = [None if v is None or not np.isfinite(v) else round(float(v)) for v in values]
-        elif fmt == "num":
-            values = [None if v is None or not np.isfinite(v) else round(float(v), 1) for v in values]
-        records.append([label, *values])
+        records.append([label, *(_cell(v, fmt, as_text) for v in rollup[col].tolist())])
 
     add("tracts", "Tracts", "int")
     for b in bands:

@@ -23,6 +23,7 @@ PAGES = (
     ("pages/map.py", "Map", ":material/map:", False),
     ("pages/priorities.py", "Priorities", ":material/format_list_numbered:", False),
     ("pages/simulate.py", "Simulate", ":material/science:", False),
+    ("pages/compare.py", "Compare regions", ":material/compare_arrows:", False),
     ("pages/data.py", "Your data", ":material/upload_file:", False),
 )
 _IN_FRAME = "_gapmap_in_frame"

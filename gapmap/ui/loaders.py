@@ -26,10 +26,14 @@ __all__ = [
     "census_key",
     "new_http_session",
     "read_upload",
+    "REGIONS_DIR",
+    "load_region_sets",
 ]
 
 #: The repository's data folder.
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
+#: Bundled region definitions (hubs); see data/regions/README.md.
+REGIONS_DIR = DATA_DIR / "regions"
 #: Saved datasets and fetched data of this user: the same folders as the CLI's.
 DATASETS_DIR = default_datasets_dir()
 CACHE_DIR = default_cache_dir()
@@ -83,3 +87,11 @@ def read_upload(upload, reader):
         path = Path(tmp) / Path(upload.name).name
         path.write_bytes(upload.getvalue())
         return reader(path)
+
+
+@st.cache_data(show_spinner=False)
+def load_region_sets():
+    """The bundled region sets (hubs of the demo and of Oregon...), read once."""
+    from gapmap.regions import list_region_sets
+
+    return list_region_sets(REGIONS_DIR)
