@@ -106,7 +106,7 @@ roll = comparison.rollup
 st.subheader("Side by side")
 every_band = st.toggle("Show every age band", key="compare_all_bands")
 rows = compute_compare_rows(roll, result.bands if every_band else [view.band], as_text=True)
-st.dataframe(rows, hide_index=True, width="stretch", key="compare_table")
+st.dataframe(rows, hide_index=True, width="stretch", height=35 * (len(rows) + 1) + 3, key="compare_table")
 st.caption(
     f"Counts are sums over each region's tracts; ratios are recomputed from those sums; margins of error combine "
     f"as the square root of the sum of squares; access is averaged over children. Priority tracts: the top "
@@ -128,7 +128,7 @@ st_folium(
 
 st.subheader("Who lives in the deserts")
 st.caption(
-    f"Share of each group's children living in tracts that are {DESERT_RULES[rule].lower()} for children under 5. "
+    f"Share of each group's children living in desert tracts (rule: {DESERT_RULES[rule]}; band: children under 5). "
     f"Race and ethnicity: ACS B01001A-I, children under 5 (Hispanic or Latino children may be of any race). "
     f"Family income: children under 6 (ACS B17024). Rural or urban: {comparison.urbanicity_method}."
 )
@@ -142,7 +142,13 @@ for tab, name in zip(tabs, [*chosen, ALL_TRACTS]):
         st.plotly_chart(build_equity_chart(equity, name, DESERT_RULES[rule]), key=f"equity_{name}", width="stretch")
         part = equity[equity["region"] == name].drop(columns="region")
         st.dataframe(
-            part.assign(share_in_deserts=(100 * part["share_in_deserts"]).round(1), gap_points=part["gap_points"].round(1)).rename(
+            part.assign(
+                children=part["children"].round(0),
+                children_moe=part["children_moe"].round(0),
+                children_in_deserts=part["children_in_deserts"].round(0),
+                share_in_deserts=(100 * part["share_in_deserts"]).round(1),
+                gap_points=part["gap_points"].round(1),
+            ).rename(
                 columns={
                     "dimension": "Dimension",
                     "group": "Group",

@@ -52,8 +52,8 @@ def build_compare_bar_chart(rollup: pd.DataFrame, band: str, params: AnalysisPar
     )
     desert = 100 / params.desert_children_per_slot
     extreme = 100 / params.extreme_children_per_slot
-    fig.add_hline(y=desert, line_dash="dash", line_color="#D55E00", annotation_text=f"desert below {desert:.1f} (1 slot per {params.desert_children_per_slot:g} children)", annotation_position="top left")
-    fig.add_hline(y=extreme, line_dash="dot", line_color="#b30000", annotation_text=f"extreme desert at {extreme:g} or fewer (1 per {params.extreme_children_per_slot:g})", annotation_position="bottom left")
+    fig.add_hline(y=desert, line_dash="dash", line_color="#D55E00", annotation_text=f"desert below {desert:.1f} (1 slot per {params.desert_children_per_slot:g} children)", annotation_position="top left", annotation_bgcolor="rgba(255,255,255,0.85)")
+    fig.add_hline(y=extreme, line_dash="dot", line_color="#b30000", annotation_text=f"extreme desert at {extreme:g} or fewer (1 per {params.extreme_children_per_slot:g})", annotation_position="bottom left", annotation_bgcolor="rgba(255,255,255,0.85)")
     top = np.nanmax(np.append(values, desert)) if len(values) else desert
     fig.update_layout(
         title=f"{what} per 100 children {_band_words(band)}",
@@ -83,8 +83,8 @@ def build_desert_share_chart(rollup: pd.DataFrame, band: str) -> go.Figure:
         barmode="group",
         title=f"Share of children {_band_words(band)} living in deserts",
         yaxis=dict(title="% of children", range=[0, 100]),
-        legend=dict(orientation="h", y=-0.15),
-        **_LAYOUT,
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0),
+        **{**_LAYOUT, "margin": dict(l=10, r=10, t=90, b=10)},
     )
     return fig
 
@@ -95,32 +95,31 @@ def build_need_supply_chart(rollup: pd.DataFrame, band: str, params: AnalysisPar
     t = rollup[rollup["region"] != ALL_TRACTS]
     x = t[f"children_{band}"].to_numpy(float)
     y = t[f"slots_{band}"].to_numpy(float)
-    xmax = float(np.nanmax(x)) * 1.1 if len(x) else 1.0
+    xmax = float(np.nanmax(x)) * 1.15 if len(x) else 1.0
     fig = go.Figure()
     for ratio, dash, name in (
         (params.desert_children_per_slot, "dash", f"1 slot per {params.desert_children_per_slot:g} children (desert line)"),
         (params.extreme_children_per_slot, "dot", f"1 slot per {params.extreme_children_per_slot:g} children (extreme line)"),
     ):
         fig.add_trace(go.Scatter(x=[0, xmax], y=[0, xmax / ratio], mode="lines", line=dict(dash=dash, color="#D55E00"), name=name, hoverinfo="skip"))
-    moe = t[f"children_{band}_moe"].to_numpy(float) if f"children_{band}_moe" in t.columns else None
-    fig.add_trace(
-        go.Scatter(
-            x=x,
-            y=y,
-            mode="markers+text",
-            text=_esc(t["region"]),
-            textposition="top center",
-            marker=dict(size=12, color=OKABE_ITO[0], line=dict(width=1, color="#333")),
-            error_x=dict(type="data", array=moe, visible=True, color="#999") if moe is not None else None,
-            name="Regions",
-            hovertemplate="%{text}<br>%{x:,.0f} children<br>%{y:,.0f} slots<extra></extra>",
+    moe = t[f"children_{band}_moe"].to_numpy(float) if f"children_{band}_moe" in t.columns else np.full(len(t), np.nan)
+    for k, (name, xi, yi, mi) in enumerate(zip(_esc(t["region"]), x, y, moe)):
+        fig.add_trace(
+            go.Scatter(
+                x=[xi],
+                y=[yi],
+                mode="markers",
+                marker=dict(size=13, color=OKABE_ITO[k % len(OKABE_ITO)], line=dict(width=1, color="#333")),
+                error_x=dict(type="data", array=[mi], visible=bool(np.isfinite(mi)), color="#777"),
+                name=name,
+                hovertemplate=name + "<br>%{x:,.0f} children<br>%{y:,.0f} slots<extra></extra>",
+            )
         )
-    )
     fig.update_layout(
         title=f"Need and supply, children {_band_words(band)} (bars: 90% margin of error)",
         xaxis=dict(title="children", rangemode="tozero"),
         yaxis=dict(title="slots in the region", rangemode="tozero"),
-        legend=dict(orientation="h", y=-0.2),
+        legend=dict(orientation="h", yanchor="top", y=-0.18, x=0),
         **_LAYOUT,
     )
     return fig
@@ -146,13 +145,16 @@ def build_equity_chart(equity: pd.DataFrame, region: str, rule_label: str) -> go
             )
         )
     if len(overall) and np.isfinite(overall.iloc[0]):
-        fig.add_vline(x=100 * overall.iloc[0], line_dash="dash", line_color="#333", annotation_text=f"all children under 5: {100 * overall.iloc[0]:.1f}%")
+        fig.add_vline(x=100 * overall.iloc[0], line_dash="dash", line_color="#333")
+        fig.add_annotation(
+            x=100 * overall.iloc[0], y=1.0, xref="x", yref="paper", yanchor="bottom", showarrow=False, text=f"all children under 5: {100 * overall.iloc[0]:.1f}%"
+        )
     fig.update_layout(
-        title=f"Who lives in the deserts: {html.escape(region)}",
-        xaxis=dict(title=f"% of the group's children in {rule_label.lower()}", range=[0, 100]),
+        title=dict(text=f"Who lives in the deserts: {html.escape(region)}", subtitle=dict(text=html.escape(f"Deserts: {rule_label}"))),
+        xaxis=dict(title="% of the group's children living in desert tracts", range=[0, 100]),
         yaxis=dict(autorange="reversed", title=None),
         height=max(320, 28 * len(t) + 140),
-        legend=dict(orientation="h", y=-0.12),
-        **_LAYOUT,
+        legend=dict(orientation="h", yref="container", yanchor="bottom", y=0.0, x=0),
+        **{**_LAYOUT, "margin": dict(l=10, r=10, t=80, b=90)},
     )
     return fig

@@ -379,6 +379,7 @@ def build_scenario_map(
 
 
 REGION_CLASS = "gapmap-region"
+REGION_LABEL_CLASS = "gapmap-region-label"
 #: What the region map can colour by: key -> (rollup column template, label).
 REGION_MEASURES: dict[str, tuple[str, str]] = {
     "slots_per_100": ("slots_per_100_{b}", "Slots per 100 children"),
@@ -446,6 +447,16 @@ def build_region_map(regions, rollup: pd.DataFrame, band: str, params, measure: 
         highlight_function=lambda f: {"weight": 3.5, "color": "#000000"},
         tooltip=folium.GeoJsonTooltip(fields=[f for f, _ in fields], aliases=[a for _, a in fields], sticky=True, localize=False, style=TOOLTIP_STYLE),
     ).add_to(fmap)
+    for name, point in zip(merged["region"], merged.geometry.representative_point()):
+        folium.Marker(
+            [point.y, point.x],
+            icon=folium.DivIcon(
+                html=f'<div class="{REGION_LABEL_CLASS}" style="font:600 12px sans-serif;color:#111;text-shadow:0 0 3px #fff,0 0 3px #fff;'
+                f'white-space:nowrap;transform:translate(-50%,-50%);display:inline-block">{html.escape(str(name))}</div>',
+                icon_size=(0, 0),
+            ),
+            interactive=False,
+        ).add_to(fmap)
     title = f"{label}, ages {b.short}"
     fmap.get_root().add_child(_legend(title, legend, False, False))
     return fmap

@@ -4,6 +4,7 @@ widgets change the view and the URL, a download parses, and no exception appears
 from __future__ import annotations
 
 import io
+import os
 import re
 
 import numpy as np
@@ -13,6 +14,7 @@ import shapely
 from playwright.sync_api import expect
 
 from gapmap.metrics import compute_summary, compute_tract_metrics
+from tests.e2e.conftest import ARTIFACTS
 
 MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
 
@@ -158,6 +160,7 @@ def test_every_page_loads_without_an_exception(page, app_url):
         ("Map", "Map: Desert class (OSU), ages under 5"),
         ("Priorities", "Priorities, ages under 5"),
         ("Simulate", "Simulate, ages under 5"),
+        ("Compare regions", "Compare regions, ages under 5"),
         ("Your data", "Your data"),
         ("Overview", "Child care supply and deserts"),
     ):
@@ -169,4 +172,30 @@ def test_every_page_loads_without_an_exception(page, app_url):
     frame = page.frame_locator(MAP_FRAME)
     expect(frame.locator("path.gapmap-tract")).to_have_count(162)
     expect(frame.locator(".gapmap-rank")).to_have_count(25)
+    assert_clean(page)
+
+
+def test_compare_page_draws_one_shape_per_hub_and_the_charts(page, app_url):
+    open_app(page, app_url, "Compare regions")
+    expect(page.get_by_role("heading", name="Compare regions, ages under 5")).to_be_visible()
+    wait_idle(page)
+    frame = page.frame_locator(MAP_FRAME)
+    regions = frame.locator("path.gapmap-region")
+    expect(regions).to_have_count(3)
+    # the bar charts, the scatter and the first tab's equity chart are drawn by plotly.js
+    expect(page.locator(".js-plotly-plot").first).to_be_visible()
+    assert page.locator(".js-plotly-plot").count() >= 5
+    expect(page.locator(".js-plotly-plot").first.get_by_text("desert below 33.3")).to_be_visible()
+    # a region's tooltip shows its rolled-up figures
+    regions.nth(1).hover(force=True)
+    tip = frame.locator(".leaflet-tooltip")
+    expect(tip).to_contain_text("Riverton Hub")
+    expect(tip).to_contain_text("Slots per 100 children")
+    page.get_by_role("tab", name="Riverton Hub").click()
+    expect(page.get_by_text("Who lives in the deserts: Riverton Hub")).to_be_visible()
+    if os.environ.get("GAPMAP_SCREENSHOTS"):  # for looking at the page while working on it
+        for k, name in enumerate(("Compare regions, ages under 5", "Side by side", "Map of the regions", "Who lives in the deserts")):
+            page.get_by_role("heading", name=name).scroll_into_view_if_needed()
+            page.get_by_role("heading", name=name).evaluate("e => e.scrollIntoView()")
+            page.screenshot(path=str(ARTIFACTS / f"compare_{k}.png"))
     assert_clean(page)
