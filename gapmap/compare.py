@@ -57,7 +57,9 @@ def choose_region_set(by: str, tracts: pd.DataFrame, region_sets: Sequence[Regio
         hubs = [rs for rs in fitting if rs.kind == "hub"]
         if not hubs:
             have = ", ".join(f"{rs.key} ({rs.label})" for rs in region_sets) or "none"
-            raise ParameterError(f"no hub definition covers these tracts (state {tracts[S.GEOID].iloc[0][:2]}); region files available: {have}")
+            raise ParameterError(
+                f"no hub definition covers these tracts (state {tracts[S.GEOID].iloc[0][:2]}); region files available: {have}"
+            )
         return hubs[0]
     for rs in region_sets:
         if by in (rs.key, rs.label):

@@ -91,7 +91,9 @@ def classify_urbanicity(tracts) -> tuple[np.ndarray, str]:
     if S.RUCA in tracts.columns and tracts[S.RUCA].notna().any():
         return classify_ruca(tracts[S.RUCA].to_numpy(float)), "RUCA codes (USDA ERS), grouped urban / micropolitan / small town / rural"
     if S.POPULATION not in tracts.columns:
-        return np.full(len(tracts), NOT_CLASSIFIED, dtype=object), "not classified: the tracts have neither RUCA codes nor a population count"
+        return np.full(
+            len(tracts), NOT_CLASSIFIED, dtype=object
+        ), "not classified: the tracts have neither RUCA codes nor a population count"
     if "aland" in tracts.columns and tracts["aland"].notna().all():
         area = tracts["aland"].to_numpy(float)
         how = "land area (ALAND)"
@@ -103,7 +105,10 @@ def classify_urbanicity(tracts) -> tuple[np.ndarray, str]:
         density = np.where(area > 0, pop / (area / SQ_M_PER_SQ_MILE), np.nan)
     out = np.where(density >= URBAN_DENSITY_PER_SQ_MILE, DENSITY_CLASSES[0], DENSITY_CLASSES[1]).astype(object)
     out[~np.isfinite(density)] = NOT_CLASSIFIED
-    return out, f"population density on {how}: urban at {URBAN_DENSITY_PER_SQ_MILE:,.0f} or more people per square mile (no RUCA codes given)"
+    return (
+        out,
+        f"population density on {how}: urban at {URBAN_DENSITY_PER_SQ_MILE:,.0f} or more people per square mile (no RUCA codes given)",
+    )
 
 
 _RUCA_ID_COLUMNS = ("geoid", "tractfips", "tractfips20", "tract_fips", "fips", "state-county-tract fips code", "tract")
@@ -126,7 +131,14 @@ def read_ruca(data: bytes, filename: str) -> pd.Series:
     if id_col is None or code_col is None:
         raise DataValidationError(
             filename,
-            [Problem(None, "geoid" if id_col is None else "ruca", None, f"a tract GEOID column and a RUCA code column (the file has: {', '.join(map(str, table.columns))})")],
+            [
+                Problem(
+                    None,
+                    "geoid" if id_col is None else "ruca",
+                    None,
+                    f"a tract GEOID column and a RUCA code column (the file has: {', '.join(map(str, table.columns))})",
+                )
+            ],
         )
     problems = []
     geoids, codes = [], []
@@ -201,7 +213,14 @@ def _group_counts(t: pd.DataFrame, urban: np.ndarray) -> list[tuple[str, str, np
         for label in labels:
             mask = urban == label
             if mask.any():
-                out.append(("Rural or urban (under 5)", label, np.where(mask, kids, 0.0), None if moe_of(S.CHILDREN_UNDER_5) is None else np.where(mask, moe_of(S.CHILDREN_UNDER_5), 0.0)))
+                out.append(
+                    (
+                        "Rural or urban (under 5)",
+                        label,
+                        np.where(mask, kids, 0.0),
+                        None if moe_of(S.CHILDREN_UNDER_5) is None else np.where(mask, moe_of(S.CHILDREN_UNDER_5), 0.0),
+                    )
+                )
     return out
 
 
@@ -255,8 +274,9 @@ def compute_equity(
                     "children_moe": combine_moe(moes[sel][has], c[has]) if moes is not None else np.nan,
                     "children_in_deserts": inside,
                     "share_in_deserts": share,
-                    "gap_points": 100 * (share - overall) if overall is not None and np.isfinite(share) and np.isfinite(overall) else np.nan,
+                    "gap_points": 100 * (share - overall)
+                    if overall is not None and np.isfinite(share) and np.isfinite(overall)
+                    else np.nan,
                 }
             )
     return pd.DataFrame(rows), method
-

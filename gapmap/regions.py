@@ -119,7 +119,11 @@ class RegionSet:
                 item["counties"] = list(r.counties)
             if r.areas:
                 item["areas"] = [
-                    {"label": a.label, **({"counties": list(a.counties)} if a.counties else {}), "geometry": shapely.geometry.mapping(a.geometry)}
+                    {
+                        "label": a.label,
+                        **({"counties": list(a.counties)} if a.counties else {}),
+                        "geometry": shapely.geometry.mapping(a.geometry),
+                    }
                     for a in r.areas
                 ]
             if r.tracts:
@@ -312,17 +316,29 @@ def _pick_name_column(columns, name_column: str | None, source: str) -> str:
     cols = {str(c).strip().lower(): c for c in columns}
     if name_column is not None:
         if name_column not in columns and name_column.lower() not in cols:
-            raise DataValidationError(source, [Problem(None, name_column, None, f"a column of region names (the file has: {', '.join(map(str, columns))})")])
+            raise DataValidationError(
+                source, [Problem(None, name_column, None, f"a column of region names (the file has: {', '.join(map(str, columns))})")]
+            )
         return name_column if name_column in columns else cols[name_column.lower()]
     for c in _NAME_COLUMNS:
         if c in cols:
             return cols[c]
     raise DataValidationError(
-        source, [Problem(None, "region", None, f"a column of region names called one of {', '.join(_NAME_COLUMNS)} (the file has: {', '.join(map(str, columns))})")]
+        source,
+        [
+            Problem(
+                None,
+                "region",
+                None,
+                f"a column of region names called one of {', '.join(_NAME_COLUMNS)} (the file has: {', '.join(map(str, columns))})",
+            )
+        ],
     )
 
 
-def region_set_from_polygons(gdf: gpd.GeoDataFrame, name_column: str | None = None, source: str = "polygons", kind: str = "custom") -> RegionSet:
+def region_set_from_polygons(
+    gdf: gpd.GeoDataFrame, name_column: str | None = None, source: str = "polygons", kind: str = "custom"
+) -> RegionSet:
     """One region per named polygon; features sharing a name are one region (their parts are areas)."""
     name_col = _pick_name_column([c for c in gdf.columns if c != gdf.geometry.name], name_column, source)
     if gdf.crs is not None and not gdf.crs.equals("EPSG:4326"):
@@ -347,12 +363,24 @@ def region_set_from_polygons(gdf: gpd.GeoDataFrame, name_column: str | None = No
     return RegionSet(key, key, kind, regions, source=f"polygons from {source}; tracts assigned by representative point")
 
 
-def region_set_from_table(table: pd.DataFrame, name_column: str | None = None, source: str = "regions table", kind: str = "custom") -> RegionSet:
+def region_set_from_table(
+    table: pd.DataFrame, name_column: str | None = None, source: str = "regions table", kind: str = "custom"
+) -> RegionSet:
     """One region per distinct name in a table of tract GEOIDs and region names."""
     cols = {str(c).strip().lower(): c for c in table.columns}
     geo_col = next((cols[c] for c in ("geoid", "geoid20", "geoid10", "tract", "tract_geoid", "fips") if c in cols), None)
     if geo_col is None:
-        raise DataValidationError(source, [Problem(None, "geoid", None, f"a column of 11-digit tract GEOIDs named geoid (the file has: {', '.join(map(str, table.columns))})")])
+        raise DataValidationError(
+            source,
+            [
+                Problem(
+                    None,
+                    "geoid",
+                    None,
+                    f"a column of 11-digit tract GEOIDs named geoid (the file has: {', '.join(map(str, table.columns))})",
+                )
+            ],
+        )
     name_col = _pick_name_column([c for c in table.columns if c != geo_col], name_column, source)
     problems: list[Problem] = []
     members: dict[str, list[str]] = {}
@@ -416,7 +444,14 @@ def county_region_set(tracts: pd.DataFrame) -> RegionSet:
         RegionDef(n if label_count[n] == 1 else f"{n} ({f})", counties=(f,)) for f, n in sorted(first.items(), key=lambda kv: kv[1])
     )
     states = sorted({f[:2] for f in first})
-    return RegionSet("counties", "Counties", "county", regions, state=states[0] if len(states) == 1 else None, source="county of each tract (GEOID digits 3-5)")
+    return RegionSet(
+        "counties",
+        "Counties",
+        "county",
+        regions,
+        state=states[0] if len(states) == 1 else None,
+        source="county of each tract (GEOID digits 3-5)",
+    )
 
 
 # --- assignment ---------------------------------------------------------------------------------
@@ -477,7 +512,14 @@ def assign_regions(tracts: gpd.GeoDataFrame, region_set: RegionSet) -> RegionAss
             clash = mask & (lv == level) & (owner >= 0) & (owner != k)
             for i in np.flatnonzero(clash):
                 other = region_set.regions[owner[i]].name
-                problems.append(Problem(None, "regions", geoid[i], f"tract {geoid[i]} in one region, but {other!r} and {region.name!r} both claim it by {how}"))
+                problems.append(
+                    Problem(
+                        None,
+                        "regions",
+                        geoid[i],
+                        f"tract {geoid[i]} in one region, but {other!r} and {region.name!r} both claim it by {how}",
+                    )
+                )
             level[take] = lv
             owner[take] = k
             via[take] = how
@@ -561,7 +603,9 @@ def _rollup_one(t: pd.DataFrame, providers: pd.DataFrame, result: MetricsResult,
         row[f"slots_{b}"] = slots
         row[f"slots_per_100_{b}"] = 100 * slots / total if total > 0 else np.nan
         row[f"children_per_slot_{b}"] = total / slots if slots > 0 else np.nan
-        row[f"osu_class_{b}"] = str(classify_osu([total], [slots], result.params.desert_children_per_slot, result.params.extreme_children_per_slot)[0])
+        row[f"osu_class_{b}"] = str(
+            classify_osu([total], [slots], result.params.desert_children_per_slot, result.params.extreme_children_per_slot)[0]
+        )
         for name, col, cap in (
             ("cap_deserts", metric_column("cap_desert", b), True),
             ("osu_deserts", metric_column("osu_class", b), False),
@@ -577,10 +621,18 @@ def _rollup_one(t: pd.DataFrame, providers: pd.DataFrame, result: MetricsResult,
         row[f"access_per_100_{b}"] = float((access[ok] * kids[ok]).sum() / kids[ok].sum()) if kids[ok].sum() > 0 else np.nan
     if S.CHILDREN_UNDER_6 in t.columns:
         den = float(t[S.CHILDREN_UNDER_6].sum())
-        den_moe = combine_moe(t[S.moe_column(S.CHILDREN_UNDER_6)], t[S.CHILDREN_UNDER_6]) if S.moe_column(S.CHILDREN_UNDER_6) in t.columns else np.nan
+        den_moe = (
+            combine_moe(t[S.moe_column(S.CHILDREN_UNDER_6)], t[S.CHILDREN_UNDER_6])
+            if S.moe_column(S.CHILDREN_UNDER_6) in t.columns
+            else np.nan
+        )
         row["children_under_6"] = den
         row["children_under_6_moe"] = den_moe
-        for col, share in ((S.UNDER6_BELOW_100PCT, "poverty_share_100"), (S.UNDER6_BELOW_200PCT, "poverty_share_200"), (S.UNDER6_ALL_PARENTS_WORKING, "working_parents_share")):
+        for col, share in (
+            (S.UNDER6_BELOW_100PCT, "poverty_share_100"),
+            (S.UNDER6_BELOW_200PCT, "poverty_share_200"),
+            (S.UNDER6_ALL_PARENTS_WORKING, "working_parents_share"),
+        ):
             if col not in t.columns:
                 continue
             num = float(t[col].sum())
@@ -626,7 +678,9 @@ def compute_rollup(
     names = list(assignment.present if regions is None else regions)
     unknown = [n for n in names if n not in assignment.region_set.names]
     if unknown:
-        raise ParameterError(f"no region called {', '.join(map(repr, unknown))} in {assignment.region_set.label!r}: expected one of {', '.join(assignment.region_set.names)}")
+        raise ParameterError(
+            f"no region called {', '.join(map(repr, unknown))} in {assignment.region_set.label!r}: expected one of {', '.join(assignment.region_set.names)}"
+        )
     priority = set(priority_geoids) if priority_geoids is not None else None
     region_of_tract = pd.Series(assignment.region, index=t[S.GEOID].to_numpy(object))
     prov = result.providers

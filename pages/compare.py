@@ -123,7 +123,11 @@ st.subheader("Map of the regions")
 measure = st.selectbox("Colour regions by", list(REGION_MEASURES), format_func=lambda k: REGION_MEASURES[k][1], key="compare_measure")
 shapes = dissolve_regions(result.tracts, assignment, chosen)
 st_folium(
-    build_region_map(shapes, roll, view.band, view.params, measure), key="compare_map", returned_objects=[], height=460, use_container_width=True
+    build_region_map(shapes, roll, view.band, view.params, measure),
+    key="compare_map",
+    returned_objects=[],
+    height=460,
+    use_container_width=True,
 )
 
 st.subheader("Who lives in the deserts")
@@ -173,11 +177,24 @@ about = compare_about(comparison, region_options().get(view.region, view.region)
 st.markdown("**Download**")
 d = st.columns(4)
 for col, (suffix, mime) in zip(
-    d, ((".csv", "text/csv"), (".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (".geojson", "application/geo+json"))
+    d,
+    (
+        (".csv", "text/csv"),
+        (".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (".geojson", "application/geo+json"),
+    ),
 ):
     col.download_button(
-        f"Comparison {suffix}", to_compare_bytes(suffix, comparison, result, about), file_name=f"gapmap_compare{suffix}", mime=mime, key=f"dl_compare{suffix}"
+        f"Comparison {suffix}",
+        to_compare_bytes(suffix, comparison, result, about),
+        file_name=f"gapmap_compare{suffix}",
+        mime=mime,
+        key=f"dl_compare{suffix}",
     )
 d[3].download_button(
-    "Who lives in the deserts (CSV)", to_csv_bytes(equity, about), file_name="gapmap_who_lives_in_deserts.csv", mime="text/csv", key="dl_equity"
+    "Who lives in the deserts (CSV)",
+    to_csv_bytes(equity, about),
+    file_name="gapmap_who_lives_in_deserts.csv",
+    mime="text/csv",
+    key="dl_equity",
 )

@@ -52,8 +52,22 @@ def build_compare_bar_chart(rollup: pd.DataFrame, band: str, params: AnalysisPar
     )
     desert = 100 / params.desert_children_per_slot
     extreme = 100 / params.extreme_children_per_slot
-    fig.add_hline(y=desert, line_dash="dash", line_color="#D55E00", annotation_text=f"desert below {desert:.1f} (1 slot per {params.desert_children_per_slot:g} children)", annotation_position="top left", annotation_bgcolor="rgba(255,255,255,0.85)")
-    fig.add_hline(y=extreme, line_dash="dot", line_color="#b30000", annotation_text=f"extreme desert at {extreme:g} or fewer (1 per {params.extreme_children_per_slot:g})", annotation_position="bottom left", annotation_bgcolor="rgba(255,255,255,0.85)")
+    fig.add_hline(
+        y=desert,
+        line_dash="dash",
+        line_color="#D55E00",
+        annotation_text=f"desert below {desert:.1f} (1 slot per {params.desert_children_per_slot:g} children)",
+        annotation_position="top left",
+        annotation_bgcolor="rgba(255,255,255,0.85)",
+    )
+    fig.add_hline(
+        y=extreme,
+        line_dash="dot",
+        line_color="#b30000",
+        annotation_text=f"extreme desert at {extreme:g} or fewer (1 per {params.extreme_children_per_slot:g})",
+        annotation_position="bottom left",
+        annotation_bgcolor="rgba(255,255,255,0.85)",
+    )
     top = np.nanmax(np.append(values, desert)) if len(values) else desert
     fig.update_layout(
         title=f"{what} per 100 children {_band_words(band)}",
@@ -78,7 +92,11 @@ def build_desert_share_chart(rollup: pd.DataFrame, band: str) -> go.Figure:
         )
     ):
         pct = 100 * rollup[col].to_numpy(float)
-        fig.add_trace(go.Bar(name=label, x=names, y=pct, marker_color=OKABE_ITO[k + 1], hovertemplate="%{x}<br>" + label + ": %{y:.1f}%<extra></extra>"))
+        fig.add_trace(
+            go.Bar(
+                name=label, x=names, y=pct, marker_color=OKABE_ITO[k + 1], hovertemplate="%{x}<br>" + label + ": %{y:.1f}%<extra></extra>"
+            )
+        )
     fig.update_layout(
         barmode="group",
         title=f"Share of children {_band_words(band)} living in deserts",
@@ -101,7 +119,9 @@ def build_need_supply_chart(rollup: pd.DataFrame, band: str, params: AnalysisPar
         (params.desert_children_per_slot, "dash", f"1 slot per {params.desert_children_per_slot:g} children (desert line)"),
         (params.extreme_children_per_slot, "dot", f"1 slot per {params.extreme_children_per_slot:g} children (extreme line)"),
     ):
-        fig.add_trace(go.Scatter(x=[0, xmax], y=[0, xmax / ratio], mode="lines", line=dict(dash=dash, color="#D55E00"), name=name, hoverinfo="skip"))
+        fig.add_trace(
+            go.Scatter(x=[0, xmax], y=[0, xmax / ratio], mode="lines", line=dict(dash=dash, color="#D55E00"), name=name, hoverinfo="skip")
+        )
     moe = t[f"children_{band}_moe"].to_numpy(float) if f"children_{band}_moe" in t.columns else np.full(len(t), np.nan)
     for k, (name, xi, yi, mi) in enumerate(zip(_esc(t["region"]), x, y, moe)):
         fig.add_trace(
@@ -147,7 +167,13 @@ def build_equity_chart(equity: pd.DataFrame, region: str, rule_label: str) -> go
     if len(overall) and np.isfinite(overall.iloc[0]):
         fig.add_vline(x=100 * overall.iloc[0], line_dash="dash", line_color="#333")
         fig.add_annotation(
-            x=100 * overall.iloc[0], y=1.0, xref="x", yref="paper", yanchor="bottom", showarrow=False, text=f"all children under 5: {100 * overall.iloc[0]:.1f}%"
+            x=100 * overall.iloc[0],
+            y=1.0,
+            xref="x",
+            yref="paper",
+            yanchor="bottom",
+            showarrow=False,
+            text=f"all children under 5: {100 * overall.iloc[0]:.1f}%",
         )
     fig.update_layout(
         title=dict(text=f"Who lives in the deserts: {html.escape(region)}", subtitle=dict(text=html.escape(f"Deserts: {rule_label}"))),

@@ -51,7 +51,9 @@ def test_equity_table_on_the_page(base):
     desert = mine["osu_class_under_5"].astype(object).isin(["desert", "extreme desert"])
     col = "under5_hispanic_or_latino"
     assert eq.loc["Hispanic or Latino (any race)", "Children"] == mine[col].sum()
-    assert eq.loc["Hispanic or Latino (any race)", "In deserts (%)"] == pytest.approx(round(100 * mine.loc[desert, col].sum() / mine[col].sum(), 1))
+    assert eq.loc["Hispanic or Latino (any race)", "In deserts (%)"] == pytest.approx(
+        round(100 * mine.loc[desert, col].sum() / mine[col].sum(), 1)
+    )
 
 
 def test_counties_and_a_subset(base):

@@ -96,3 +96,12 @@ def test_progress_is_reported_per_county():
     seen = []
     fetch(RecordedCensus(), progress=seen.append)
     assert seen == ["ACS 2023: state 41, county 011 (1 of 2)", "ACS 2023: state 41, county 015 (2 of 2)"]
+
+
+def test_race_and_population_columns_match_the_contract():
+    from gapmap import schema as S
+    from gapmap.sources.census import ACS_SUMS
+
+    assert {c for c in ACS_SUMS if c.startswith("under5_")} == set(S.UNDER5_GROUPS)
+    assert ACS_SUMS[S.POPULATION] == ("B01003_001",)
+    assert ACS_SUMS["under5_hispanic_or_latino"] == ("B01001I_003", "B01001I_018")

@@ -140,6 +140,8 @@ def test_ruca_classes_and_file():
 
 def test_ruca_column_validated_in_tract_table():
     boxes = [(-120.0, 44.0, -119.9, 44.1)]
-    gdf = gpd.GeoDataFrame({S.GEOID: ["99001000100"], S.CHILDREN_UNDER_5: [5], S.RUCA: ["0.5"]}, geometry=[shapely.box(*b) for b in boxes], crs="EPSG:4326")
+    gdf = gpd.GeoDataFrame(
+        {S.GEOID: ["99001000100"], S.CHILDREN_UNDER_5: [5], S.RUCA: ["0.5"]}, geometry=[shapely.box(*b) for b in boxes], crs="EPSG:4326"
+    )
     with pytest.raises(DataValidationError, match=r"row 1, column 'ruca', value '0.5': expected a RUCA code"):
         S.validate_tracts(gdf)

@@ -195,7 +195,12 @@ def test_area_limited_to_counties(hand):
 
 
 def test_same_kind_of_claim_twice_is_an_error_naming_tract_and_regions(hand):
-    rs = RegionSet("t", "Clash", "custom", (RegionDef("One", counties=("99001",)), RegionDef("Two", tracts=(GEOIDS[0],)), RegionDef("Three", tracts=(GEOIDS[0],))))
+    rs = RegionSet(
+        "t",
+        "Clash",
+        "custom",
+        (RegionDef("One", counties=("99001",)), RegionDef("Two", tracts=(GEOIDS[0],)), RegionDef("Three", tracts=(GEOIDS[0],))),
+    )
     with pytest.raises(DataValidationError) as err:
         assign_regions(hand.tracts, rs)
     assert GEOIDS[0] in str(err.value) and "'Two' and 'Three' both claim it by tract" in str(err.value)
@@ -203,7 +208,14 @@ def test_same_kind_of_claim_twice_is_an_error_naming_tract_and_regions(hand):
 
 def test_region_file_round_trip_and_errors(tmp_path):
     rs = RegionSet(
-        "k", "Label", "hub", (RegionDef("A", counties=("99001",), areas=(Area("part", shapely.box(0, 0, 1, 1), ("99003",)),)), RegionDef("B", tracts=(GEOIDS[3],))), state="99"
+        "k",
+        "Label",
+        "hub",
+        (
+            RegionDef("A", counties=("99001",), areas=(Area("part", shapely.box(0, 0, 1, 1), ("99003",)),)),
+            RegionDef("B", tracts=(GEOIDS[3],)),
+        ),
+        state="99",
     )
     path = tmp_path / "k.json"
     path.write_text(rs.to_json())
@@ -268,7 +280,12 @@ def test_oregon_douglas_split():
     """Reedsport (coastal Douglas) -> South Coast; Roseburg (inland Douglas) -> South-Central;
     Florence (Lane County, inside the coastal box but not Douglas) -> Lane."""
     rs = read_region_set(REGIONS_DIR / "oregon-hubs.json")
-    places = {"41019000100": (-124.10, 43.70), "41019000200": (-123.34, 43.22), "41039000100": (-124.10, 43.97), "41011000100": (-124.21, 43.37)}
+    places = {
+        "41019000100": (-124.10, 43.70),
+        "41019000200": (-123.34, 43.22),
+        "41039000100": (-124.10, 43.97),
+        "41011000100": (-124.21, 43.37),
+    }
     tracts = gpd.GeoDataFrame(
         {S.GEOID: list(places), S.CHILDREN_UNDER_5: 100.0},
         geometry=[shapely.box(x - 0.01, y - 0.01, x + 0.01, y + 0.01) for x, y in places.values()],
@@ -302,7 +319,9 @@ def _independent_demo_hub_totals():
     hubs = json.loads((REGIONS_DIR / "demo-hubs.json").read_text())
     area = shapely.geometry.shape(hubs["regions"][2]["areas"][0]["geometry"])
     tracts = gpd.GeoDataFrame(
-        {S.GEOID: [f["properties"]["geoid"] for f in features]}, geometry=[shapely.geometry.shape(f["geometry"]) for f in features], crs="EPSG:4326"
+        {S.GEOID: [f["properties"]["geoid"] for f in features]},
+        geometry=[shapely.geometry.shape(f["geometry"]) for f in features],
+        crs="EPSG:4326",
     )
     pts = compute_tract_points(tracts)
     hub_of = {}
