@@ -129,6 +129,12 @@ def measure_case(label: str, tracts, providers, repeat: int) -> dict:
     cov = build_coverage(res, "0_2", 60)
     t_greedy, g = timed(lambda: suggest_sites_greedy(cov, 5), repeat)
     case["siting"] = {"greedy_s": t_greedy, "greedy_children": g.covered_children}
+    from gapmap.compare import compare_regions
+    from gapmap.regions import county_region_set
+
+    counties = county_region_set(tracts)
+    case["compare_s"], comp = timed(lambda: compare_regions(res, counties), repeat)
+    case["compare_regions"] = len(comp.regions)
     if label == "demo region":
         t_exact, e = timed(lambda: suggest_sites_exact(cov, 5), 3)
         case["siting"].update(exact_s=t_exact, exact_children=e.covered_children)
@@ -172,6 +178,10 @@ def markdown(results: dict) -> str:
         lines += [f"| {k} | {1000 * v:.2f} ms |" for k, v in c["stages_s"].items()]
         lines.append(
             f"| scenario: one provider's slots changed, incremental (targets: demo 20 ms, state 200 ms) | {1000 * c['one_change_s']:.1f} ms |"
+        )
+        lines.append(
+            f"| compare regions: every measure rolled up to {c['compare_regions']} counties, who lives in deserts, "
+            f"priority ranking | {1000 * c['compare_s']:.1f} ms ({c['compare_s'] / c['metrics_s']:.2f}x the metrics run) |"
         )
         st_ = c["siting"]
         lines.append(
