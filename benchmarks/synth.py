@@ -22,13 +22,13 @@ def _cities(rng, width_km, height_km, n_cities):
     return sizes, centers
 
 
-def _people(rng, n, width_km, height_km, cities, concentration=1.0):
+def _people(rng, n, width_km, height_km, cities, concentration=1.0, city_km=(3, 25), urban_share=0.8):
     """n points (km) from a mixture: cities of Zipf-like sizes plus a rural background."""
     sizes, centers = cities
     n_cities = len(sizes)
     sizes = sizes**concentration
-    spread = 3 + 25 * np.sqrt(sizes / sizes[0])
-    weights = np.append(sizes / sizes.sum() * 0.8, 0.2)  # 80% urban
+    spread = city_km[0] + city_km[1] * np.sqrt(sizes / sizes[0])
+    weights = np.append(sizes / sizes.sum() * urban_share, 1 - urban_share)
     which = rng.choice(n_cities + 1, size=n, p=weights)
     pts = np.empty((n, 2))
     rural = which == n_cities
@@ -51,11 +51,14 @@ def generate_region(
     n_cities: int = 60,
     lat0: float = 39.0,
     lon0: float = -98.0,
+    city_km: tuple[float, float] = (3, 25),
+    urban_share: float = 0.8,
 ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
-    """(tracts, providers) validated-shape frames of a synthetic state."""
+    """(tracts, providers) validated-shape frames of a synthetic state (or, with :func:`generate_nation`'s
+    extent, a country)."""
     rng = np.random.default_rng(seed)
     cities = _cities(rng, width_km, height_km, n_cities)
-    seeds = _people(rng, n_tracts, width_km, height_km, cities)
+    seeds = _people(rng, n_tracts, width_km, height_km, cities, 1.0, city_km, urban_share)
     seeds += rng.normal(0, 0.05, seeds.shape)  # no two seeds coincide
     box = shapely.box(-width_km / 2 - 1, -height_km / 2 - 1, width_km / 2 + 1, height_km / 2 + 1)
     cells = np.array(shapely.get_parts(shapely.voronoi_polygons(shapely.MultiPoint(seeds), extend_to=box.buffer(10))))
@@ -72,11 +75,12 @@ def generate_region(
             S.CHILDREN_0_2: kids02,
             S.CHILDREN_3_5: kids35,
             S.CHILDREN_UNDER_5: np.round(kids02 + kids35 * 2 / 3),
+            S.POPULATION: rng.poisson(4000, len(cells)).astype(float),
         },
         geometry=list(geoms),
         crs="EPSG:4326",
     )
-    p = _people(rng, n_providers, width_km, height_km, cities, concentration=1.1)
+    p = _people(rng, n_providers, width_km, height_km, cities, 1.1, city_km, urban_share)
     plon, plat = to_wgs.transform(p[:, 0], p[:, 1])
     cap = np.clip(rng.lognormal(np.log(40), 0.8, n_providers), 6, 250).round()
     s02 = np.floor(cap * rng.uniform(0, 0.35, n_providers))
@@ -95,3 +99,15 @@ def generate_region(
         }
     )
     return tracts, providers
+
+
+#: The nation: 85,000 tracts and 200,000 providers over a 4,500 x 2,500 km extent with 600 cities, tuned so
+#: that a 16 km catchment holds about 59 million pairs, as clustered national points did in GUIDE.md.
+NATION = dict(
+    n_tracts=85_000, n_providers=200_000, width_km=4500, height_km=2500, n_cities=600, lat0=38.5, lon0=-96.0, city_km=(8, 60), urban_share=0.75
+)
+
+
+def generate_nation(seed: int = 2) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """A synthetic country the size of the United States' tract and provider counts."""
+    return generate_region(seed=seed, **NATION)

@@ -12,6 +12,15 @@ Sources of the defaults (see ``../shared/GUIDE.md`` section 4):
 * ``catchment_km = 10.0``: the NSECE (2012) average distance to center care is 4.6 miles (7.4 km) for
   children under 3 and 3.9 miles (6.3 km) for ages 3-5; a 10 km catchment covers trips somewhat longer
   than average, as most families' trips are. Rural planners will want it larger.
+* ``catchment_by_place = False``: with True, each tract's catchment depends on where it is (a single
+  radius is wrong for both a dense city and a frontier county): ``catchment_urban_km = 7.4`` for urban
+  tracts (RUCA 1-3, or 1,000+ people per square mile), the NSECE (2012) average distance to center care
+  for children under 3 (4.6 miles); ``catchment_town_km = 12.0`` for micropolitan tracts (RUCA 4-6);
+  ``catchment_rural_km = 20.0`` for small-town and rural tracts (RUCA 7-10, or under 1,000 people per
+  square mile). Rural families travel farther (GUIDE.md section 4) but no national survey gives a rural
+  average: the town and rural distances are gapmap's choices, about 1.6 and 2.7 times the urban one, to
+  be set from local knowledge. Tracts that cannot be classified keep ``catchment_km``. See
+  :func:`gapmap.metrics.urbanicity.compute_catchments`.
 * ``decay = "step"``: every provider within the catchment counts in full (the classic 2SFCA);
   ``"gaussian"`` is Dai's (2010) Gaussian, 1 at distance 0 and falling to 0 at the catchment edge.
 """
@@ -40,6 +49,10 @@ class AnalysisParams:
     utilization: float = 1.0
     catchment_km: float = 10.0
     decay: Literal["step", "gaussian"] = "step"
+    catchment_by_place: bool = False
+    catchment_urban_km: float = 7.4
+    catchment_town_km: float = 12.0
+    catchment_rural_km: float = 20.0
     cap_min_children: float = 50
     desert_children_per_slot: float = 3.0
     extreme_children_per_slot: float = 10.0
@@ -56,8 +69,11 @@ class AnalysisParams:
 
         if not 0 < number("utilization") <= 1:
             raise bad("utilization", "a share greater than 0 and at most 1 (0.85 is a published choice)")
-        if not 0 < number("catchment_km") <= 500:
-            raise bad("catchment_km", "a distance in km greater than 0 and at most 500")
+        for name in ("catchment_km", "catchment_urban_km", "catchment_town_km", "catchment_rural_km"):
+            if not 0 < number(name) <= 500:
+                raise bad(name, "a distance in km greater than 0 and at most 500")
+        if not isinstance(self.catchment_by_place, bool):
+            raise bad("catchment_by_place", "True or False")
         if self.decay not in DECAYS:
             raise bad("decay", "one of " + ", ".join(DECAYS))
         if number("cap_min_children") < 0:

@@ -6,7 +6,8 @@ remove slots), :class:`NewSite` at a latitude/longitude, :class:`CloseProvider`,
 Why incremental updates are exact (GUIDE.md section 5): in E2SFCA a provider's ratio is
 :math:`R_j = S_j / D_j` with demand :math:`D_j = \\sum_i w_{ij} P_i`, which does not depend on any supply.
 Changing :math:`S_j` changes only :math:`R_j`, and so only the tracts within its catchment:
-:math:`\\Delta A_i = w_{ij} \\Delta S_j / D_j`. A new site needs one radius query for its pairs. A
+:math:`\\Delta A_i = w_{ij} \\Delta S_j / D_j`. Each changed or new provider needs one radius query
+for its pairs and its demand; no pair is stored. A
 utilization change scales every slot, so access scales by the same factor. Results equal a full
 recompute (the tests check it).
 """
@@ -19,12 +20,11 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import pandas as pd
 import shapely
-from scipy.spatial import cKDTree
 
 from gapmap import schema as S
 from gapmap.errors import GapmapError
 from gapmap.metrics import MetricsResult, compute_tract_points, metric_column
-from gapmap.metrics.access import chord_from_km, compute_decay_weights, km_from_chord, lonlat_to_xyz
+from gapmap.metrics.access import TractIndex, compute_decay_weights
 from gapmap.metrics.deserts import DESERT, EXTREME_DESERT, classify_access, classify_cap, classify_osu
 
 __all__ = [
@@ -160,6 +160,15 @@ def _validate(result: MetricsResult, scenario: Scenario) -> None:
             raise ScenarioError(f"{where}: utilization {c.utilization!r} must be greater than 0 and at most 1")
 
 
+def _tract_index(result: MetricsResult) -> TractIndex:
+    """The tracts' KD-tree with their catchments, built once per metrics run and kept with it."""
+    index = getattr(result, "_tract_index", None)
+    if index is None:
+        index = TractIndex(compute_tract_points(result.tracts), result.catchment_km)
+        object.__setattr__(result, "_tract_index", index)  # a cache on a frozen result; not part of its value
+    return index
+
+
 def simulate_scenario(result: MetricsResult, scenario: Scenario) -> SimulationResult:
     """Apply a scenario to a metrics run incrementally (only the catchments the changes touch)."""
     _validate(result, scenario)
@@ -168,10 +177,14 @@ def simulate_scenario(result: MetricsResult, scenario: Scenario) -> SimulationRe
     t = result.tracts
     bands = result.bands
     n_t = len(t)
-    pairs = result.pairs
-    csr = pairs.weights(params.decay).tocsc()  # columns = providers
-    kids = np.column_stack([t[S.BANDS[b].children].to_numpy(float) for b in bands])
-    demand = np.asarray(csr.T @ np.nan_to_num(kids, nan=0.0))  # (n_providers, k)
+    kids = np.nan_to_num(np.column_stack([t[S.BANDS[b].children].to_numpy(float) for b in bands]), nan=0.0)
+    index = _tract_index(result)
+
+    def catchment_of(lon: float, lat: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Tracts reaching a location, their weights, and its demand D per band (no stored pairs)."""
+        rows, d_km = index.reach(lon, lat)
+        w = compute_decay_weights(d_km, index.radius[rows], params.decay)
+        return rows, w, w @ kids[rows]
     access = {b: t[metric_column("access_per_100", b)].to_numpy(float) / 100 for b in bands}
     slots_in = {b: t[S.BANDS[b].slots].to_numpy(float).copy() for b in bands}
     pos_of = {pid: i for i, pid in enumerate(prov[S.PROVIDER_ID])}
@@ -195,7 +208,6 @@ def simulate_scenario(result: MetricsResult, scenario: Scenario) -> SimulationRe
                 slots_in[b][home] += d[b]
                 changed[home] = True
 
-    tree = None
     for c in scenario.changes:
         if isinstance(c, SetUtilization):
             factor = c.utilization / util
@@ -207,8 +219,7 @@ def simulate_scenario(result: MetricsResult, scenario: Scenario) -> SimulationRe
             continue
         if isinstance(c, (AddSlots, CloseProvider)):
             j = pos_of[c.provider_id]
-            start, end = csr.indptr[j], csr.indptr[j + 1]
-            rows, w = csr.indices[start:end], csr.data[start:end]
+            rows, w, dem_j = catchment_of(float(prov.at[j, S.LONGITUDE]), float(prov.at[j, S.LATITUDE]))
             home_geoid = prov.at[j, S.GEOID]
             home = tract_pos.get(home_geoid, -1) if isinstance(home_geoid, str) else -1
             if isinstance(c, CloseProvider):
@@ -217,22 +228,13 @@ def simulate_scenario(result: MetricsResult, scenario: Scenario) -> SimulationRe
                 d02, d35 = c.slots_0_2, c.slots_3_5
                 if prov.at[j, S.SLOTS_0_2] + d02 < 0 or prov.at[j, S.SLOTS_3_5] + d35 < 0:
                     raise ScenarioError(f"{c.kind} for {c.provider_id!r}: removes more slots than the provider has")
-            apply_delta(rows, w, demand[j], delta_slots(d02, d35), home)
+            apply_delta(rows, w, dem_j, delta_slots(d02, d35), home)
             prov.at[j, S.SLOTS_0_2] += d02
             prov.at[j, S.SLOTS_3_5] += d35
             prov.at[j, S.CAPACITY] = max(prov.at[j, S.CAPACITY] + d02 + d35, prov.at[j, S.SLOTS_0_2] + prov.at[j, S.SLOTS_3_5], 1e-9)
             continue
         # a new site: its pairs from one radius query
-        if tree is None:
-            pts = compute_tract_points(t)
-            tree = cKDTree(lonlat_to_xyz(pts[:, 0], pts[:, 1]))
-        xyz = lonlat_to_xyz([c.longitude], [c.latitude])[0]
-        rows = np.asarray(tree.query_ball_point(xyz, float(chord_from_km(params.catchment_km)) * (1 + 1e-12)), dtype=np.int64)
-        d_km = km_from_chord(np.linalg.norm(tree.data[rows] - xyz, axis=1)) if len(rows) else np.zeros(0)
-        keep = d_km <= params.catchment_km
-        rows, d_km = rows[keep], d_km[keep]
-        w = compute_decay_weights(d_km, params.catchment_km, params.decay)
-        dem = np.array([(w * np.nan_to_num(kids[rows, k], nan=0.0)).sum() for k in range(len(bands))])
+        rows, w, dem = catchment_of(c.longitude, c.latitude)
         inside = t.sindex.query(shapely.Point(c.longitude, c.latitude), predicate="intersects")
         home = int(inside.min()) if len(inside) else -1
         apply_delta(rows, w, dem, delta_slots(c.slots_0_2, c.slots_3_5), home)

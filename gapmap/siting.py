@@ -27,12 +27,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from scipy.spatial import cKDTree
 
 from gapmap import schema as S
 from gapmap.errors import ParameterError
 from gapmap.metrics import MetricsResult, compute_tract_points, metric_column
-from gapmap.metrics.access import chord_from_km, compute_decay_weights, km_from_chord, lonlat_to_xyz
+from gapmap.metrics.access import TractIndex, compute_decay_weights
 
 __all__ = ["band_slots", "OBJECTIVES", "Coverage", "build_coverage", "suggest_sites_greedy", "suggest_sites_exact", "SiteChoice"]
 
@@ -89,14 +88,9 @@ def build_coverage(
     access = t[metric_column("access_per_100", band)].to_numpy(float) / 100
     need = 1.0 / p.desert_children_per_slot
     in_desert = (access < need) & (kids > 0)
-    t_tree = cKDTree(lonlat_to_xyz(pts[:, 0], pts[:, 1]))
-    c_tree = cKDTree(lonlat_to_xyz(candidates["longitude"].to_numpy(float), candidates["latitude"].to_numpy(float)))
-    found = t_tree.sparse_distance_matrix(c_tree, float(chord_from_km(p.catchment_km)) * (1 + 1e-12), output_type="ndarray")
-    ti, cj = found["i"].astype(np.int64), found["j"].astype(np.int64)
-    d = km_from_chord(found["v"])
-    keep = d <= p.catchment_km
-    ti, cj, d = ti[keep], cj[keep], d[keep]
-    w = compute_decay_weights(d, p.catchment_km, p.decay)
+    index = TractIndex(pts, result.catchment_km)
+    ti, cj, d = index.pairs_with(candidates[["longitude", "latitude"]].to_numpy(float))
+    w = compute_decay_weights(d, index.radius[ti], p.decay)
     demand = np.bincount(cj, weights=w * kids[ti], minlength=len(candidates))
     gain = np.where(demand[cj] > 0, w * slots * p.utilization / np.where(demand[cj] > 0, demand[cj], 1), 0.0)
     candidates = candidates.reset_index(drop=True)

@@ -16,7 +16,7 @@ import shapely
 from gapmap import schema as S
 from gapmap.config import DEFAULT_PARAMS, AnalysisParams
 from gapmap.errors import MissingColumnError, ParameterError
-from gapmap.metrics.access import AccessPairs, compute_e2sfca, find_nearest, find_pairs
+from gapmap.metrics.access import AccessPairs, find_nearest, find_pairs
 from gapmap.metrics.deserts import (
     DESERT,
     DESERT_CLASSES,
@@ -26,8 +26,10 @@ from gapmap.metrics.deserts import (
     classify_osu,
     compute_ratios,
 )
+from gapmap.metrics.fused import compute_e2sfca_fused
 from gapmap.metrics.reliability import classify_reliability, compute_cv
 from gapmap.metrics.supply import compute_slots_in_tracts, locate_providers
+from gapmap.metrics.urbanicity import compute_catchments
 
 __all__ = [
     "MetricsResult",
@@ -80,15 +82,25 @@ class MetricsResult:
 
     ``tracts``: the input tracts with the metric columns added (see :func:`compute_tract_metrics`).
     ``providers``: the input providers with ``geoid`` (the tract containing each, or None) and
-    ``ratio_<band>`` (E2SFCA step-1 slots per weighted child). ``notes``: plain-language caveats.
+    ``ratio_<band>`` (E2SFCA step-1 slots per weighted child). ``catchment_km``: each tract's catchment;
+    ``catchment_method`` says how it was chosen. ``n_pairs``: tract-provider pairs within the
+    catchments (never stored: :meth:`find_pairs` builds them on request). ``notes``: plain-language caveats.
     """
 
     tracts: gpd.GeoDataFrame
     providers: pd.DataFrame
     params: AnalysisParams
     bands: tuple[str, ...]
-    pairs: AccessPairs
+    catchment_km: np.ndarray
+    n_pairs: int
+    catchment_method: str = ""
     notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def find_pairs(self) -> AccessPairs:
+        """The tract-provider pairs within each tract's catchment (a KD-tree search; memory grows with
+        the number of pairs, so meant for small regions, notebooks and checks)."""
+        prov = self.providers[[S.LONGITUDE, S.LATITUDE]].to_numpy(float)
+        return find_pairs(compute_tract_points(self.tracts), prov, self.catchment_km)
 
 
 def compute_tract_metrics(
@@ -131,11 +143,10 @@ def compute_tract_metrics(
 
     tract_pts = compute_tract_points(tracts)
     prov_pts = providers[[S.LONGITUDE, S.LATITUDE]].to_numpy(float)
-    pairs = find_pairs(tract_pts, prov_pts, params.catchment_km)
-    weights = pairs.weights(params.decay)
+    catchment, catchment_method = compute_catchments(tracts, params)
     children = np.column_stack([tracts[S.BANDS[b].children].to_numpy(float) for b in bands])
     prov_slots = np.column_stack([S.BANDS[b].provider_slots(providers) * params.utilization for b in bands])
-    access, ratio = compute_e2sfca(weights, children, prov_slots)
+    access, ratio, reach = compute_e2sfca_fused(tract_pts, prov_pts, children, prov_slots, catchment, params.decay, per_provider=True)
 
     prov_out = providers.copy()
     geoids = tracts[S.GEOID].to_numpy(object)
@@ -179,18 +190,16 @@ def compute_tract_metrics(
             f"{location.n_outside} of {len(providers)} providers lie outside every tract: they count in no "
             "tract's own supply, but they do serve nearby tracts in the access measure."
         )
-    reach = np.bincount(pairs.provider, minlength=len(providers)) if len(pairs) else np.zeros(len(providers))
     n_unreached = int((reach == 0).sum())
     if n_unreached:
-        notes.append(
-            f"{n_unreached} providers have no tract within {params.catchment_km:g} km: their slots reach no children in the access measure."
-        )
+        within = f"within {params.catchment_km:g} km" if not params.catchment_by_place else "whose catchment holds them"
+        notes.append(f"{n_unreached} providers have no tract {within}: their slots reach no children in the access measure.")
     for b in bands:
         col = S.BANDS[b].children
         n_missing = int(tracts[col].isna().sum())
         if n_missing:
             notes.append(f"{n_missing} tracts have no estimate of {col}: their classes are 'no data'.")
-    return MetricsResult(out, prov_out, params, bands, pairs, tuple(notes))
+    return MetricsResult(out, prov_out, params, bands, catchment, int(reach.sum()), catchment_method, tuple(notes))
 
 
 def compute_summary(result: MetricsResult) -> pd.DataFrame:

@@ -40,6 +40,8 @@ __all__ = [
     "compute_decay_weights",
     "AccessPairs",
     "find_pairs",
+    "tract_catchments",
+    "TractIndex",
     "compute_e2sfca",
     "find_nearest",
 ]
@@ -89,46 +91,95 @@ def compute_decay_weights(distance_km, catchment_km: float, decay: str = "step")
 
 @dataclass(frozen=True)
 class AccessPairs:
-    """The tract-provider pairs within a catchment, as sparse (n_tracts x n_providers) matrices."""
+    """The tract-provider pairs within a catchment, as sparse (n_tracts x n_providers) matrices.
+
+    ``catchment_km`` is one distance, or one per tract (a pair's catchment is its tract's)."""
 
     tract: np.ndarray  # row of each pair (tract position)
     provider: np.ndarray  # column of each pair (provider position)
     distance_km: np.ndarray
     n_tracts: int
     n_providers: int
-    catchment_km: float
+    catchment_km: float | np.ndarray
+
+    def pair_catchment_km(self) -> np.ndarray | float:
+        c = self.catchment_km
+        return c[self.tract] if isinstance(c, np.ndarray) else c
 
     def weights(self, decay: str = "step") -> sp.csr_matrix:
         """The sparse weight matrix W (n_tracts x n_providers) for a decay function."""
-        w = compute_decay_weights(self.distance_km, self.catchment_km, decay)
+        w = compute_decay_weights(self.distance_km, self.pair_catchment_km(), decay)
         return sp.csr_matrix((w, (self.tract, self.provider)), shape=(self.n_tracts, self.n_providers))
 
     def __len__(self) -> int:
         return len(self.tract)
 
 
-def find_pairs(tract_lonlat: np.ndarray, provider_lonlat: np.ndarray, catchment_km: float) -> AccessPairs:
-    """Every (tract, provider) pair within ``catchment_km`` great-circle km, via a KD-tree.
+def tract_catchments(catchment_km, n_tracts: int) -> np.ndarray:
+    """One catchment distance (km) per tract from a number or an array, checked."""
+    radius = np.broadcast_to(np.asarray(catchment_km, dtype=float), (n_tracts,)).copy()
+    if n_tracts and not (np.isfinite(radius).all() and (radius > 0).all()):
+        raise ParameterError(f"catchment_km = {catchment_km!r}: expected distances in km greater than 0")
+    return radius
 
-    ``tract_lonlat`` and ``provider_lonlat`` are (n, 2) arrays of longitude, latitude in degrees.
+
+def find_pairs(tract_lonlat: np.ndarray, provider_lonlat: np.ndarray, catchment_km: float | np.ndarray) -> AccessPairs:
+    """Every (tract, provider) pair within the tract's catchment (great-circle km), via a KD-tree.
+
+    ``tract_lonlat`` and ``provider_lonlat`` are (n, 2) arrays of longitude, latitude in degrees;
+    ``catchment_km`` is one distance or one per tract.
     """
-    if not catchment_km > 0:
+    if np.ndim(catchment_km) == 0 and not catchment_km > 0:
         raise ParameterError(f"catchment_km = {catchment_km!r}: expected a distance in km greater than 0")
     t_xyz = lonlat_to_xyz(tract_lonlat[:, 0], tract_lonlat[:, 1])
     p_xyz = lonlat_to_xyz(provider_lonlat[:, 0], provider_lonlat[:, 1])
     n_t, n_p = len(t_xyz), len(p_xyz)
+    radius_t = tract_catchments(catchment_km, n_t)
+    keep_c = float(catchment_km) if np.ndim(catchment_km) == 0 else radius_t
     if n_t == 0 or n_p == 0:
         empty = np.zeros(0, dtype=np.int64)
-        return AccessPairs(empty, empty, np.zeros(0), n_t, n_p, float(catchment_km))
-    radius = float(chord_from_km(catchment_km)) * (1 + 1e-12)
+        return AccessPairs(empty, empty, np.zeros(0), n_t, n_p, keep_c)
+    radius = float(chord_from_km(radius_t.max())) * (1 + 1e-12)
     t_tree = cKDTree(t_xyz)
     p_tree = cKDTree(p_xyz)
     found = t_tree.sparse_distance_matrix(p_tree, radius, output_type="ndarray")
     ti = found["i"].astype(np.int64)
     pj = found["j"].astype(np.int64)
     d = km_from_chord(found["v"])
-    keep = d <= catchment_km
-    return AccessPairs(ti[keep], pj[keep], d[keep], n_t, n_p, float(catchment_km))
+    keep = d <= radius_t[ti]
+    return AccessPairs(ti[keep], pj[keep], d[keep], n_t, n_p, keep_c)
+
+
+class TractIndex:
+    """The tracts' points in a KD-tree, to find the tracts that reach one location (a provider or a
+    candidate site) without storing any pairs: a pair counts when the location lies within the
+    tract's own catchment."""
+
+    def __init__(self, tract_lonlat: np.ndarray, catchment_km: float | np.ndarray):
+        self.xyz = lonlat_to_xyz(tract_lonlat[:, 0], tract_lonlat[:, 1])
+        self.radius = tract_catchments(catchment_km, len(self.xyz))
+        self.tree = cKDTree(self.xyz)
+        self._chord = float(chord_from_km(self.radius.max())) * (1 + 1e-12) if len(self.xyz) else 0.0
+
+    def reach(self, lon: float, lat: float) -> tuple[np.ndarray, np.ndarray]:
+        """Positions of the tracts whose catchment holds (lon, lat), and the distances in km."""
+        if not len(self.xyz):
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        xyz = lonlat_to_xyz([lon], [lat])[0]
+        rows = np.asarray(self.tree.query_ball_point(xyz, self._chord), dtype=np.int64)
+        d = km_from_chord(np.linalg.norm(self.xyz[rows] - xyz, axis=1)) if len(rows) else np.zeros(0)
+        keep = d <= self.radius[rows]
+        order = np.argsort(rows[keep], kind="stable")
+        return rows[keep][order], d[keep][order]
+
+    def pairs_with(self, lonlat: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(tract positions, location positions, km) of every pair of tracts and ``lonlat`` locations."""
+        other = cKDTree(lonlat_to_xyz(lonlat[:, 0], lonlat[:, 1]))
+        found = self.tree.sparse_distance_matrix(other, self._chord, output_type="ndarray")
+        ti, cj = found["i"].astype(np.int64), found["j"].astype(np.int64)
+        d = km_from_chord(found["v"])
+        keep = d <= self.radius[ti]
+        return ti[keep], cj[keep], d[keep]
 
 
 def compute_e2sfca(weights: sp.csr_matrix, children: np.ndarray, slots: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

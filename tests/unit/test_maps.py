@@ -1,5 +1,7 @@
 """Map builders: one feature per tract, escaped tooltips, legend with units, privacy mode."""
 
+import dataclasses
+
 import folium
 import pandas as pd
 import pytest
@@ -33,7 +35,7 @@ def test_every_measure_draws_one_feature_per_tract(result, measure):
 def test_tooltip_values_are_the_numbers_and_escaped(result):
     t = result.tracts.copy()
     t.loc[0, "name"] = '<img src=x onerror="alert(1)">'
-    hostile = result.__class__(t, result.providers, result.params, result.bands, result.pairs, result.notes)
+    hostile = dataclasses.replace(result, tracts=t)
     fmap = build_tract_map(hostile, "under_5", "slots_per_100", tiles=None)
     (tracts,) = layers(fmap, "Tracts")
     props = tracts.data["features"][0]["properties"]
@@ -47,7 +49,7 @@ def test_tooltip_values_are_the_numbers_and_escaped(result):
 def test_provider_names_are_escaped_and_privacy_hides_homes(result):
     prov = result.providers.copy()
     prov.loc[prov.index[0], "name"] = "<b>Bad</b> & Co"
-    hostile = result.__class__(result.tracts, prov, result.params, result.bands, result.pairs, result.notes)
+    hostile = dataclasses.replace(result, providers=prov)
     fmap = build_tract_map(hostile, "0_2", "osu_class", tiles=None)
     (markers,) = layers(fmap, "Providers")
     feats = markers.data["features"]
