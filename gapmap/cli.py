@@ -101,6 +101,26 @@ def _add_param_args(p: argparse.ArgumentParser) -> None:
         help=f"access catchment in km (default {DEFAULT_PARAMS.catchment_km:g})",
     )
     g.add_argument("--decay", choices=list(DECAYS), default=DEFAULT_PARAMS.decay, help="distance decay of the access measure")
+    g.add_argument(
+        "--catchment-by-place",
+        action="store_true",
+        help="catchments that vary with place: urban / micropolitan / rural by RUCA code (a ruca column) or population density",
+    )
+    for name, label in (("urban", "urban"), ("town", "micropolitan"), ("rural", "small-town and rural")):
+        default = getattr(DEFAULT_PARAMS, f"catchment_{name}_km")
+        g.add_argument(f"--catchment-{name}-km", type=float, default=default, help=f"with --catchment-by-place: {label} tracts (default {default:g})")
+
+
+def _params(args) -> AnalysisParams:
+    return AnalysisParams(
+        utilization=args.utilization,
+        catchment_km=args.catchment_km,
+        decay=args.decay,
+        catchment_by_place=args.catchment_by_place,
+        catchment_urban_km=args.catchment_urban_km,
+        catchment_town_km=args.catchment_town_km,
+        catchment_rural_km=args.catchment_rural_km,
+    )
 
 
 def _load_inputs(args):
@@ -151,7 +171,7 @@ def _cmd_metrics(args) -> int:
     from gapmap.export import to_csv_bytes, to_geojson_bytes
     from gapmap.metrics import compute_metrics_table, compute_summary, compute_tract_metrics
 
-    params = AnalysisParams(utilization=args.utilization, catchment_km=args.catchment_km, decay=args.decay)
+    params = _params(args)
     suffix = args.out.suffix.lower()
     if suffix not in (".csv", ".geojson"):
         raise GapmapError(f"--out {args.out}: the file name must end in .csv or .geojson")
@@ -174,6 +194,7 @@ def _cmd_metrics(args) -> int:
         args.out.write_bytes(to_geojson_bytes(gdf))
     print(f"Wrote {len(table)} tracts to {args.out} (headline band: {S.BANDS[band].label})")
     print("Parameters: " + ", ".join(f"{k}={v}" for k, v in params.to_dict().items()))
+    print(f"Catchments: {result.catchment_method}")
     summary = compute_summary(result)
     for rec in summary.itertuples():
         print(
@@ -280,7 +301,7 @@ def _ranking_inputs(args):
     weights = PRESETS[args.preset]
     if args.band:
         weights = type(weights)(**{**weights.to_dict(), "band": S.get_band(args.band).key})
-    params = AnalysisParams(utilization=args.utilization, catchment_km=args.catchment_km, decay=args.decay)
+    params = _params(args)
     tracts, providers, label = _load_inputs(args)
     return compute_tract_metrics(tracts, providers, params), weights, params, label
 
@@ -327,7 +348,7 @@ def _cmd_simulate(args) -> int:
     if not args.scenario.exists():
         raise GapmapError(f"{args.scenario}: no such scenario file")
     scenario = scenario_from_json(args.scenario.read_text(encoding="utf-8"))
-    params = AnalysisParams(utilization=args.utilization, catchment_km=args.catchment_km, decay=args.decay)
+    params = _params(args)
     tracts, providers, label = _load_inputs(args)
     sim = simulate_scenario(compute_tract_metrics(tracts, providers, params), scenario)
     table = sim.before[[S.GEOID, S.COUNTY]].copy()
@@ -354,7 +375,7 @@ def _cmd_optimize(args) -> int:
     from gapmap.metrics import compute_tract_metrics
     from gapmap.siting import build_coverage, suggest_sites_exact, suggest_sites_greedy
 
-    params = AnalysisParams(utilization=args.utilization, catchment_km=args.catchment_km, decay=args.decay)
+    params = _params(args)
     tracts, providers, label = _load_inputs(args)
     band = S.get_band(args.band).key
     result = compute_tract_metrics(tracts, providers, params)
@@ -416,7 +437,7 @@ def _cmd_compare(args) -> int:
         raise GapmapError(f"--out {args.out}: the file name must end in {', '.join(COMPARE_FORMATS)}")
     if args.preset not in PRESETS:
         raise GapmapError(f"--preset {args.preset!r}: expected one of {', '.join(PRESETS)}")
-    params = AnalysisParams(utilization=args.utilization, catchment_km=args.catchment_km, decay=args.decay)
+    params = _params(args)
     tracts, providers, label = _load_inputs(args)
     if args.ruca:
         tracts = attach_ruca(tracts, read_ruca(args.ruca.read_bytes(), args.ruca.name))

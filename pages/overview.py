@@ -40,6 +40,6 @@ with st.expander("How these numbers are made"):
         "(Center for American Progress, 2017/2018).\n"
         "- **OSU desert / extreme desert**: more than 3 children per slot / at most 1 slot per 10 children "
         "(Oregon State University).\n"
-        f"- **Access**: E2SFCA, slots within {view.params.catchment_km:g} km shared among all the children who can "
+        f"- **Access**: E2SFCA, slots within each tract's catchment ({result.catchment_method}) shared among all the children who can "
         f"reach them ({view.params.decay} decay), across tract lines."
     )

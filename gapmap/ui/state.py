@@ -20,6 +20,7 @@ class KEYS:
     measure = "measure"
     utilization = "utilization"
     catchment_km = "catchment_km"
+    by_place = "catchment_by_place"
     decay = "decay"
     privacy = "privacy"
     show_providers = "show_providers"
@@ -36,6 +37,7 @@ _DEFAULTS = {
     KEYS.measure: "osu_class",
     KEYS.utilization: DEFAULT_PARAMS.utilization,
     KEYS.catchment_km: DEFAULT_PARAMS.catchment_km,
+    KEYS.by_place: DEFAULT_PARAMS.catchment_by_place,
     KEYS.decay: DEFAULT_PARAMS.decay,
 }
 _ALLOWED = {KEYS.band: set(S.BANDS), KEYS.measure: set(MEASURES), KEYS.decay: set(DECAYS)}
@@ -60,6 +62,8 @@ def _from_url(key: str):
         return raw if raw in region_options() else None
     if key in _ALLOWED:
         return raw if raw in _ALLOWED[key] else None
+    if key == KEYS.by_place:
+        return {"True": True, "False": False}.get(raw)
     if key in _FLOATS:
         try:
             value = float(raw)
@@ -99,7 +103,10 @@ def current_view() -> View:
     init_state()
     ss = st.session_state
     params = DEFAULT_PARAMS.replace(
-        utilization=float(ss[KEYS.utilization]), catchment_km=float(ss[KEYS.catchment_km]), decay=ss[KEYS.decay]
+        utilization=float(ss[KEYS.utilization]),
+        catchment_km=float(ss[KEYS.catchment_km]),
+        decay=ss[KEYS.decay],
+        catchment_by_place=bool(ss[KEYS.by_place]),
     )
     return View(ss[KEYS.region], ss[KEYS.band], ss[KEYS.measure], params)
 

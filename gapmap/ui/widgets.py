@@ -59,6 +59,16 @@ def render_sidebar() -> View:
                 key=KEYS.catchment_km,
                 help="How far families travel for care in the access measure. NSECE: average trip 7.4 km (under 3), 6.3 km (3-5).",
             )
+            st.toggle(
+                "Catchment by place",
+                key=KEYS.by_place,
+                help=(
+                    f"Urban tracts (RUCA 1-3, or 1,000+ people per sq. mile) {DEFAULT_PARAMS.catchment_urban_km:g} km, the NSECE "
+                    f"average trip for under-3s; micropolitan (RUCA 4-6) {DEFAULT_PARAMS.catchment_town_km:g} km; small-town and "
+                    f"rural {DEFAULT_PARAMS.catchment_rural_km:g} km (gapmap's choices: rural families travel farther). Tracts "
+                    "that cannot be classified keep the catchment above."
+                ),
+            )
             st.selectbox("Distance decay", list(DECAYS), key=KEYS.decay, help="\n\n".join(f"**{k}**: {v}" for k, v in DECAYS.items()))
             st.caption(
                 f"Desert rules: CAP = more than {DEFAULT_PARAMS.cap_min_children:g} children and more than "

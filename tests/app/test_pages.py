@@ -124,3 +124,15 @@ def test_bad_data_shows_an_actionable_error_not_a_traceback(monkeypatch):
             assert "providers.csv, row 3, column 'capacity', value 'lots': expected a number" in text
     finally:
         st.cache_data.clear()
+
+
+def test_catchment_by_place_switch_changes_access_and_the_url(demo):
+    at = run_app()
+    at.toggle(key="catchment_by_place").set_value(True).run()
+    assert not at.exception, at.exception
+    expected = compute_summary(compute_tract_metrics(*demo, AnalysisParams(catchment_by_place=True))).set_index("band")
+    table = at.dataframe[0].value.set_index("Age band")
+    share = table.loc["All children under 5", "Children in access deserts (%)"]
+    assert share == round(100 * expected.loc["under_5", "share_in_access_deserts"], 1)
+    assert at.query_params["catchment_by_place"] == "True"
+    assert any("by place (population density" in m.value for m in at.markdown)

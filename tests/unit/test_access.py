@@ -139,3 +139,69 @@ def test_equals_pysal_access_on_demo(demo, decay):
     ours = res.tracts["access_per_100_under_5"].to_numpy() / 100
     np.testing.assert_allclose(ours, theirs, rtol=1e-9, atol=1e-12)
     assert (ours > 0).sum() > 100  # a real comparison, not of zeros
+
+
+# --- the fused kernel (no stored pairs) ----------------------------------------------------------
+def _scattered(rng, n, lon0, lat0, spread):
+    return np.column_stack([lon0 + rng.normal(0, spread, n), np.clip(lat0 + rng.normal(0, spread, n), -89.9, 89.9)])
+
+
+@pytest.mark.parametrize("decay", ["step", "gaussian"])
+@pytest.mark.parametrize(
+    "where",
+    [(-120.6, 44.3, 0.3), (179.95, -16.5, 0.2), (10.0, 89.7, 0.1)],
+    ids=["oregon", "antimeridian", "near the pole"],
+)
+def test_fused_equals_stored_pairs(decay, where):
+    """The fused kernel equals the sparse-matrix E2SFCA on KD-tree pairs, across the antimeridian and
+    near a pole too, for a fixed and for a per-tract catchment."""
+    from gapmap.metrics.access import compute_e2sfca, find_pairs
+    from gapmap.metrics.fused import compute_e2sfca_fused
+
+    rng = np.random.default_rng(7)
+    tracts = _scattered(rng, 400, *where)
+    providers = _scattered(rng, 600, *where)
+    kids = rng.poisson(100, (400, 2)).astype(float)
+    kids[::17, 0] = np.nan
+    slots = rng.integers(0, 80, (600, 2)).astype(float)
+    for catchment in (10.0, rng.choice([5.0, 12.0, 25.0], 400)):
+        pairs = find_pairs(tracts, providers, catchment)
+        assert len(pairs) > 1000
+        a, r = compute_e2sfca(pairs.weights(decay), kids, slots)
+        a2, r2, n = compute_e2sfca_fused(tracts, providers, kids, slots, catchment, decay)
+        assert n == len(pairs)
+        np.testing.assert_allclose(a2, a, rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(r2, r, rtol=1e-9, atol=1e-12)
+
+
+def test_variable_catchment_by_hand():
+    """Two tracts 8 km from one provider: with catchments 5 and 10 km only the second reaches it, in
+    both passes: R = 30 / 20 children, A = (0, 1.5)."""
+    from gapmap.metrics.access import find_pairs
+    from gapmap.metrics.fused import compute_e2sfca_fused
+
+    lat = 44.0
+    dlon = np.degrees(8 / (EARTH_RADIUS_KM * np.cos(np.radians(lat))))
+    tracts = np.array([[-120.0 - dlon, lat], [-120.0 + dlon, lat]])
+    provider = np.array([[-120.0, lat]])
+    access, ratio, n = compute_e2sfca_fused(tracts, provider, np.array([10.0, 20.0]), np.array([30.0]), np.array([5.0, 10.0]))
+    assert n == 1 and ratio[0] == pytest.approx(1.5) and access.tolist() == pytest.approx([0.0, 1.5])
+    assert len(find_pairs(tracts, provider, np.array([5.0, 10.0]))) == 1
+
+
+def test_tract_index_reach_matches_pairs():
+    from gapmap.metrics.access import TractIndex, find_pairs
+
+    rng = np.random.default_rng(3)
+    tracts = _scattered(rng, 300, -100, 40, 0.3)
+    sites = _scattered(rng, 50, -100, 40, 0.3)
+    radius = rng.choice([6.0, 15.0], 300)
+    index = TractIndex(tracts, radius)
+    pairs = find_pairs(tracts, sites, radius)
+    for j in range(50):
+        rows, d = index.reach(*sites[j])
+        expect = np.sort(pairs.tract[pairs.provider == j])
+        assert rows.tolist() == expect.tolist()
+        assert np.all(d <= radius[rows])
+    ti, cj, _d = index.pairs_with(sites)
+    assert set(zip(ti.tolist(), cj.tolist())) == set(zip(pairs.tract.tolist(), pairs.provider.tolist()))

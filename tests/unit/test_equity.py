@@ -28,7 +28,7 @@ from tests.conftest import make_providers
 GEOIDS = ["99001000100", "99001000200", "99003000100"]
 
 
-def _result(**extra):
+def _result(params=None, **extra):
     """A: 100 children, 20 slots (OSU desert); B: 10 children, 30 slots (not); C: 40, none (extreme)."""
     boxes = [(-120.0 + 0.1 * i, 44.0, -119.9 + 0.1 * i, 44.1) for i in range(3)]
     data = {
@@ -45,7 +45,8 @@ def _result(**extra):
     }
     data.update(extra)
     tracts = S.validate_tracts(gpd.GeoDataFrame(data, geometry=[shapely.box(*b) for b in boxes], crs="EPSG:4326"))
-    return compute_tract_metrics(tracts, make_providers([(-119.95, 44.05, 10, 10), (-119.85, 44.05, 0, 30)]))
+    providers = make_providers([(-119.95, 44.05, 10, 10), (-119.85, 44.05, 0, 30)])
+    return compute_tract_metrics(tracts, providers, *([params] if params else []))
 
 
 def _rows(table, region):
@@ -145,3 +146,27 @@ def test_ruca_column_validated_in_tract_table():
     )
     with pytest.raises(DataValidationError, match=r"row 1, column 'ruca', value '0.5': expected a RUCA code"):
         S.validate_tracts(gdf)
+
+
+def test_catchments_by_place():
+    from gapmap.config import AnalysisParams
+    from gapmap.metrics.urbanicity import compute_catchments
+
+    res = _result(aland=[SQ_M_PER_SQ_MILE] * 3, **{S.POPULATION: [5000.0, 10.0, np.nan]})
+    fixed, how = compute_catchments(res.tracts, AnalysisParams())
+    assert fixed.tolist() == [10.0] * 3 and how == "10 km for every tract"
+    params = AnalysisParams(catchment_by_place=True)
+    radius, how = compute_catchments(res.tracts, params)
+    # density: 5,000 people per sq mi is urban, 10 is rural, no population keeps the fixed distance
+    assert radius.tolist() == [7.4, 20.0, 10.0]
+    assert how.startswith("by place (population density")
+    ruca = attach_ruca(res.tracts, read_ruca(b"geoid,ruca\n99001000100,2\n99001000200,5.1\n99003000100,10\n", "r.csv"))
+    radius, how = compute_catchments(ruca, params.replace(catchment_town_km=11.0))
+    assert radius.tolist() == [7.4, 11.0, 20.0] and "RUCA" in how
+    # the metrics use them: a tract's pairs are the providers within its own catchment
+    by_place = _result(params, aland=[SQ_M_PER_SQ_MILE] * 3, **{S.POPULATION: [5000.0, 10.0, np.nan]})
+    assert by_place.catchment_km.tolist() == [7.4, 20.0, 10.0]
+    pairs = by_place.find_pairs()
+    assert by_place.n_pairs == len(pairs)
+    with pytest.raises(ParameterError, match="catchment_rural_km = 0"):
+        AnalysisParams(catchment_rural_km=0)
