@@ -6,6 +6,7 @@ from streamlit_folium import st_folium
 from gapmap import schema as S
 from gapmap.metrics import compute_metrics_table, compute_tract_details, find_nearest_providers
 from gapmap.ui.frame import ensure_frame
+from gapmap.ui.loaders import load_map_geometry
 from gapmap.ui.state import KEYS, current_view
 from gapmap.ui.widgets import metrics_or_stop, render_data_badge, render_download
 from gapmap.viz.maps import build_tract_map
@@ -28,7 +29,15 @@ privacy = c2.toggle(
     help="Family child care homes are residences; many states keep their addresses confidential.",
 )
 selected = st.session_state.get(KEYS.selected_geoid)
-fmap = build_tract_map(result, view.band, view.measure, show_providers=show_providers, privacy=privacy, selected_geoid=selected)
+fmap = build_tract_map(
+    result,
+    view.band,
+    view.measure,
+    show_providers=show_providers,
+    privacy=privacy,
+    selected_geoid=selected,
+    geometry=load_map_geometry(view.region),
+)
 state = st_folium(fmap, key=KEYS.tract_map, returned_objects=["last_active_drawing"], height=560, use_container_width=True)
 
 clicked = ((state or {}).get("last_active_drawing") or {}).get("properties", {}).get("_geoid")

@@ -8,7 +8,7 @@ from gapmap.export import priority_about, to_priority_bytes
 from gapmap.ranking import COMPONENTS, PRESETS, RankWeights, add_reasons, rank_areas, rank_tracts
 from gapmap.report import to_report_html
 from gapmap.ui.frame import ensure_frame
-from gapmap.ui.loaders import region_options
+from gapmap.ui.loaders import load_map_geometry, region_options
 from gapmap.ui.state import current_view
 from gapmap.ui.widgets import metrics_or_stop, render_data_badge
 from gapmap.viz.maps import build_priority_map
@@ -86,7 +86,7 @@ st.dataframe(
 )
 left, right = st.columns([3, 2])
 with left:
-    st_folium(build_priority_map(result, ranked, top), key="priority_map", returned_objects=[], height=480, use_container_width=True)
+    st_folium(build_priority_map(result, ranked, top, geometry=load_map_geometry(view.region)), key="priority_map", returned_objects=[], height=480, use_container_width=True)
 with right:
     st.markdown("**Priority areas**: neighbouring tracts of the top list, grouped")
     areas = rank_areas(result, ranked, top)

@@ -11,6 +11,7 @@ from gapmap.errors import GapmapError
 from gapmap.simulate import AddSlots, CloseProvider, NewSite, compare_outcomes, scenario_from_json, scenario_to_json, simulate_scenario
 from gapmap.siting import OBJECTIVES, band_slots, build_coverage, suggest_sites_greedy
 from gapmap.ui.frame import ensure_frame
+from gapmap.ui.loaders import load_map_geometry
 from gapmap.ui.state import current_view
 from gapmap.ui.widgets import metrics_or_stop, render_data_badge, render_error
 from gapmap.viz.maps import build_scenario_map
@@ -48,7 +49,12 @@ with left:
     when = st.radio("Show", ["After", "Before"], horizontal=True, key="sim_when")
     new_sites = pd.DataFrame([c for c in st.session_state[CHANGES] if c["kind"] == "new_site"])
     fmap = build_scenario_map(
-        result, sim.after if when == "After" else sim.before, view.band, sim.changed_tracts, new_sites if len(new_sites) else None
+        result,
+        sim.after if when == "After" else sim.before,
+        view.band,
+        sim.changed_tracts,
+        new_sites if len(new_sites) else None,
+        geometry=load_map_geometry(view.region),
     )
     clicked = st_folium(fmap, key="sim_map", returned_objects=["last_clicked"], height=460, use_container_width=True) or {}
     point = clicked.get("last_clicked")

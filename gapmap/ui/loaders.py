@@ -28,6 +28,7 @@ __all__ = [
     "read_upload",
     "REGIONS_DIR",
     "load_region_sets",
+    "load_map_geometry",
 ]
 
 #: The repository's data folder.
@@ -95,3 +96,12 @@ def load_region_sets():
     from gapmap.regions import list_region_sets
 
     return list_region_sets(REGIONS_DIR)
+
+
+@st.cache_data(show_spinner="Preparing the map...", max_entries=8)
+def load_map_geometry(region: str) -> list[str]:
+    """The region's tract polygons for maps (simplified as a coverage, rounded), once per dataset."""
+    from gapmap.viz.geometry import map_geometry
+
+    tracts, _providers = load_region(region)
+    return map_geometry(tracts)

@@ -18,6 +18,7 @@ import pandas as pd
 from gapmap import schema as S
 from gapmap.errors import MissingColumnError, ParameterError
 from gapmap.metrics import MetricsResult, metric_column
+from gapmap.viz.geometry import feature_collection_text, map_geometry
 from gapmap.viz.measures import MEASURES, MISSING_COLOR, classify_measure, measure_column
 
 __all__ = ["PROVIDER_COLORS", "TRACT_CLASS", "REGION_CLASS", "REGION_MEASURES", "build_tract_map", "build_region_map", "tract_tooltip_fields"]
@@ -101,6 +102,14 @@ def _legend(title: str, entries: list[tuple[str, str]], providers: bool, privacy
     return element
 
 
+def _geometry(tracts, geometry: list[str] | None) -> list[str]:
+    if geometry is None:
+        return map_geometry(tracts)
+    if len(geometry) != len(tracts):
+        raise ParameterError(f"map geometry for {len(geometry)} tracts given for {len(tracts)} tracts: compute it for these tracts")
+    return geometry
+
+
 def build_tract_map(
     result: MetricsResult,
     band: str = "under_5",
@@ -110,6 +119,7 @@ def build_tract_map(
     privacy: bool = False,
     selected_geoid: str | None = None,
     tiles: str | None = "OpenStreetMap",
+    geometry: list[str] | None = None,
 ) -> folium.Map:
     """A choropleth of one measure for one age band, with providers on top.
 
@@ -122,6 +132,9 @@ def build_tract_map(
     privacy : never show a family child care home's location (many states keep them confidential).
     selected_geoid : outline this tract.
     tiles : a folium tile name, or None for no base map.
+    geometry : the tracts' map geometry (:func:`gapmap.viz.geometry.map_geometry`, one GeoJSON text per
+        tract, in order); computed here when not given. The app caches it per dataset, so a rerun that
+        changes a colour does not simplify or serialize the polygons again.
     """
     band_def = S.get_band(band)
     band = band_def.key
@@ -153,15 +166,18 @@ def build_tract_map(
         "access_class": t[metric_column("access_class", band)].astype(object),
         "poverty_share_200": t["poverty_share_200"] if has_poverty else None,
     }
-    geo = json.loads(t[[S.GEOMETRY]].to_json(drop_id=True))
-    for i, feature in enumerate(geo["features"]):
-        props = {}
-        for key, _label in fields:
-            value = source[key].iloc[i]
-            props[key] = _fmt(value, pct=key.startswith("poverty"))
-        props["_fill"] = colors[i]
-        props["_geoid"] = str(t[S.GEOID].iloc[i])  # raw id for click handling (not shown as HTML)
-        feature["properties"] = props
+    geometry = _geometry(t, geometry)
+    columns = {
+        key: [_fmt(v, pct=key.startswith("poverty")) for v in source[key].tolist()]
+        for key, _label in fields
+    }
+    geoids = [str(g) for g in t[S.GEOID].tolist()]
+    keys = [key for key, _label in fields]
+    properties = [
+        {**{k: columns[k][i] for k in keys}, "_fill": colors[i], "_geoid": geoids[i]}  # _geoid: raw id for clicks, never shown
+        for i in range(len(t))
+    ]
+    geo = json.loads(feature_collection_text(geometry, properties))
 
     minx, miny, maxx, maxy = t.total_bounds
     fmap = folium.Map(tiles=tiles, control_scale=True, zoom_snap=0.25)
@@ -256,24 +272,29 @@ def _add_providers(fmap: folium.Map, providers: pd.DataFrame, privacy: bool) -> 
 RANK_COLORS = ("#980043", "#dd1c77", "#df65b0", "#d7b5d8")
 
 
-def build_priority_map(result: MetricsResult, ranked: pd.DataFrame, top: int, tiles: str | None = "OpenStreetMap") -> folium.Map:
+def build_priority_map(
+    result: MetricsResult, ranked: pd.DataFrame, top: int, tiles: str | None = "OpenStreetMap", geometry: list[str] | None = None
+) -> folium.Map:
     """The top ``top`` tracts of a ranking, shaded by rank (darker = higher) and numbered; every tract's
-    tooltip gives its rank, score and the reason (escaped)."""
+    tooltip gives its rank, score and the reason (escaped). ``geometry``: as in :func:`build_tract_map`."""
     t = result.tracts
-    info = ranked.set_index(S.GEOID)
-    geo = json.loads(t[[S.GEOMETRY]].to_json(drop_id=True))
-    for geoid, feature in zip(t[S.GEOID], geo["features"]):
-        r = info.loc[geoid]
-        rank = int(r["rank"])
-        shade = RANK_COLORS[min(3, (rank - 1) * 4 // max(top, 1))] if rank <= top else "#f0f0f0"
-        feature["properties"] = {
+    info = ranked.set_index(S.GEOID).reindex(t[S.GEOID])
+    ranks = info["rank"].astype(int).tolist()
+    scores = info["score"].tolist()
+    names = info[S.NAME].astype(str).tolist()
+    whys = info["why"].astype(str).tolist() if "why" in info.columns else [""] * len(t)
+    properties = [
+        {
             "rank": f"{rank} of {len(ranked)}",
-            "name": html.escape(str(r[S.NAME])),
-            "score": f"{r['score']:.1f}",
-            "why": html.escape(str(r.get("why", ""))),
-            "_fill": shade,
+            "name": html.escape(name),
+            "score": f"{score:.1f}",
+            "why": html.escape(why),
+            "_fill": RANK_COLORS[min(3, (rank - 1) * 4 // max(top, 1))] if rank <= top else "#f0f0f0",
             "_geoid": str(geoid),
         }
+        for rank, score, name, why, geoid in zip(ranks, scores, names, whys, t[S.GEOID].tolist())
+    ]
+    geo = json.loads(feature_collection_text(_geometry(t, geometry), properties))
     minx, miny, maxx, maxy = t.total_bounds
     fmap = folium.Map(tiles=tiles, control_scale=True, zoom_snap=0.25)
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])
@@ -322,6 +343,7 @@ def build_scenario_map(
     changed: np.ndarray,
     sites: pd.DataFrame | None = None,
     tiles: str | None = "OpenStreetMap",
+    geometry: list[str] | None = None,
 ) -> folium.Map:
     """Access classes of a scenario's outcome (before or after, from :func:`gapmap.simulate.simulate_scenario`),
     with the tracts the scenario changed outlined and new sites drawn as stars."""
@@ -331,16 +353,15 @@ def build_scenario_map(
     col = metric_column("access_class", band)
     colors, legend = classify_measure(MEASURES["access_class"], outcomes[col], result.params)
     t = result.tracts
-    geo = json.loads(t[[S.GEOMETRY]].to_json(drop_id=True))
-    changed_set = set(int(i) for i in changed)
-    for i, feature in enumerate(geo["features"]):
-        feature["properties"] = {
-            "name": html.escape(str(t[S.NAME].iloc[i])),
-            "access": f"{outcomes[metric_column('access_per_100', band)].iloc[i]:.1f}",
-            "class": str(outcomes[col].iloc[i]),
-            "_fill": colors[i],
-            "_changed": i in changed_set,
-        }
+    is_changed = np.zeros(len(t), dtype=bool)
+    is_changed[np.asarray(changed, dtype=np.int64)] = True
+    access = outcomes[metric_column("access_per_100", band)].tolist()
+    classes = outcomes[col].astype(object).tolist()
+    properties = [
+        {"name": html.escape(str(name)), "access": f"{a:.1f}", "class": str(c), "_fill": fill, "_changed": bool(ch)}
+        for name, a, c, fill, ch in zip(t[S.NAME].tolist(), access, classes, colors, is_changed)
+    ]
+    geo = json.loads(feature_collection_text(_geometry(t, geometry), properties))
     minx, miny, maxx, maxy = t.total_bounds
     fmap = folium.Map(tiles=tiles, control_scale=True, zoom_snap=0.25)
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])
