@@ -1,15 +1,17 @@
 """Map: tracts coloured by the chosen measure, providers on top; click a tract for its details."""
 
+import dataclasses
+
 import streamlit as st
 from streamlit_folium import st_folium
 
 from gapmap import schema as S
 from gapmap.metrics import compute_metrics_table, compute_tract_details, find_nearest_providers
 from gapmap.ui.frame import ensure_frame
-from gapmap.ui.loaders import load_map_geometry
+from gapmap.ui.loaders import load_county_map, load_map_geometry
 from gapmap.ui.state import KEYS, current_view
 from gapmap.ui.widgets import metrics_or_stop, render_data_badge, render_download
-from gapmap.viz.maps import build_tract_map
+from gapmap.viz.maps import PROVIDER_DRAW_LIMIT, REGION_MEASURES, TRACT_DRAW_LIMIT, build_region_map, build_tract_map
 from gapmap.viz.measures import MEASURES
 
 ensure_frame()
@@ -20,8 +22,42 @@ render_data_badge(view)
 st.caption(measure.description + " Hover a tract for its numbers; click it for details and its nearest providers.")
 
 result = metrics_or_stop(view)
+geometry = load_map_geometry(view.region)
+if len(result.tracts) > TRACT_DRAW_LIMIT:
+    # a large extent: counties first, a county's tracts once it is picked
+    shapes, county_rollup, county_of = load_county_map(view.region, view.params)
+    county = st.selectbox(
+        "County",
+        ["All counties"] + list(shapes["region"]),
+        key="map_county",
+        help=f"This data has {len(result.tracts):,} tracts: the map shows counties until you pick one.",
+    )
+    if county == "All counties":
+        measure_key = {"osu_class": "share_in_osu_deserts", "cap_desert": "share_in_osu_deserts", "access_class": "share_in_access_deserts"}.get(
+            view.measure, view.measure if view.measure in REGION_MEASURES else "slots_per_100"
+        )
+        st.caption(f"Counties coloured by {REGION_MEASURES[measure_key][1].lower()}, from the sums of their tracts. Pick a county to see its tracts.")
+        st_folium(
+            build_region_map(shapes, county_rollup, view.band, view.params, measure_key),
+            key="county_map",
+            returned_objects=[],
+            height=560,
+            use_container_width=True,
+        )
+        st.stop()
+    keep = county_of == county
+    lon_lat = result.providers[[S.LONGITUDE, S.LATITUDE]].to_numpy(float)
+    minx, miny, maxx, maxy = result.tracts[keep].total_bounds
+    near = (lon_lat[:, 0] >= minx - 0.3) & (lon_lat[:, 0] <= maxx + 0.3) & (lon_lat[:, 1] >= miny - 0.3) & (lon_lat[:, 1] <= maxy + 0.3)
+    result = dataclasses.replace(result, tracts=result.tracts[keep].reset_index(drop=True), providers=result.providers[near].reset_index(drop=True))
+    geometry = [g for g, k in zip(geometry, keep) if k]
 c1, c2 = st.columns(2)
-show_providers = c1.toggle("Show providers", value=True, key=KEYS.show_providers)
+show_providers = c1.toggle(
+    "Show providers",
+    value=len(result.providers) <= PROVIDER_DRAW_LIMIT,
+    key=KEYS.show_providers,
+    help=f"Regions with more than {PROVIDER_DRAW_LIMIT:,} providers start with them hidden: thousands of circles slow the map down.",
+)
 privacy = c2.toggle(
     "Privacy mode: hide family child care homes",
     value=False,
@@ -36,11 +72,11 @@ fmap = build_tract_map(
     show_providers=show_providers,
     privacy=privacy,
     selected_geoid=selected,
-    geometry=load_map_geometry(view.region),
+    geometry=geometry,
 )
 state = st_folium(fmap, key=KEYS.tract_map, returned_objects=["last_active_drawing"], height=560, use_container_width=True)
 
-clicked = ((state or {}).get("last_active_drawing") or {}).get("properties", {}).get("_geoid")
+clicked = ((state or {}).get("last_active_drawing") or {}).get("properties", {}).get("geoid")
 if clicked and clicked != selected:
     st.session_state[KEYS.selected_geoid] = clicked
     st.rerun()

@@ -29,6 +29,7 @@ __all__ = [
     "REGIONS_DIR",
     "load_region_sets",
     "load_map_geometry",
+    "load_county_map",
 ]
 
 #: The repository's data folder.
@@ -105,3 +106,13 @@ def load_map_geometry(region: str) -> list[str]:
 
     tracts, _providers = load_region(region)
     return map_geometry(tracts)
+
+
+@st.cache_data(show_spinner="Drawing the counties...", max_entries=8)
+def load_county_map(region: str, params: AnalysisParams):
+    """(county polygons, county roll-up, region of each tract) of a region, for maps of large extents."""
+    from gapmap.regions import assign_regions, compute_rollup, county_region_set, dissolve_regions
+
+    result = load_metrics(region, params)
+    assignment = assign_regions(result.tracts, county_region_set(result.tracts))
+    return dissolve_regions(result.tracts, assignment), compute_rollup(result, assignment, include_total=False), assignment.region

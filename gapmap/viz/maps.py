@@ -31,6 +31,12 @@ PROVIDER_COLORS = {
     "school_prek": "#CC79A7",
     "other": "#56B4E9",
 }
+#: Above this many providers the Map page starts with providers hidden: thousands of circles slow the
+#: browser down (15,000 took Chromium about 3.5 s more to draw) and blur into one at state zoom.
+PROVIDER_DRAW_LIMIT = 3_000
+#: Above this many tracts the Map page draws counties, and a county's tracts once it is picked (a state's
+#: 7,000-9,000 tracts still draw as tracts).
+TRACT_DRAW_LIMIT = 12_000
 #: CSS class of every tract polygon (tests and styles find tracts by it).
 TRACT_CLASS = "gapmap-tract"
 PROVIDER_CLASS = "gapmap-provider"
@@ -171,10 +177,9 @@ def build_tract_map(
         key: [_fmt(v, pct=key.startswith("poverty")) for v in source[key].tolist()]
         for key, _label in fields
     }
-    geoids = [str(g) for g in t[S.GEOID].tolist()]
-    keys = [key for key, _label in fields]
+    keys = [key for key, _label in fields]  # "geoid" (digits only, the same escaped or not) identifies a clicked tract
     properties = [
-        {**{k: columns[k][i] for k in keys}, "_fill": colors[i], "_geoid": geoids[i]}  # _geoid: raw id for clicks, never shown
+        {**{k: columns[k][i] for k in keys}, "_fill": colors[i]}
         for i in range(len(t))
     ]
     geo = json.loads(feature_collection_text(geometry, properties))

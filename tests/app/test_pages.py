@@ -136,3 +136,29 @@ def test_catchment_by_place_switch_changes_access_and_the_url(demo):
     assert share == round(100 * expected.loc["under_5", "share_in_access_deserts"], 1)
     assert at.query_params["catchment_by_place"] == "True"
     assert any("by place (population density" in m.value for m in at.markdown)
+
+
+def test_large_extent_draws_counties_then_a_countys_tracts(monkeypatch, demo):
+    """Above the tract limit the map starts with counties; picking one draws only its tracts."""
+    import streamlit_folium
+
+    from gapmap.viz import maps
+
+    drawn = []
+
+    def capture(fmap, *args, **kwargs):
+        layer = next(v for k, v in fmap._children.items() if k.startswith("geo_json"))
+        drawn.append((kwargs.get("key"), len(layer.data["features"])))
+        return {}
+
+    monkeypatch.setattr(maps, "TRACT_DRAW_LIMIT", 100)  # the demo's 162 tracts count as a large extent
+    monkeypatch.setattr(streamlit_folium, "st_folium", capture)
+    at = run_app()
+    at.switch_page("pages/map.py").run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="map_county").options == ["All counties", "Alder County", "Basalt County", "Cascade County"]
+    assert drawn[-1] == ("county_map", 3)
+    at.selectbox(key="map_county").set_value("Cascade County").run()
+    assert not at.exception, at.exception
+    tracts, _ = demo
+    assert drawn[-1] == ("tract_map", int((tracts["county"] == "Cascade County").sum()))
