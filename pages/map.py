@@ -11,7 +11,7 @@ from gapmap.ui.frame import ensure_frame
 from gapmap.ui.loaders import load_county_map, load_map_geometry
 from gapmap.ui.state import KEYS, current_view
 from gapmap.ui.widgets import metrics_or_stop, render_data_badge, render_download
-from gapmap.viz.maps import PROVIDER_DRAW_LIMIT, REGION_MEASURES, TRACT_DRAW_LIMIT, build_region_map, build_tract_map
+from gapmap.viz.maps import PROVIDER_DRAW_LIMIT, REGION_MEASURES, TRACT_DRAW_LIMIT, TRACT_PROPERTY, build_region_map, build_tract_map
 from gapmap.viz.measures import MEASURES
 
 ensure_frame()
@@ -74,9 +74,9 @@ fmap = build_tract_map(
     selected_geoid=selected,
     geometry=geometry,
 )
-state = st_folium(fmap, key=KEYS.tract_map, returned_objects=["last_active_drawing"], height=560, use_container_width=True)
+state = st_folium(fmap, key=KEYS.tract_map, returned_objects=["last_active_drawing"], height=560, use_container_width=True, render=False)
 
-clicked = ((state or {}).get("last_active_drawing") or {}).get("properties", {}).get("geoid")
+clicked = ((state or {}).get("last_active_drawing") or {}).get("properties", {}).get(TRACT_PROPERTY["geoid"])
 if clicked and clicked != selected:
     st.session_state[KEYS.selected_geoid] = clicked
     st.rerun()

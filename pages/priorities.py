@@ -86,7 +86,7 @@ st.dataframe(
 )
 left, right = st.columns([3, 2])
 with left:
-    st_folium(build_priority_map(result, ranked, top, geometry=load_map_geometry(view.region)), key="priority_map", returned_objects=[], height=480, use_container_width=True)
+    st_folium(build_priority_map(result, ranked, top, geometry=load_map_geometry(view.region)), key="priority_map", returned_objects=[], height=480, use_container_width=True, render=False)
 with right:
     st.markdown("**Priority areas**: neighbouring tracts of the top list, grouped")
     areas = rank_areas(result, ranked, top)

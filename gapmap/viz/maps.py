@@ -21,7 +21,7 @@ from gapmap.metrics import MetricsResult, metric_column
 from gapmap.viz.geometry import feature_collection_text, map_geometry
 from gapmap.viz.measures import MEASURES, MISSING_COLOR, classify_measure, measure_column
 
-__all__ = ["PROVIDER_COLORS", "TRACT_CLASS", "REGION_CLASS", "REGION_MEASURES", "build_tract_map", "build_region_map", "tract_tooltip_fields"]
+__all__ = ["PROVIDER_COLORS", "TRACT_CLASS", "TRACT_PROPERTY", "REGION_CLASS", "REGION_MEASURES", "build_tract_map", "build_region_map", "tract_tooltip_fields"]
 
 #: Okabe-Ito colours (colour-blind safe) for provider types.
 PROVIDER_COLORS = {
@@ -60,6 +60,25 @@ def _reliability_text(t: pd.DataFrame, band: str) -> pd.Series:
     cv = t[metric_column("children_cv", band)]
     cls = t[metric_column("reliability", band)].astype(object)
     return pd.Series([f"{c} (CV {v:.2f})" if np.isfinite(v) else str(c) for c, v in zip(cls, cv)], index=t.index)
+
+
+#: The property name of each tooltip field in the tract layer (one letter; "f" is the fill colour). A
+#: clicked tract is identified by ``properties[TRACT_PROPERTY["geoid"]]`` (digits, the same escaped or not).
+TRACT_PROPERTY: dict[str, str] = {
+    "name": "n",
+    "geoid": "g",
+    "county": "c",
+    "children": "k",
+    "children_moe": "m",
+    "reliability": "r",
+    "slots": "s",
+    "slots_per_100": "p",
+    "osu_class": "o",
+    "cap_desert": "d",
+    "access_per_100": "a",
+    "access_class": "x",
+    "poverty_share_200": "v",
+}
 
 
 def tract_tooltip_fields(band: str, has_moe: bool, has_poverty: bool) -> list[tuple[str, str]]:
@@ -177,11 +196,10 @@ def build_tract_map(
         key: [_fmt(v, pct=key.startswith("poverty")) for v in source[key].tolist()]
         for key, _label in fields
     }
-    keys = [key for key, _label in fields]  # "geoid" (digits only, the same escaped or not) identifies a clicked tract
-    properties = [
-        {**{k: columns[k][i] for k in keys}, "_fill": colors[i]}
-        for i in range(len(t))
-    ]
+    # one-letter property names: the names repeat in every feature, and a state has thousands
+    short = [TRACT_PROPERTY[key] for key, _label in fields]
+    column_lists = [columns[key] for key, _label in fields]
+    properties = [{**dict(zip(short, values)), "f": fill} for *values, fill in zip(*column_lists, colors)]
     geo = json.loads(feature_collection_text(geometry, properties))
 
     minx, miny, maxx, maxy = t.total_bounds
@@ -191,7 +209,7 @@ def build_tract_map(
 
     def style(feature):
         return {
-            "fillColor": feature["properties"]["_fill"],
+            "fillColor": feature["properties"]["f"],
             "color": "#555555",
             "weight": 0.6,
             "fillOpacity": 0.75,
@@ -204,7 +222,7 @@ def build_tract_map(
         style_function=style,
         highlight_function=lambda f: {"weight": 2.5, "color": "#000000"},
         tooltip=folium.GeoJsonTooltip(
-            fields=[f for f, _ in fields], aliases=[a for _, a in fields], sticky=True, localize=False, style=TOOLTIP_STYLE
+            fields=[TRACT_PROPERTY[f] for f, _ in fields], aliases=[a for _, a in fields], sticky=True, localize=False, style=TOOLTIP_STYLE
         ),
     ).add_to(fmap)
 
@@ -219,7 +237,7 @@ def build_tract_map(
 
     if show_providers:
         _add_providers(fmap, result.providers, privacy)
-    fmap.get_root().add_child(_legend(title, legend, show_providers, privacy))
+    fmap.add_child(_legend(title, legend, show_providers, privacy))
     return fmap
 
 
@@ -329,7 +347,7 @@ def build_priority_map(
             ),
         ).add_to(fmap)
     legend = [(c, label) for c, label in zip(RANK_COLORS, _rank_bins(top))] + [("#f0f0f0", f"below the top {top}")]
-    fmap.get_root().add_child(_legend(f"Priority rank (top {top})", legend, False, False))
+    fmap.add_child(_legend(f"Priority rank (top {top})", legend, False, False))
     return fmap
 
 
@@ -339,6 +357,8 @@ def _rank_bins(top: int) -> list[str]:
 
 
 CHANGED_CLASS = "gapmap-changed"
+#: New sites are stars drawn as text (a DivIcon): no marker plugin to fetch from a CDN.
+NEW_SITE_CLASS = "gapmap-new-site"
 
 
 def build_scenario_map(
@@ -391,16 +411,17 @@ def build_scenario_map(
     ).add_to(fmap)
     if sites is not None and len(sites):
         for rec in sites.itertuples(index=False):
-            folium.RegularPolygonMarker(
+            folium.Marker(
                 (rec.latitude, rec.longitude),
-                number_of_sides=5,
-                radius=9,
-                color="#000000",
-                fill_color="#ffd700",
-                fill_opacity=1,
+                icon=folium.DivIcon(
+                    html=f'<div class="{NEW_SITE_CLASS}" style="font:22px/22px sans-serif;color:#ffd700;'
+                    'text-shadow:0 0 2px #000,0 0 2px #000,0 0 2px #000">&#9733;</div>',
+                    icon_size=(22, 22),
+                    icon_anchor=(11, 11),
+                ),
                 tooltip=html.escape(str(rec.name)),
             ).add_to(fmap)
-    fmap.get_root().add_child(_legend(f"Access class, ages {S.BANDS[band].short} (changed tracts outlined)", legend, False, False))
+    fmap.add_child(_legend(f"Access class, ages {S.BANDS[band].short} (changed tracts outlined)", legend, False, False))
     return fmap
 
 
@@ -484,5 +505,5 @@ def build_region_map(regions, rollup: pd.DataFrame, band: str, params, measure: 
             interactive=False,
         ).add_to(fmap)
     title = f"{label}, ages {b.short}"
-    fmap.get_root().add_child(_legend(title, legend, False, False))
+    fmap.add_child(_legend(title, legend, False, False))
     return fmap

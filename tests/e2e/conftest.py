@@ -146,6 +146,9 @@ def page(request, browser, npm_cache):
     pg = context.new_page()
     pg.errors = []
     pg.on("pageerror", lambda exc: pg.errors.append(str(exc)))
+    # errors inside the map's component iframe reach the console only (a map script that throws
+    # leaves an empty map and no page error)
+    pg.on("console", lambda msg: msg.type == "error" and "Failed to load resource" not in msg.text and pg.errors.append(msg.text))
     pg.router = router
     pg.set_default_timeout(30_000)
     yield pg

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import time
 
 import numpy as np
 import pandas as pd
@@ -198,4 +199,49 @@ def test_compare_page_draws_one_shape_per_hub_and_the_charts(page, app_url):
             page.get_by_role("heading", name=name).scroll_into_view_if_needed()
             page.get_by_role("heading", name=name).evaluate("e => e.scrollIntoView()")
             page.screenshot(path=str(ARTIFACTS / f"compare_{k}.png"))
+    assert_clean(page)
+
+
+def test_a_scenario_built_in_the_browser_changes_the_figures(page, app_url, demo):
+    """Open a new site of 300 + 20 slots with the form (at its default place, the middle of the region) and add slots to a
+    provider: the before/after figures equal the core's simulation of the same changes, the changed
+    tracts are outlined on the map, and the scenario downloads as JSON that loads again."""
+    from gapmap.simulate import AddSlots, NewSite, Scenario, compare_outcomes, scenario_from_json, simulate_scenario
+
+    tracts, providers = demo
+    open_app(page, app_url, "Simulate")
+    expect(page.get_by_role("heading", name="Simulate, ages under 5")).to_be_visible()
+    wait_idle(page)
+    slots = page.get_by_label("Slots 0-2", exact=True)
+    slots.fill("300")  # a big site, so that children leave access deserts
+    slots.press("Tab")  # commit the value before submitting the form
+    expect(slots).to_have_value("300")
+    page.get_by_role("button", name="Add this site").click()
+    wait_idle(page)
+    page.get_by_role("button", name="Add slots").click()
+    wait_idle(page)
+    minx, miny, maxx, maxy = tracts.total_bounds
+    first = providers["provider_id"].iloc[0]
+    scenario = Scenario("plan", (NewSite("New site", (miny + maxy) / 2, (minx + maxx) / 2, 300.0, 20.0), AddSlots(first, 10.0, 0.0)))
+    expected = compare_outcomes(simulate_scenario(compute_tract_metrics(tracts, providers), scenario)).set_index("band")
+    row = expected.loc["All children under 5"]
+    assert row["children_in_access_deserts_change"] < 0, "the demo site must lift some children out of access deserts"
+    metric = page.locator('[data-testid="stMetric"]').filter(has_text="Children in access deserts")
+    expect(metric).to_contain_text(f"{row['children_in_access_deserts_after']:,.0f}")
+    expect(metric).to_contain_text(f"{row['children_in_access_deserts_change']:+,.0f}")
+    per100 = page.locator('[data-testid="stMetric"]').filter(has_text="Slots per 100 children")
+    expect(per100).to_contain_text(f"{row['slots_per_100_after']:.1f}")
+    wait_idle(page)
+    deadline = time.monotonic() + 30  # Streamlit may keep the replaced map's iframe a moment: look in every frame
+    while not any(f.locator("path.gapmap-changed").count() for f in page.frames if "st_folium" in f.url and not f.is_detached()):
+        assert time.monotonic() < deadline, "no changed tract outlined on the scenario map: " + str(
+            [(f.url[-40:], f.locator("path").count(), f.locator("path.gapmap-tract").count()) for f in page.frames if not f.is_detached()]
+        )
+        page.wait_for_timeout(200)
+    assert any(f.locator(".gapmap-new-site").count() for f in page.frames if "st_folium" in f.url and not f.is_detached())
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download this scenario (JSON)").click()
+    loaded = scenario_from_json(open(info.value.path(), encoding="utf-8").read())
+    assert [c.kind for c in loaded.changes] == ["new_site", "add_slots"]
+    assert loaded.changes[1].provider_id == first
     assert_clean(page)

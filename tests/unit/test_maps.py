@@ -8,7 +8,7 @@ import pytest
 
 from gapmap.config import DEFAULT_PARAMS
 from gapmap.metrics import compute_tract_metrics
-from gapmap.viz.maps import PROVIDER_COLORS, build_tract_map
+from gapmap.viz.maps import PROVIDER_COLORS, TRACT_PROPERTY, build_tract_map
 from gapmap.viz.measures import MEASURES, classify_measure
 
 
@@ -38,7 +38,8 @@ def test_tooltip_values_are_the_numbers_and_escaped(result):
     hostile = dataclasses.replace(result, tracts=t)
     fmap = build_tract_map(hostile, "under_5", "slots_per_100", tiles=None)
     (tracts,) = layers(fmap, "Tracts")
-    props = tracts.data["features"][0]["properties"]
+    raw = tracts.data["features"][0]["properties"]
+    props = {name: raw[key] for name, key in TRACT_PROPERTY.items() if key in raw}
     assert props["name"] == "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;"
     assert "<img src=x" not in fmap.get_root().render()
     assert props["geoid"] == t.loc[0, "geoid"]
