@@ -28,16 +28,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from benchmarks.common import timed  # noqa: E402
+
 CHROMIUM = Path(os.environ.get("GAPMAP_CHROMIUM", "/usr/bin/chromium"))
 
-
-def timed(fn, repeat: int):
-    out, times = None, []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), out
 
 
 def _free_port() -> int:
@@ -99,20 +93,15 @@ def main() -> int:
 
         httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=tmp))
         threading.Thread(target=httpd.serve_forever, daemon=True).start()
-        draws = []
-        for _ in range(3):
-            t0 = time.perf_counter()
-            page.goto(f"http://127.0.0.1:{httpd.server_address[1]}/{page_file.name}")
-            page.wait_for_function(f"document.querySelectorAll('path.gapmap-tract').length === {len(tracts)}", timeout=60_000, polling=50)
-            draws.append(time.perf_counter() - t0)
-        out["chromium_draw_folium_page_s"] = statistics.median(draws)
-        draws = []
-        for _ in range(3):
-            t0 = time.perf_counter()
-            page.goto(f"http://127.0.0.1:{httpd.server_address[1]}/tracts_only.html")
-            page.wait_for_function(f"document.querySelectorAll('path.gapmap-tract').length === {len(tracts)}", timeout=60_000, polling=50)
-            draws.append(time.perf_counter() - t0)
-        out["chromium_draw_tracts_only_s"] = statistics.median(draws)
+        def draw_time(name: str) -> float:
+            def draw():
+                page.goto(f"http://127.0.0.1:{httpd.server_address[1]}/{name}")
+                page.wait_for_function(f"document.querySelectorAll('path.gapmap-tract').length === {len(tracts)}", timeout=60_000, polling=50)
+
+            return timed(draw, 3)[0]
+
+        out["chromium_draw_folium_page_s"] = draw_time(page_file.name)
+        out["chromium_draw_tracts_only_s"] = draw_time("tracts_only.html")
         httpd.shutdown()
 
         # the app's Map page, the state saved as a dataset in a data folder of its own

@@ -13,9 +13,7 @@ from __future__ import annotations
 import json
 import math
 import platform
-import statistics
 import sys
-import time
 import tracemalloc
 from pathlib import Path
 
@@ -25,6 +23,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.common import timed  # noqa: E402
 from benchmarks.synth import generate_region  # noqa: E402
 from gapmap.config import AnalysisParams  # noqa: E402
 from gapmap.metrics import compute_tract_metrics, compute_tract_points  # noqa: E402
@@ -35,14 +34,6 @@ from gapmap.viz.maps import build_tract_map  # noqa: E402
 
 PARAMS = AnalysisParams()
 
-
-def timed(fn, repeat: int) -> tuple[float, object]:
-    out, times = None, []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), out
 
 
 def peak_mb(fn) -> float:

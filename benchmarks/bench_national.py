@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 import resource
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -32,6 +31,8 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from benchmarks.common import timed  # noqa: E402
+
 CACHE = ROOT / ".cache" / "bench"
 CATCHMENT_KM = 16.0
 
@@ -40,14 +41,6 @@ def rss_mb() -> float:
     with open("/proc/self/statm") as fh:
         return int(fh.read().split()[1]) * 4096 / 2**20
 
-
-def timed(fn, repeat: int):
-    out, times = None, []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), out
 
 
 def load_nation():

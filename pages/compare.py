@@ -186,14 +186,14 @@ for col, (suffix, mime) in zip(
 ):
     col.download_button(
         f"Comparison {suffix}",
-        to_compare_bytes(suffix, comparison, result, about),
+        lambda suffix=suffix: to_compare_bytes(suffix, comparison, result, about),  # made when clicked
         file_name=f"gapmap_compare{suffix}",
         mime=mime,
         key=f"dl_compare{suffix}",
     )
 d[3].download_button(
     "Who lives in the deserts (CSV)",
-    to_csv_bytes(equity, about),
+    lambda: to_csv_bytes(equity, about),
     file_name="gapmap_who_lives_in_deserts.csv",
     mime="text/csv",
     key="dl_equity",

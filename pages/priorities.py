@@ -95,6 +95,7 @@ with right:
 label = region_options().get(view.region, view.region)
 about = priority_about(label, view.params, weights, st.session_state["preset"], top)
 st.markdown("**Download**")
+scenario = st.session_state.get("scenario_changes")
 d = st.columns(5)
 for col, (suffix, mime) in zip(
     d,
@@ -107,14 +108,14 @@ for col, (suffix, mime) in zip(
 ):
     col.download_button(
         f"Priorities {suffix}",
-        to_priority_bytes(suffix, result, ranked, weights, top, about, st.session_state.get("scenario_changes")),
+        lambda suffix=suffix: to_priority_bytes(suffix, result, ranked, weights, top, about, scenario),  # made when clicked
         file_name=f"gapmap_priorities{suffix}",
         mime=mime,
         key=f"dl_priorities{suffix}",
     )
 d[4].download_button(
     "Printable summary",
-    to_report_html(result, ranked, areas, about | {"_weights": weights}, f"Child care priorities: {label}", min(top, 10)),
+    lambda: to_report_html(result, ranked, areas, about | {"_weights": weights}, f"Child care priorities: {label}", min(top, 10)),
     file_name="gapmap_summary.html",
     mime="text/html",
     key="dl_report",

@@ -135,7 +135,7 @@ st.subheader("Save or load")
 d1, d2 = st.columns(2)
 d1.download_button(
     "Download this scenario (JSON)",
-    scenario_to_json(scenario),
+    lambda: scenario_to_json(scenario),  # made when clicked
     file_name="gapmap_scenario.json",
     mime="application/json",
     key="dl_scenario",

@@ -128,4 +128,6 @@ def about_view(view: View) -> dict[str, object]:
 
 
 def render_download(label: str, df, file_name: str, view: View, key: str) -> None:
-    st.download_button(label, to_csv_bytes(df, about_view(view)), file_name=file_name, mime="text/csv", key=key)
+    about = about_view(view)
+    # generated when clicked (Streamlit runs the callable then), not on every rerun of the page
+    st.download_button(label, lambda: to_csv_bytes(df, about), file_name=file_name, mime="text/csv", key=key)

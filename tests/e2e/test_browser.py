@@ -239,6 +239,8 @@ def test_a_scenario_built_in_the_browser_changes_the_figures(page, app_url, demo
         )
         page.wait_for_timeout(200)
     assert any(f.locator(".gapmap-new-site").count() for f in page.frames if "st_folium" in f.url and not f.is_detached())
+    wait_idle(page)  # the map's first value reruns the page: click the download button of the last run
+    expect(page.get_by_text("add_slots").first).to_be_attached()  # the changes table (a canvas grid) lists both changes
     with page.expect_download() as info:
         page.get_by_role("button", name="Download this scenario (JSON)").click()
     loaded = scenario_from_json(open(info.value.path(), encoding="utf-8").read())
