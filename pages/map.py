@@ -1,7 +1,5 @@
 """Map: tracts coloured by the chosen measure, providers on top; click a tract for its details."""
 
-import dataclasses
-
 import streamlit as st
 from streamlit_folium import st_folium
 
@@ -11,7 +9,15 @@ from gapmap.ui.frame import ensure_frame
 from gapmap.ui.loaders import load_county_map, load_map_geometry
 from gapmap.ui.state import KEYS, current_view
 from gapmap.ui.widgets import metrics_or_stop, render_data_badge, render_download
-from gapmap.viz.maps import PROVIDER_DRAW_LIMIT, REGION_MEASURES, TRACT_DRAW_LIMIT, TRACT_PROPERTY, build_region_map, build_tract_map
+from gapmap.viz.maps import (
+    PROVIDER_DRAW_LIMIT,
+    REGION_MEASURES,
+    TRACT_DRAW_LIMIT,
+    TRACT_PROPERTY,
+    build_region_map,
+    build_tract_map,
+    region_measure_for,
+)
 from gapmap.viz.measures import MEASURES
 
 ensure_frame()
@@ -33,9 +39,7 @@ if len(result.tracts) > TRACT_DRAW_LIMIT:
         help=f"This data has {len(result.tracts):,} tracts: the map shows counties until you pick one.",
     )
     if county == "All counties":
-        measure_key = {"osu_class": "share_in_osu_deserts", "cap_desert": "share_in_osu_deserts", "access_class": "share_in_access_deserts"}.get(
-            view.measure, view.measure if view.measure in REGION_MEASURES else "slots_per_100"
-        )
+        measure_key = region_measure_for(view.measure)
         st.caption(f"Counties coloured by {REGION_MEASURES[measure_key][1].lower()}, from the sums of their tracts. Pick a county to see its tracts.")
         st_folium(
             build_region_map(shapes, county_rollup, view.band, view.params, measure_key),
@@ -46,10 +50,7 @@ if len(result.tracts) > TRACT_DRAW_LIMIT:
         )
         st.stop()
     keep = county_of == county
-    lon_lat = result.providers[[S.LONGITUDE, S.LATITUDE]].to_numpy(float)
-    minx, miny, maxx, maxy = result.tracts[keep].total_bounds
-    near = (lon_lat[:, 0] >= minx - 0.3) & (lon_lat[:, 0] <= maxx + 0.3) & (lon_lat[:, 1] >= miny - 0.3) & (lon_lat[:, 1] <= maxy + 0.3)
-    result = dataclasses.replace(result, tracts=result.tracts[keep].reset_index(drop=True), providers=result.providers[near].reset_index(drop=True))
+    result = result.select_tracts(keep)
     geometry = [g for g, k in zip(geometry, keep) if k]
 c1, c2 = st.columns(2)
 show_providers = c1.toggle(

@@ -96,6 +96,21 @@ class MetricsResult:
     catchment_method: str = ""
     notes: tuple[str, ...] = field(default_factory=tuple)
 
+    def select_tracts(self, mask, margin_deg: float = 0.3) -> MetricsResult:
+        """The same result for some tracts only (``mask``: one bool per tract), with the providers within
+        ``margin_deg`` degrees of their bounding box (for drawing a part of a large region). The
+        metrics are not recomputed: each tract keeps the figures of the whole run."""
+        import dataclasses
+
+        mask = np.asarray(mask, dtype=bool)
+        tracts = self.tracts[mask].reset_index(drop=True)
+        minx, miny, maxx, maxy = tracts.total_bounds if len(tracts) else (0.0, 0.0, -1.0, -1.0)
+        lon, lat = self.providers[S.LONGITUDE].to_numpy(float), self.providers[S.LATITUDE].to_numpy(float)
+        near = (lon >= minx - margin_deg) & (lon <= maxx + margin_deg) & (lat >= miny - margin_deg) & (lat <= maxy + margin_deg)
+        return dataclasses.replace(
+            self, tracts=tracts, providers=self.providers[near].reset_index(drop=True), catchment_km=self.catchment_km[mask]
+        )
+
     def find_pairs(self) -> AccessPairs:
         """The tract-provider pairs within each tract's catchment (a KD-tree search; memory grows with
         the number of pairs, so meant for small regions, notebooks and checks)."""

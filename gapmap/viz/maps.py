@@ -434,6 +434,14 @@ REGION_MEASURES: dict[str, tuple[str, str]] = {
     "share_in_osu_deserts": ("share_in_osu_deserts_{b}", "Children in OSU deserts (%)"),
     "share_in_access_deserts": ("share_in_access_deserts_{b}", "Children in access deserts (%)"),
 }
+
+
+def region_measure_for(measure: str) -> str:
+    """The region-map measure closest to a tract-map measure (class maps become shares of children)."""
+    classes = {"osu_class": "share_in_osu_deserts", "cap_desert": "share_in_osu_deserts", "access_class": "share_in_access_deserts"}
+    return classes.get(measure, measure if measure in REGION_MEASURES else "slots_per_100")
+
+
 _SHARE_COLORS = ("#fef0d9", "#fdcc8a", "#fc8d59", "#e34a33", "#b30000")  # OrRd 5
 _SHARE_NAMES = ("under 20%", "20% to 40%", "40% to 60%", "60% to 80%", "80% or more")
 

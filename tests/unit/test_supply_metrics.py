@@ -108,3 +108,18 @@ def test_parameters_are_validated():
         AnalysisParams(decay="linear")
     with pytest.raises(ParameterError, match="catchment_km"):
         AnalysisParams(catchment_km=0)
+
+
+def test_select_tracts_keeps_figures_and_nearby_providers(demo):
+    from gapmap.metrics import compute_tract_metrics
+
+    tracts, providers = demo
+    res = compute_tract_metrics(tracts, providers)
+    mask = (res.tracts["county"] == "Cascade County").to_numpy()
+    part = res.select_tracts(mask, margin_deg=0.0)
+    assert len(part.tracts) == mask.sum() and len(part.catchment_km) == mask.sum()
+    assert part.tracts["access_per_100_under_5"].tolist() == res.tracts.loc[mask, "access_per_100_under_5"].tolist()
+    minx, miny, maxx, maxy = res.tracts[mask].total_bounds
+    lon, lat = providers["longitude"], providers["latitude"]
+    inside_box = ((lon >= minx) & (lon <= maxx) & (lat >= miny) & (lat <= maxy)).sum()
+    assert len(part.providers) == inside_box
