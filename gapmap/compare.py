@@ -9,6 +9,7 @@ people read: one column per region, one row per measure, with units.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ class Comparison:
     ``urbanicity_method``, the ``priority_top`` cut-off and plain-language ``notes``."""
 
     region_set: RegionSet
+    assignment: RegionAssignment
     regions: tuple[str, ...]
     rollup: pd.DataFrame
     equity: pd.DataFrame
@@ -75,23 +77,27 @@ def compare_regions(
     priority_share: float = 0.10,
     rule: str = "osu",
     assignment: RegionAssignment | None = None,
+    band: str | None = None,
 ) -> Comparison:
     """Roll the metrics up to the regions of ``region_set`` (``regions``: a subset, in that order; default
     every region with tracts). A priority tract is one in the top ``priority_share`` of all tracts
     ranked with ``weights``; ``rule`` picks the deserts of the equity table (see
-    :data:`gapmap.equity.DESERT_RULES`)."""
+    :data:`gapmap.equity.DESERT_RULES`). ``band``, when given and computed, is the band the priority
+    ranking reads instead of the weights' own."""
     if not 0 < priority_share <= 1:
         raise ParameterError(f"priority share {priority_share!r}: expected a share above 0 and at most 1")
     if rule not in DESERT_RULES:
         raise ParameterError(f"unknown desert rule {rule!r}: expected one of {', '.join(DESERT_RULES)}")
     assignment = assignment or assign_regions(result.tracts, region_set)
+    if band is not None and band in result.bands and band != weights.band:
+        weights = dataclasses.replace(weights, band=band)
     names = tuple(assignment.present if regions is None else regions)
     ranked = rank_tracts(result, weights)
     top = max(1, math.ceil(priority_share * len(ranked)))
     priority = ranked.head(top)[S.GEOID]
     rollup = compute_rollup(result, assignment, names, priority)
     equity, method = compute_equity(result, assignment, names, rule=rule)
-    return Comparison(region_set, names, rollup, equity, method, rule, weights, top, assignment.notes)
+    return Comparison(region_set, assignment, names, rollup, equity, method, rule, weights, top, assignment.notes)
 
 
 _ROWS: tuple[tuple[str, str, str], ...] = (

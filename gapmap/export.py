@@ -216,7 +216,7 @@ def to_compare_bytes(suffix: str, comparison, result, about: Mapping[str, object
     roll-up column), .xlsx (Comparison as people read it, Roll-up, Who lives in deserts, Region of each
     tract, About) or .geojson (one polygon per region with the roll-up columns)."""
     from gapmap.compare import compute_compare_rows
-    from gapmap.regions import assign_regions, dissolve_regions
+    from gapmap.regions import dissolve_regions
 
     suffix = suffix.lower()
     if suffix not in COMPARE_FORMATS:
@@ -225,7 +225,7 @@ def to_compare_bytes(suffix: str, comparison, result, about: Mapping[str, object
         raise ParameterError(f"comparison format {suffix!r}: expected one of {', '.join(COMPARE_FORMATS)}")
     if suffix == ".csv":
         return to_csv_bytes(comparison.rollup, about)
-    assignment = assign_regions(result.tracts, comparison.region_set)
+    assignment = comparison.assignment
     if suffix == ".xlsx":
         return to_xlsx_bytes(
             {

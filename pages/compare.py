@@ -95,12 +95,7 @@ preset = o1.selectbox(
 share = o2.slider("Priority tracts: top share of all tracts", 0.05, 0.5, 0.10, 0.05, key="compare_share", format="%.2f")
 rule = o3.selectbox("Deserts in 'who lives in the deserts'", list(DESERT_RULES), format_func=DESERT_RULES.get, key="compare_rule")
 
-weights = PRESETS[preset]
-if weights.band != view.band and view.band in result.bands:
-    from dataclasses import replace
-
-    weights = replace(weights, band=view.band)
-comparison = compare_regions(result, region_set, chosen, weights, share, rule, assignment=assignment)
+comparison = compare_regions(result, region_set, chosen, PRESETS[preset], share, rule, assignment=assignment, band=view.band)
 roll = comparison.rollup
 
 st.subheader("Side by side")

@@ -26,7 +26,7 @@ from numba import njit, prange
 from gapmap.errors import ParameterError
 from gapmap.metrics.access import EARTH_RADIUS_KM, chord_from_km, lonlat_to_xyz
 
-__all__ = ["compute_e2sfca_fused", "count_pairs_fused"]
+__all__ = ["compute_e2sfca_fused"]
 
 _STEP, _GAUSSIAN = 0, 1
 #: numba's default threading layer (workqueue) must not run two parallel kernels at once; the app serves
@@ -211,25 +211,3 @@ def compute_e2sfca_fused(
     if one_band:
         return access[:, 0], ratio[:, 0], pairs
     return access, ratio, pairs
-
-
-def count_pairs_fused(tract_lonlat: np.ndarray, provider_lonlat: np.ndarray, catchment_km) -> np.ndarray:
-    """How many tracts each provider reaches (its pairs), without storing them."""
-    g = _prepare(np.asarray(tract_lonlat, dtype=float), np.asarray(provider_lonlat, dtype=float), catchment_km)
-    to, po = g["t_order"], g["p_order"]
-    ones = np.ones((len(tract_lonlat), 1))
-    with _LOCK:
-        _demand, count_s = _provider_pass(
-            np.ascontiguousarray(g["p_xyz"][po]),
-            np.ascontiguousarray(g["p_ijk"][po]),
-            np.ascontiguousarray(g["t_xyz"][to]),
-            g["t_keys_sorted"],
-            ones,
-            g["chord2"][to],
-            g["radius"][to],
-            g["n"],
-            _STEP,
-        )
-    count = np.empty_like(count_s)
-    count[po] = count_s
-    return count
