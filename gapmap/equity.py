@@ -20,14 +20,13 @@ under 5 by default, the band the race counts describe).
 
 from __future__ import annotations
 
-import io
 import re
 
 import numpy as np
 import pandas as pd
 
 from gapmap import schema as S
-from gapmap.errors import DataSourceError, DataValidationError, MissingColumnError, ParameterError, Problem
+from gapmap.errors import DataValidationError, MissingColumnError, ParameterError, Problem
 from gapmap.metrics import MetricsResult, metric_column
 from gapmap.metrics.deserts import DESERT, EXTREME_DESERT
 from gapmap.metrics.urbanicity import (
@@ -40,6 +39,7 @@ from gapmap.metrics.urbanicity import (
     classify_urbanicity,
 )
 from gapmap.regions import ALL_TRACTS, RegionAssignment, combine_moe
+from gapmap.sources.files import UserFile, read_table
 
 __all__ = [
     "DESERT_RULES",
@@ -69,13 +69,10 @@ _RUCA_ID_COLUMNS = ("geoid", "tractfips", "tractfips20", "tract_fips", "fips", "
 def read_ruca(data: bytes, filename: str) -> pd.Series:
     """RUCA codes by tract GEOID from a CSV or Excel file (USDA ERS's file, or any table with a GEOID
     column and a column whose name contains "RUCA", preferring the primary code)."""
-    try:
-        if filename.lower().endswith((".xlsx", ".xls")):
-            table = pd.read_excel(io.BytesIO(data), dtype=str)
-        else:
-            table = pd.read_csv(io.BytesIO(data), dtype=str, encoding="utf-8-sig", sep=None, engine="python")
-    except Exception as exc:  # pandas raises many types for a malformed table
-        raise DataSourceError(f"{filename}: could not be read as a table ({type(exc).__name__}: {exc})") from exc
+    file = UserFile.of(filename, data)
+    table = read_table(file)
+    table = table.where(table != "", None)
+    filename = file.name
     lower = {str(c).strip().lower(): c for c in table.columns}
     id_col = next((lower[c] for c in lower if c in _RUCA_ID_COLUMNS or c.startswith("state-county-tract")), None)
     ruca_cols = [c for c in lower if "ruca" in c]

@@ -27,7 +27,6 @@ children carry the ACS margin of error of a proportion (formula 4); access is we
 
 from __future__ import annotations
 
-import io
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -40,9 +39,10 @@ import pandas as pd
 import shapely
 
 from gapmap import schema as S
-from gapmap.errors import DataSourceError, DataValidationError, ParameterError, Problem
+from gapmap.errors import DataValidationError, ParameterError, Problem
 from gapmap.metrics import MetricsResult, compute_tract_points, metric_column
 from gapmap.metrics.deserts import DESERT, EXTREME_DESERT, classify_osu
+from gapmap.sources.files import UserFile, read_geo, read_json, read_table, sniff_format
 
 __all__ = [
     "FORMAT",
@@ -70,6 +70,19 @@ __all__ = [
 FORMAT = "gapmap-regions/1"
 #: The name of the whole-data row of a roll-up.
 ALL_TRACTS = "All tracts"
+#: Longest region name accepted (names label charts, tables and maps).
+MAX_REGION_NAME = 120
+
+
+def _bad_region_name(name: str) -> str | None:
+    """What is wrong with a (stripped, non-empty) region name, or None."""
+    if name.casefold() == ALL_TRACTS.casefold():
+        return f"a region name other than {ALL_TRACTS!r} (that name is the row of every tract together)"
+    if len(name) > MAX_REGION_NAME:
+        return f"a region name of at most {MAX_REGION_NAME} characters"
+    if re.search(r"[\x00-\x1f\x7f]", name):
+        return "a region name without control characters (line breaks, tabs)"
+    return None
 #: How specific each kind of claim is: a listed tract beats an area, an area beats a county.
 _SPECIFICITY = {"county": 1, "area": 2, "tract": 3}
 
@@ -215,6 +228,8 @@ def parse_region_set(data: Mapping, source: str = "regions") -> RegionSet:
         name = str(item.get("name") or "").strip()
         if not name:
             problems.append(Problem(k, "name", item.get("name"), "a region name"))
+        elif _bad_region_name(name):
+            problems.append(Problem(k, "name", name, _bad_region_name(name)))
         elif name in seen:
             problems.append(Problem(k, "name", name, f"a name no other region has (region {seen[name]} has it)"))
         else:
@@ -265,51 +280,28 @@ def parse_region_set(data: Mapping, source: str = "regions") -> RegionSet:
 
 def read_region_set(path: str | Path) -> RegionSet:
     """Read a region file (``.json``, or polygons / a tract table, see :func:`read_region_file`)."""
-    path = Path(path)
-    if not path.exists():
-        raise DataSourceError(f"{path}: no such file")
-    return read_region_file(path.read_bytes(), path.name)
+    file = UserFile.from_path(path)
+    return read_region_file(file.data, file.name)
 
 
 _NAME_COLUMNS = ("region", "name", "hub", "region_name", "hub_name", "label")
-_TABLE_SUFFIXES = (".csv", ".txt", ".xlsx", ".xls")
-_POLYGON_SUFFIXES = (".geojson", ".gpkg", ".zip", ".shp", ".kml")
 
 
 def read_region_file(data: bytes, filename: str, name_column: str | None = None) -> RegionSet:
-    """A region set from a file's bytes: a region file (``.json``), polygons (``.geojson``, ``.gpkg``,
-    zipped shapefile; one feature per region, named by ``name_column`` or the first of region / name /
-    hub / label), or a table of tracts and regions (``.csv``, ``.xlsx``; a GEOID column and a region
-    column). A ``.json`` that is GeoJSON is read as polygons."""
-    suffix = Path(filename).suffix.lower()
-    if suffix == ".json":
-        try:
-            content = json.loads(data.decode("utf-8-sig"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise DataSourceError(f"{filename}: not a JSON file ({exc})") from exc
-        if isinstance(content, Mapping) and content.get("type") in ("FeatureCollection", "Feature"):
-            suffix = ".geojson"
-        else:
-            return parse_region_set(content, filename)
-    if suffix in _POLYGON_SUFFIXES:
-        try:
-            gdf = gpd.read_file(io.BytesIO(data))
-        except Exception as exc:  # pyogrio raises many types; say which file and why
-            raise DataSourceError(f"{filename}: could not be read as polygons ({type(exc).__name__}: {exc})") from exc
-        return region_set_from_polygons(gdf, name_column=name_column, source=filename)
-    if suffix in _TABLE_SUFFIXES:
-        try:
-            if suffix in (".xlsx", ".xls"):
-                table = pd.read_excel(io.BytesIO(data), dtype=str)
-            else:
-                table = pd.read_csv(io.BytesIO(data), dtype=str, encoding="utf-8-sig", sep=None, engine="python")
-        except Exception as exc:  # pandas raises many types for a malformed table
-            raise DataSourceError(f"{filename}: could not be read as a table ({type(exc).__name__}: {exc})") from exc
-        return region_set_from_table(table, name_column=name_column, source=filename)
-    raise DataSourceError(
-        f"{filename}: unsupported region file type {suffix!r}; expected a region file (.json), polygons "
-        f"({', '.join(_POLYGON_SUFFIXES)}) or a table of tracts and regions ({', '.join(_TABLE_SUFFIXES)})"
-    )
+    """A region set from a file's bytes, opened by the safe reader (:mod:`gapmap.sources.files`): a
+    region file (``.json``), polygons (``.geojson``, ``.gpkg``, zipped shapefile; one feature per region,
+    named by ``name_column`` or the first of region / name / hub / label), or a table of tracts and
+    regions (``.csv``, ``.xlsx``; a GEOID column and a region column). A ``.json`` that is GeoJSON is
+    read as polygons."""
+    file = UserFile.of(filename, data)
+    fmt = sniff_format(file, ("json", "geojson", "gpkg", "shapefile", "csv", "xlsx"))
+    if fmt == "json":
+        return parse_region_set(read_json(file, "region file"), file.name)
+    if fmt in ("geojson", "gpkg", "shapefile"):
+        return region_set_from_polygons(read_geo(file, formats=(fmt,)), name_column=name_column, source=file.name)
+    table = read_table(file)
+    table = table.where(table != "", None)
+    return region_set_from_table(table, name_column=name_column, source=file.name)
 
 
 def _pick_name_column(columns, name_column: str | None, source: str) -> str:
@@ -347,8 +339,8 @@ def region_set_from_polygons(
     parts: dict[str, list[Area]] = {}
     for row, (name, geom) in enumerate(zip(gdf[name_col], gdf.geometry.values), start=1):
         text = "" if name is None or (isinstance(name, float) and np.isnan(name)) else str(name).strip()
-        if not text:
-            problems.append(Problem(row, str(name_col), name, "a region name"))
+        if not text or _bad_region_name(text):
+            problems.append(Problem(row, str(name_col), name, _bad_region_name(text) if text else "a region name"))
             continue
         if geom is None or geom.is_empty or geom.geom_type not in ("Polygon", "MultiPolygon"):
             problems.append(Problem(row, "geometry", None if geom is None else geom.geom_type, "a Polygon or MultiPolygon"))
@@ -396,8 +388,8 @@ def region_set_from_table(
             problems.append(Problem(row, str(geo_col), g, f"a tract listed once (row {first_row[text]} lists it too)"))
             continue
         region = "" if name is None or (isinstance(name, float) and np.isnan(name)) else str(name).strip()
-        if not region:
-            problems.append(Problem(row, str(name_col), name, "a region name"))
+        if not region or _bad_region_name(region):
+            problems.append(Problem(row, str(name_col), name, _bad_region_name(region) if region else "a region name"))
             continue
         first_row[text] = row
         members.setdefault(region, []).append(text)

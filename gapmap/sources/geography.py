@@ -9,8 +9,6 @@ estimates, so every analysis leaves them out (their classes read "no data").
 from __future__ import annotations
 
 import re
-import tempfile
-import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -20,6 +18,7 @@ import pandas as pd
 
 from gapmap import schema as S
 from gapmap.errors import DataSourceError, GapmapError
+from gapmap.sources.files import DEFAULT_LIMITS, ReadLimits, UserFile, as_user_file, read_geo
 
 __all__ = [
     "TRACT_FORMATS",
@@ -57,8 +56,9 @@ STATES: dict[str, tuple[str, str]] = {
 }  # fmt: skip
 
 
-def read_tracts(path: str | Path, layer: str | None = None) -> gpd.GeoDataFrame:
-    """Read and validate a tract file (see :mod:`gapmap.schema` for the columns).
+def read_tracts(source: str | Path | UserFile, layer: str | None = None, limits: ReadLimits = DEFAULT_LIMITS) -> gpd.GeoDataFrame:
+    """Read and validate a tract file (a path, or an upload as a :class:`~gapmap.sources.files.UserFile`;
+    see :mod:`gapmap.schema` for the columns), opened by the safe reader.
 
     Raises
     ------
@@ -67,20 +67,9 @@ def read_tracts(path: str | Path, layer: str | None = None) -> gpd.GeoDataFrame:
     DataValidationError, MissingColumnError
         when its contents break the tract contract.
     """
-    path = Path(path)
-    if not path.exists():
-        raise DataSourceError(f"{path}: no such file")
-    suffix = path.suffix.lower()
-    if suffix not in TRACT_FORMATS:
-        raise DataSourceError(f"{path.name}: unsupported tract file type {suffix!r}; expected one of {', '.join(TRACT_FORMATS)}")
-    try:
-        if suffix in (".parquet", ".geoparquet"):
-            gdf = gpd.read_parquet(path)
-        else:
-            gdf = gpd.read_file(path, layer=layer) if layer else gpd.read_file(path)
-    except Exception as exc:  # pyogrio/arrow raise many types; the user needs the file name and the cause
-        raise DataSourceError(f"{path.name}: could not be read as a tract file ({type(exc).__name__}: {exc})") from exc
-    return S.validate_tracts(gdf, source=path.name)
+    file = as_user_file(source, limits)
+    gdf = read_geo(file, limits, layer=layer)
+    return S.validate_tracts(gdf, source=file.name)
 
 
 # --- places -------------------------------------------------------------------------------------
@@ -121,19 +110,9 @@ def resolve_counties(counties: list[str] | None, known: pd.DataFrame) -> list[st
 def read_cb_tracts(source: str | Path | bytes) -> gpd.GeoDataFrame:
     """Tracts of a ``cb_YYYY_SS_tract_500k.zip`` (a path or its bytes), in EPSG:4326, with ``geoid``,
     ``county_fips``, ``county`` (name, or FIPS code when the file has no names), ``aland``,
-    ``water_only`` and geometry."""
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(source) if not isinstance(source, bytes) else Path(tmp) / "cb.zip"
-        if isinstance(source, bytes):
-            path.write_bytes(source)
-        try:
-            with zipfile.ZipFile(path) as zf:
-                shp = next((n for n in zf.namelist() if n.lower().endswith(".shp")), None)
-            if shp is None:
-                raise DataSourceError(f"{path.name}: the zip holds no shapefile")
-            gdf = gpd.read_file(f"zip://{path}!{shp}")
-        except (zipfile.BadZipFile, OSError) as exc:
-            raise DataSourceError(f"{path.name}: not a readable boundary file ({exc})") from exc
+    ``water_only`` and geometry. Opened by the safe reader, like a user's file."""
+    file = UserFile.of("cb_tract_500k.zip", source) if isinstance(source, bytes) else UserFile.from_path(source)
+    gdf = read_geo(file, formats=("shapefile",))
     cols = {c.upper(): c for c in gdf.columns}
     need = ["GEOID", "COUNTYFP", "ALAND"]
     missing = [c for c in need if c not in cols]

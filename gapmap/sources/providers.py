@@ -23,6 +23,7 @@ import pandas as pd
 
 from gapmap import schema as S
 from gapmap.errors import DataSourceError, MissingColumnError, ParameterError
+from gapmap.sources.files import DEFAULT_LIMITS, ReadLimits, UserFile, as_user_file, read_geo, read_table, sniff_format
 from gapmap.sources.geocode import GeocodeOutcome
 
 __all__ = [
@@ -181,48 +182,41 @@ class ProviderImport:
 
 
 # --- reading files ------------------------------------------------------------------------------
-def read_provider_table(path: str | Path) -> pd.DataFrame:
-    """Read a provider file as a table of text cells, without validating it."""
-    path = Path(path)
-    if not path.exists():
-        raise DataSourceError(f"{path}: no such file")
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        for encoding in ("utf-8-sig", "latin-1"):
-            try:
-                return pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding)
-            except UnicodeDecodeError:
-                continue
-            except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-                raise DataSourceError(f"{path.name}: not a readable CSV file ({exc})") from exc
-    if suffix == ".xlsx":
-        try:
-            return pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl")
-        except Exception as exc:  # openpyxl raises zipfile/KeyError/ValueError on broken files
-            raise DataSourceError(f"{path.name}: not a readable Excel file ({type(exc).__name__}: {exc})") from exc
-    if suffix in (".geojson", ".json"):
-        import geopandas as gpd
-        import shapely
+def read_provider_table(source: str | Path | UserFile, limits: ReadLimits = DEFAULT_LIMITS) -> pd.DataFrame:
+    """Read a provider file (a path, or a :class:`~gapmap.sources.files.UserFile` from an upload) as a
+    table of text cells, without validating it. Opened by the safe reader (:mod:`gapmap.sources.files`):
+    CSV, XLSX, or GeoJSON whose point geometry gives ``longitude``/``latitude`` when the properties have
+    no such columns."""
+    file = as_user_file(source, limits)
+    fmt = sniff_format(file, ("csv", "xlsx", "geojson"))
+    if fmt != "geojson":
+        return read_table(file, limits)
+    import shapely
 
-        try:
-            gdf = gpd.read_file(path)
-        except Exception as exc:
-            raise DataSourceError(f"{path.name}: not a readable GeoJSON file ({type(exc).__name__}: {exc})") from exc
-        if gdf.crs is not None and not gdf.crs.equals("EPSG:4326"):
-            gdf = gdf.to_crs(4326)
-        table = pd.DataFrame(gdf.drop(columns=gdf.geometry.name)).astype(object)
-        is_point = shapely.get_type_id(gdf.geometry.values) == 0
-        if not any(_key(c) in FIELD_SYNONYMS[S.LONGITUDE] for c in table.columns):
-            table[S.LONGITUDE] = pd.Series(shapely.get_x(gdf.geometry.values)).where(is_point).astype(object)
-        if not any(_key(c) in FIELD_SYNONYMS[S.LATITUDE] for c in table.columns):
-            table[S.LATITUDE] = pd.Series(shapely.get_y(gdf.geometry.values)).where(is_point).astype(object)
-        return table.map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v))
-    raise DataSourceError(f"{path.name}: unsupported provider file type {suffix!r}; expected one of {', '.join(PROVIDER_FORMATS)}")
+    gdf = read_geo(file, limits, formats=("geojson",))
+    if not gdf.crs.equals("EPSG:4326"):
+        gdf = gdf.to_crs(4326)
+    table = pd.DataFrame(gdf.drop(columns=gdf.geometry.name)).astype(object)
+    is_point = shapely.get_type_id(gdf.geometry.values) == 0
+    if not any(_key(c) in FIELD_SYNONYMS[S.LONGITUDE] for c in table.columns):
+        table[S.LONGITUDE] = pd.Series(shapely.get_x(gdf.geometry.values)).where(is_point).astype(object)
+    if not any(_key(c) in FIELD_SYNONYMS[S.LATITUDE] for c in table.columns):
+        table[S.LATITUDE] = pd.Series(shapely.get_y(gdf.geometry.values)).where(is_point).astype(object)
+    return table.map(_cell_text)
 
 
-def read_providers(path: str | Path) -> pd.DataFrame:
+def _cell_text(v) -> str:
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return ""
+    if isinstance(v, float) and v.is_integer() and abs(v) < 1e15:
+        return str(int(v))
+    return str(v)
+
+
+def read_providers(source: str | Path | UserFile) -> pd.DataFrame:
     """Read and validate a provider file that follows the contract exactly; raises on any bad value."""
-    return S.validate_providers(read_provider_table(path), source=Path(path).name)
+    file = as_user_file(source)
+    return S.validate_providers(read_provider_table(file), source=file.name)
 
 
 # --- column recognition -------------------------------------------------------------------------
@@ -314,6 +308,8 @@ def standardize_providers(
         position, street, city, state, zip); see :func:`gapmap.sources.geocode.geocode_addresses`.
     """
     table = table.reset_index(drop=True)
+    if table.empty:
+        raise DataSourceError(f"{source}: the file has a header but no rows of providers under it")
     columns = [str(c) for c in table.columns]
     table.columns = columns
     found, ages, xy = _recognise(columns, dict(mapping or {}))
@@ -518,7 +514,7 @@ def _estimate_bands(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
 
 
 def import_providers(
-    path: str | Path,
+    path: str | Path | UserFile,
     mapping: dict[str, str] | None = None,
     bounds: RegionBounds | None = None,
     fix_swapped: bool = False,
@@ -526,8 +522,8 @@ def import_providers(
     geocoder: Callable[[pd.DataFrame], GeocodeOutcome] | None = None,
 ) -> ProviderImport:
     """Read a licensing export and standardize it (see :func:`standardize_providers`)."""
-    path = Path(path)
-    return standardize_providers(read_provider_table(path), path.name, mapping, bounds, fix_swapped, source_crs, geocoder)
+    file = as_user_file(path)
+    return standardize_providers(read_provider_table(file), file.name, mapping, bounds, fix_swapped, source_crs, geocoder)
 
 
 #: Address columns, for geocoding rows without coordinates.

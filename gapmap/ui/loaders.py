@@ -4,7 +4,6 @@ Also where things live on this machine (the UI layer is one of the places allowe
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 import streamlit as st
@@ -84,11 +83,11 @@ def new_http_session():
 
 
 def read_upload(upload, reader):
-    """Run a path-based reader on an uploaded file (kept under its own name, for messages)."""
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / Path(upload.name).name
-        path.write_bytes(upload.getvalue())
-        return reader(path)
+    """Run a reader on an uploaded file, as a :class:`~gapmap.sources.files.UserFile` (its bytes and
+    its base name; nothing is written to disk under the name the browser sent)."""
+    from gapmap.sources.files import UserFile
+
+    return reader(UserFile.of(upload.name, upload.getvalue()))
 
 
 @st.cache_data(show_spinner=False)

@@ -395,9 +395,9 @@ def test_dissolve_regions_keeps_area(demo):
 def test_read_region_file_rejects_unknown_types():
     from gapmap.errors import DataSourceError
 
-    with pytest.raises(DataSourceError, match="unsupported region file type '.pdf'"):
+    with pytest.raises(DataSourceError, match="hubs.pdf: unsupported file type '.pdf'; expected JSON document"):
         read_region_file(b"", "hubs.pdf")
-    with pytest.raises(DataSourceError, match="hubs.json: not a JSON file"):
+    with pytest.raises(DataSourceError, match="hubs.json: not a valid region file"):
         read_region_file(b"{oops", "hubs.json")
 
 
