@@ -1,8 +1,10 @@
 """Folium maps of tract metrics and providers. Builders return a :class:`folium.Map`; nothing here
 renders or imports Streamlit.
 
-Every string that comes from data (tract and provider names, counties) is HTML-escaped before it
-reaches a tooltip or popup: Leaflet inserts tooltip content as HTML.
+Every string that comes from data (tract, provider, site and region names, counties, reasons) reaches
+the browser only as a GeoJSON feature property shown by a ``GeoJsonTooltip``, never inside JavaScript
+source (folium puts a plain ``Tooltip``'s text in a JavaScript template literal, where ``${...}`` runs),
+and is escaped by :func:`_text` first.
 """
 
 from __future__ import annotations
@@ -43,13 +45,21 @@ PROVIDER_CLASS = "gapmap-provider"
 TOOLTIP_STYLE = "font: 12px/1.35 sans-serif; padding: 4px 6px;"
 
 
+def _text(value: object) -> str:
+    """Text from data, ready for a map: HTML-escaped (Leaflet inserts tooltip content as HTML) and with
+    its braces as HTML entities. branca compiles every rendered script of a map as a Jinja template a
+    second time, so a name holding ``{{ ... }}`` would otherwise be *run on the server*; as ``&#123;``
+    it is shown as the brace it is."""
+    return html.escape(str(value)).replace("{", "&#123;").replace("}", "&#125;")
+
+
 def _fmt(value, digits: int = 1, pct: bool = False) -> str:
     if value is None or (isinstance(value, float) and not np.isfinite(value)) or value is pd.NA:
         return "-"
     if isinstance(value, (bool, np.bool_)):
         return "yes" if value else "no"
     if isinstance(value, str):
-        return html.escape(value)
+        return _text(value)
     if pct:
         return f"{100 * float(value):.{digits}f}%"
     v = float(value)
@@ -104,7 +114,7 @@ def tract_tooltip_fields(band: str, has_moe: bool, has_poverty: bool) -> list[tu
 def _legend(title: str, entries: list[tuple[str, str]], providers: bool, privacy: bool) -> branca.element.MacroElement:
     rows = "".join(
         f'<div><span style="display:inline-block;width:14px;height:14px;background:{c};border:1px solid #777;'
-        f'margin-right:6px;vertical-align:middle"></span>{html.escape(label)}</div>'
+        f'margin-right:6px;vertical-align:middle"></span>{_text(label)}</div>'
         for c, label in entries
     )
     prov = ""
@@ -112,7 +122,7 @@ def _legend(title: str, entries: list[tuple[str, str]], providers: bool, privacy
         types = {k: v for k, v in S.PROVIDER_TYPES.items() if not (privacy and k == "family_home")}
         prov = '<div style="margin-top:6px;font-weight:600">Providers (size = capacity)</div>' + "".join(
             f'<div><span style="display:inline-block;width:12px;height:12px;border-radius:50%;background:{PROVIDER_COLORS[k]};'
-            f'border:1px solid #333;margin-right:6px;vertical-align:middle"></span>{html.escape(v)}</div>'
+            f'border:1px solid #333;margin-right:6px;vertical-align:middle"></span>{_text(v)}</div>'
             for k, v in types.items()
         )
         if privacy:
@@ -120,10 +130,12 @@ def _legend(title: str, entries: list[tuple[str, str]], providers: bool, privacy
     body = (
         '<div class="gapmap-legend" style="position:absolute;bottom:24px;right:10px;z-index:1000;background:white;'
         'padding:8px 10px;border:1px solid #999;border-radius:4px;font:12px/1.4 sans-serif;max-width:260px">'
-        f'<div style="font-weight:600;margin-bottom:4px">{html.escape(title)}</div>{rows}{prov}</div>'
+        f'<div style="font-weight:600;margin-bottom:4px">{_text(title)}</div>{rows}{prov}</div>'
     )
     element = branca.element.MacroElement()
-    element._template = branca.element.Template("{% macro html(this, kwargs) %}" + body + "{% endmacro %}")
+    # the body is a value of the template, never part of its source (no text is ever run as Jinja)
+    element._template = branca.element.Template("{% macro html(this, kwargs) %}{{ this.body }}{% endmacro %}")
+    element.body = body
     return element
 
 
@@ -254,12 +266,12 @@ def _add_providers(fmap: folium.Map, providers: pd.DataFrame, privacy: bool) -> 
                 "type": "Feature",
                 "geometry": {"type": "Point", "coordinates": [round(float(lon), 6), round(float(lat), 6)]},
                 "properties": {
-                    "name": html.escape(str(name)),
-                    "type": html.escape(S.PROVIDER_TYPES.get(ptype, str(ptype))),
+                    "name": _text(str(name)),
+                    "type": _text(S.PROVIDER_TYPES.get(ptype, str(ptype))),
                     "capacity": f"{cap:,.0f}",
                     "slots_0_2": f"{s02:,.0f}",
                     "slots_3_5": f"{s35:,.0f}",
-                    "funding": html.escape(S.FUNDING_TYPES.get(funding, str(funding))),
+                    "funding": _text(S.FUNDING_TYPES.get(funding, str(funding))),
                     "_fill": PROVIDER_COLORS.get(ptype, "#999999"),
                     "_radius": round(float(3 + 0.6 * np.sqrt(cap)), 1),
                 },
@@ -309,9 +321,9 @@ def build_priority_map(
     properties = [
         {
             "rank": f"{rank} of {len(ranked)}",
-            "name": html.escape(name),
+            "name": _text(name),
             "score": f"{score:.1f}",
-            "why": html.escape(why),
+            "why": _text(why),
             "_fill": RANK_COLORS[min(3, (rank - 1) * 4 // max(top, 1))] if rank <= top else "#f0f0f0",
             "_geoid": str(geoid),
         }
@@ -383,7 +395,7 @@ def build_scenario_map(
     access = outcomes[metric_column("access_per_100", band)].tolist()
     classes = outcomes[col].astype(object).tolist()
     properties = [
-        {"name": html.escape(str(name)), "access": f"{a:.1f}", "class": str(c), "_fill": fill, "_changed": bool(ch)}
+        {"name": _text(str(name)), "access": _fmt(a), "class": _text(str(c)), "_fill": fill, "_changed": bool(ch)}
         for name, a, c, fill, ch in zip(t[S.NAME].tolist(), access, classes, colors, is_changed)
     ]
     geo = json.loads(feature_collection_text(_geometry(t, geometry), properties))
@@ -410,23 +422,45 @@ def build_scenario_map(
         ),
     ).add_to(fmap)
     if sites is not None and len(sites):
-        for rec in sites.itertuples(index=False):
-            folium.Marker(
-                (rec.latitude, rec.longitude),
-                icon=folium.DivIcon(
-                    html=f'<div class="{NEW_SITE_CLASS}" style="font:22px/22px sans-serif;color:#ffd700;'
-                    'text-shadow:0 0 2px #000,0 0 2px #000,0 0 2px #000">&#9733;</div>',
-                    icon_size=(22, 22),
-                    icon_anchor=(11, 11),
-                ),
-                tooltip=html.escape(str(rec.name)),
-            ).add_to(fmap)
+        _add_new_sites(fmap, sites)
     fmap.add_child(_legend(f"Access class, ages {S.BANDS[band].short} (changed tracts outlined)", legend, False, False))
     return fmap
 
 
+#: The star of a new site: the same for every site (a DivIcon's HTML holds no data).
+_STAR_HTML = (
+    f'<div class="{NEW_SITE_CLASS}" style="font:22px/22px sans-serif;color:#ffd700;'
+    'text-shadow:0 0 2px #000,0 0 2px #000,0 0 2px #000">&#9733;</div>'
+)
+
+
+def _add_new_sites(fmap: folium.Map, sites: pd.DataFrame) -> None:
+    """New sites as one GeoJSON layer of stars; name and slots are feature properties shown by a
+    GeoJsonTooltip (escaped here), so no site's text is ever part of the map's JavaScript."""
+    features = []
+    for rec in sites.itertuples(index=False):
+        lat, lon = float(rec.latitude), float(rec.longitude)
+        if not (np.isfinite(lat) and np.isfinite(lon)):
+            continue
+        slots = float(getattr(rec, "slots_0_2", 0) or 0) + float(getattr(rec, "slots_3_5", 0) or 0)
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [round(lon, 6), round(lat, 6)]},
+                "properties": {"name": _text(str(rec.name)), "slots": _fmt(slots)},
+            }
+        )
+    folium.GeoJson(
+        {"type": "FeatureCollection", "features": features},
+        name="New sites",
+        marker=folium.Marker(icon=folium.DivIcon(html=_STAR_HTML, icon_size=(22, 22), icon_anchor=(11, 11))),
+        tooltip=folium.GeoJsonTooltip(fields=["name", "slots"], aliases=["New site", "Slots ages 0-5"], localize=False, style=TOOLTIP_STYLE),
+    ).add_to(fmap)
+
+
 REGION_CLASS = "gapmap-region"
 REGION_LABEL_CLASS = "gapmap-region-label"
+_LABEL_STYLE = "font: 600 12px sans-serif; color: #111; background: rgba(255,255,255,0.7); border: none; box-shadow: none; padding: 0 2px;"
 #: What the region map can colour by: key -> (rollup column template, label).
 REGION_MEASURES: dict[str, tuple[str, str]] = {
     "slots_per_100": ("slots_per_100_{b}", "Slots per 100 children"),
@@ -502,16 +536,23 @@ def build_region_map(regions, rollup: pd.DataFrame, band: str, params, measure: 
         highlight_function=lambda f: {"weight": 3.5, "color": "#000000"},
         tooltip=folium.GeoJsonTooltip(fields=[f for f, _ in fields], aliases=[a for _, a in fields], sticky=True, localize=False, style=TOOLTIP_STYLE),
     ).add_to(fmap)
-    for name, point in zip(merged["region"], merged.geometry.representative_point()):
-        folium.Marker(
-            [point.y, point.x],
-            icon=folium.DivIcon(
-                html=f'<div class="{REGION_LABEL_CLASS}" style="font:600 12px sans-serif;color:#111;text-shadow:0 0 3px #fff,0 0 3px #fff;'
-                f'white-space:nowrap;transform:translate(-50%,-50%);display:inline-block">{html.escape(str(name))}</div>',
-                icon_size=(0, 0),
-            ),
-            interactive=False,
-        ).add_to(fmap)
+    labels = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [round(p.x, 6), round(p.y, 6)]},
+            "properties": {"label": _text(str(name))},
+        }
+        for name, p in zip(merged["region"], merged.geometry.representative_point())
+    ]
+    folium.GeoJson(
+        {"type": "FeatureCollection", "features": labels},
+        name="Region names",
+        marker=folium.CircleMarker(radius=0, opacity=0, fill=False, interactive=False),
+        tooltip=folium.GeoJsonTooltip(
+            fields=["label"], labels=False, permanent=True, sticky=False, direction="center", class_name=REGION_LABEL_CLASS, style=_LABEL_STYLE
+        ),
+        control=False,
+    ).add_to(fmap)
     title = f"{label}, ages {b.short}"
     fmap.add_child(_legend(title, legend, False, False))
     return fmap
