@@ -1,14 +1,23 @@
 """Named datasets: a region's tracts and providers saved together, so every page and command can use them.
 
-A dataset is a folder ``<datasets_dir>/<slug>/`` holding ``tracts.parquet`` (GeoParquet),
-``providers.csv`` (the provider contract's columns) and ``about.json`` (name, sources, counts, time).
-The caller says where ``datasets_dir`` is (the app and CLI use the user's data folder).
+A dataset is a folder ``<datasets_dir>/<key>/`` holding ``tracts.parquet`` (GeoParquet),
+``providers.parquet`` (the provider contract's columns; older datasets have ``providers.csv``) and
+``about.json`` (name, sources, counts, time, and ``version``: a digest of the saved content, which every
+cache of the app is keyed on, so a dataset saved again shows its new figures at once).
+
+Names: the key is the name's normal form (:func:`slugify`: lower case, letters and digits joined by
+hyphens, at most :data:`MAX_KEY_CHARS` characters, a digest added when shortened). Two names with the
+same key are the same dataset: saving over one needs ``overwrite=True`` (the app asks first).
+:data:`RESERVED_KEYS` (``demo`` and the words the app and CLI use themselves) are refused. The caller
+says where ``datasets_dir`` is (the app and CLI use the user's data folder).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
+import unicodedata
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,38 +27,113 @@ import pandas as pd
 from gapmap import schema as S
 from gapmap.errors import DataSourceError, GapmapError
 
-__all__ = ["slugify", "save_dataset", "list_datasets", "read_dataset", "dataset_about"]
+__all__ = [
+    "MAX_NAME_CHARS",
+    "MAX_KEY_CHARS",
+    "RESERVED_KEYS",
+    "DatasetExistsError",
+    "slugify",
+    "save_dataset",
+    "list_datasets",
+    "existing_dataset",
+    "read_dataset",
+    "dataset_about",
+    "dataset_version",
+]
+
+MAX_NAME_CHARS = 120
+MAX_KEY_CHARS = 60
+#: Keys a dataset may not have: the bundled demo and names the app and CLI give meanings of their own.
+RESERVED_KEYS = frozenset({"demo", "all", "all-tracts", "none", "new", "default", "county", "hub"})
+
+
+class DatasetExistsError(GapmapError):
+    """A dataset with the same key exists already; save again with ``overwrite=True`` to replace it."""
+
+    def __init__(self, key: str, name: str):
+        self.key = key
+        self.existing_name = name
+        super().__init__(f"a dataset called {name!r} exists already (the same name once spaces and case are set aside); replace it or choose another name")
 
 
 def slugify(name: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", str(name).lower()).strip("-")
+    """The key of a dataset name: ``"South Coast 2023"`` -> ``"south-coast-2023"``; accents dropped, at
+    most :data:`MAX_KEY_CHARS` characters (a long name keeps its start and gets a digest of the whole)."""
+    text = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
     if not slug:
-        raise GapmapError(f"dataset name {name!r}: use letters or digits, e.g. 'South Coast 2023'")
+        raise GapmapError(f"dataset name {_shown(name)}: use letters or digits, e.g. 'South Coast 2023'")
+    if len(slug) > MAX_KEY_CHARS:
+        digest = hashlib.sha256(slug.encode()).hexdigest()[:8]
+        slug = slug[: MAX_KEY_CHARS - 9].rstrip("-") + "-" + digest
     return slug
 
 
-def save_dataset(datasets_dir: Path, name: str, tracts: gpd.GeoDataFrame, providers: pd.DataFrame, sources: dict) -> str:
-    """Validate and save a dataset; returns its key (the slug of ``name``). Overwrites one of the same name."""
+def _shown(name: object) -> str:
+    text = str(name)
+    return repr(text if len(text) <= 60 else text[:57] + "...")
+
+
+def _check_name(name: str) -> str:
+    name = " ".join(str(name).split())
+    if len(name) > MAX_NAME_CHARS:
+        raise GapmapError(f"dataset name {_shown(name)}: at most {MAX_NAME_CHARS} characters, please ({len(name)} given)")
+    key = slugify(name)
+    if key in RESERVED_KEYS:
+        raise GapmapError(f"dataset name {_shown(name)}: {key!r} is a name gapmap uses itself; choose another, e.g. '{name} 2024'")
+    return name
+
+
+def save_dataset(
+    datasets_dir: Path, name: str, tracts: gpd.GeoDataFrame, providers: pd.DataFrame, sources: dict, overwrite: bool = False
+) -> str:
+    """Validate and save a dataset; returns its key (:func:`slugify` of ``name``).
+
+    Raises :class:`DatasetExistsError` when a dataset of the same key exists and ``overwrite`` is False.
+    """
+    name = _check_name(name)
+    key = slugify(name)
     tracts = S.validate_tracts(tracts, source=f"dataset {name}: tracts")
     providers = S.validate_providers(providers, source=f"dataset {name}: providers")
-    key = slugify(name)
     folder = Path(datasets_dir) / key
+    if (folder / "about.json").exists() and not overwrite:
+        try:
+            existing = json.loads((folder / "about.json").read_text()).get("name", key)
+        except (OSError, ValueError):
+            existing = key
+        raise DatasetExistsError(key, str(existing))
     folder.mkdir(parents=True, exist_ok=True)
     tracts.to_parquet(folder / "tracts.parquet")
-    providers.to_csv(folder / "providers.csv", index=False)
+    providers.reset_index(drop=True).to_parquet(folder / "providers.parquet", index=False)
+    (folder / "providers.csv").unlink(missing_ok=True)  # an older dataset's copy
+    digest = hashlib.sha256()
+    for part in ("tracts.parquet", "providers.parquet"):
+        digest.update((folder / part).read_bytes())
     about = {
-        "name": str(name),
+        "name": name,
         "saved": datetime.now(UTC).isoformat(timespec="seconds"),
+        "version": digest.hexdigest()[:16],
         "tracts": len(tracts),
         "providers": len(providers),
         "sources": sources,
     }
-    (folder / "about.json").write_text(json.dumps(about, indent=2, default=str))
+    tmp = folder / "about.json.tmp"
+    tmp.write_text(json.dumps(about, indent=2, default=str))
+    tmp.replace(folder / "about.json")  # a reader never sees half a file
     return key
 
 
+def existing_dataset(datasets_dir: Path, name: str) -> str | None:
+    """The name of the saved dataset that ``name`` would replace, or None (also for unusable names)."""
+    try:
+        key = slugify(name)
+    except GapmapError:
+        return None
+    return list_datasets(datasets_dir).get(key)
+
+
 def list_datasets(datasets_dir: Path) -> dict[str, str]:
-    """Saved datasets, key -> name, newest first."""
+    """Saved datasets, key -> name, newest first (a folder whose about.json is unreadable is skipped)."""
     folder = Path(datasets_dir)
     if not folder.exists():
         return {}
@@ -59,22 +143,40 @@ def list_datasets(datasets_dir: Path) -> dict[str, str]:
             meta = json.loads(about.read_text())
         except (OSError, ValueError):
             continue
-        found.append((meta.get("saved", ""), about.parent.name, meta.get("name", about.parent.name)))
+        if not isinstance(meta, dict) or about.parent.name in RESERVED_KEYS:
+            continue
+        found.append((str(meta.get("saved", "")), about.parent.name, str(meta.get("name", about.parent.name))))
     return {key: name for _saved, key, name in sorted(found, reverse=True)}
 
 
 def dataset_about(datasets_dir: Path, key: str) -> dict:
     path = Path(datasets_dir) / key / "about.json"
-    if not path.exists():
-        raise DataSourceError(f"no saved dataset {key!r} (looked in {Path(datasets_dir)})")
-    return json.loads(path.read_text())
+    if key in RESERVED_KEYS or not re.fullmatch(r"[a-z0-9-]+", str(key)) or not path.exists():
+        raise DataSourceError(f"no saved dataset {_shown(key)}: save one on the Your data page")
+    try:
+        meta = json.loads(path.read_text())
+    except (OSError, ValueError):
+        raise DataSourceError(f"the saved dataset {_shown(key)} cannot be read (its about.json is damaged): save it again") from None
+    if not isinstance(meta, dict):
+        raise DataSourceError(f"the saved dataset {_shown(key)} cannot be read (its about.json is damaged): save it again")
+    return meta
+
+
+def dataset_version(datasets_dir: Path, key: str) -> str:
+    """What identifies the saved content of a dataset (caches are keyed on it)."""
+    meta = dataset_about(datasets_dir, key)
+    return str(meta.get("version") or meta.get("saved") or "")
 
 
 def read_dataset(datasets_dir: Path, key: str) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """(tracts, providers) of a saved dataset, validated."""
-    from gapmap.sources.providers import read_providers
-
     dataset_about(datasets_dir, key)  # a clear error when missing
     folder = Path(datasets_dir) / key
     tracts = S.validate_tracts(gpd.read_parquet(folder / "tracts.parquet"), source=f"{key}/tracts.parquet")
-    return tracts, read_providers(folder / "providers.csv")
+    if (folder / "providers.parquet").exists():
+        providers = S.validate_providers(pd.read_parquet(folder / "providers.parquet"), source=f"{key}/providers.parquet")
+    else:
+        from gapmap.sources.providers import read_providers
+
+        providers = read_providers(folder / "providers.csv")
+    return tracts, providers

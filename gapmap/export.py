@@ -1,12 +1,21 @@
 """Downloads and files: every table leaves gapmap through here.
 
-Text cells that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-`` or ``@``, and
-the tab / carriage-return variants) are neutralized with a leading apostrophe. Numbers stay numbers,
-including text cells that are exactly a number such as "-120.61".
+Spreadsheets run a cell that starts with ``=``, ``+``, ``-`` or ``@`` (or a tab or carriage return
+before one, or their full-width forms) as a formula: a name such as ``=cmd|' /C calc'!A0`` in a licensing
+export would run on the planner's computer. So, by construction:
+
+* every text cell is neutralized **line by line**: line breaks inside a cell become ``\n`` (a bare
+  carriage return starts a new row in Excel and LibreOffice even inside quotes' reach), and each line
+  that would start a formula gets a leading apostrophe. Numbers stay numbers, including text cells that
+  are exactly a number such as "-120.61";
+* CSV files quote every text field (``QUOTE_NONNUMERIC``), the header included;
+* the ``# key: value`` provenance lines are quoted CSV cells of their own (a comma in a dataset or file
+  name never starts a new cell), neutralized like any other text.
 """
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 from collections.abc import Mapping
@@ -14,50 +23,61 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-__all__ = ["FORMULA_PREFIXES", "neutralize_formulas", "to_csv_bytes", "to_geojson_bytes", "to_xlsx_bytes", "to_gpkg_bytes", "about_lines"]
+__all__ = ["FORMULA_PREFIXES", "neutralize_formulas", "neutralize_text", "to_csv_bytes", "to_geojson_bytes", "to_xlsx_bytes", "to_gpkg_bytes", "about_lines"]
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
+#: What a spreadsheet reads as the start of a formula (and the full-width forms some accept).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
 _PLAIN_NUMBER = re.compile(r"[+-]?(\d[\d,]*)?\.?\d+([eE][+-]?\d+)?")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n|\u2028|\u2029|\x0b|\x0c|\x85")
+
+
+def _neutralize_line(line: str) -> str:
+    lead = line.lstrip(" ")
+    if lead.startswith(FORMULA_PREFIXES) and not _PLAIN_NUMBER.fullmatch(lead):
+        return "'" + line
+    return line
+
+
+def neutralize_text(value: str) -> str:
+    """``value`` with its line breaks as ``\n`` and every line that a spreadsheet would run as a
+    formula prefixed by an apostrophe. A plain number ("-120.61", "+3") is data and stays as it is."""
+    return "\n".join(_neutralize_line(line) for line in _LINE_BREAK.split(value))
 
 
 def _neutralize(value):
-    """Prefix an apostrophe to text a spreadsheet would run as a formula. A cell that is a plain number
-    ("-120.61", "+3") is data, not a formula, and stays as it is."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES) and not _PLAIN_NUMBER.fullmatch(value):
-        return "'" + value
-    return value
+    return neutralize_text(value) if isinstance(value, str) else value
 
 
 def neutralize_formulas(df: pd.DataFrame) -> pd.DataFrame:
-    """A copy of ``df`` whose text cells cannot run as spreadsheet formulas."""
+    """A copy of ``df`` whose text cells (and column names) cannot run as spreadsheet formulas."""
     out = df.copy()
     for col in out.columns:
         s = out[col]
-        if s.dtype == object or pd.api.types.is_string_dtype(s):
-            out[col] = s.map(_neutralize, na_action="ignore")
+        if s.dtype == object or pd.api.types.is_string_dtype(s) or isinstance(s.dtype, pd.CategoricalDtype):
+            out[col] = s.astype(object).map(_neutralize, na_action="ignore")
     out.columns = [_neutralize(str(c)) for c in out.columns]
     return out
 
 
 def about_lines(about: Mapping[str, object]) -> list[str]:
-    """``key: value`` lines describing where a table came from and with which parameters."""
-    return [f"{k}: {v}" for k, v in about.items()]
+    """``key: value`` lines describing where a table came from and with which parameters (one line each)."""
+    return [" ".join(f"{k}: {v}".split()) for k, v in about.items()]
 
 
 def to_csv_bytes(df: pd.DataFrame, about: Mapping[str, object] | None = None) -> bytes:
-    """CSV in UTF-8 with a byte-order mark (so Excel shows accents), formulas neutralized.
+    """CSV in UTF-8 with a byte-order mark (so Excel shows accents), text quoted, formulas neutralized.
 
-    With ``about``, the table is preceded by ``# key: value`` lines (data source, parameters); read it
-    back with ``pandas.read_csv(..., skiprows=<number of # lines>)``.
+    With ``about``, the table is preceded by ``"# key: value"`` rows (data source, parameters), each a
+    single quoted cell; read it back with ``pandas.read_csv(..., skiprows=<number of # rows>)``.
     """
     buf = io.StringIO()
     if about:
+        writer = csv.writer(buf, quoting=csv.QUOTE_ALL, lineterminator="\n")
         for line in about_lines(about):
-            buf.write("# " + line.replace("\n", " ") + "\n")
+            writer.writerow([neutralize_text("# " + line)])
     table = df.drop(columns="geometry", errors="ignore")
-    neutralize_formulas(pd.DataFrame(table)).to_csv(buf, index=False, lineterminator="\n")
+    neutralize_formulas(pd.DataFrame(table)).to_csv(buf, index=False, lineterminator="\n", quoting=csv.QUOTE_NONNUMERIC)
     return buf.getvalue().encode("utf-8-sig")
 
 
@@ -120,7 +140,7 @@ def to_xlsx_bytes(sheets: dict[str, pd.DataFrame], about: Mapping[str, object]) 
     about_ws = wb.create_sheet(title="About")
     about_ws.append(["item", "value"])
     for k, v in about.items():
-        about_ws.append([str(k), _neutralize(str(v))])
+        about_ws.append([neutralize_text(str(k)), neutralize_text(str(v))])
     about_ws.column_dimensions["A"].width = 34
     about_ws.column_dimensions["B"].width = 100
     buf = io.BytesIO()

@@ -14,7 +14,7 @@ from gapmap.regions import ALL_TRACTS, assign_regions, county_region_set, dissol
 from gapmap.ui.frame import ensure_frame
 from gapmap.ui.loaders import load_region, load_region_sets, region_options
 from gapmap.ui.state import current_view
-from gapmap.ui.widgets import metrics_or_stop, render_data_badge, render_error
+from gapmap.ui.widgets import metrics_or_stop, plain, render_data_badge, render_error
 from gapmap.viz.charts import build_compare_bar_chart, build_desert_share_chart, build_equity_chart, build_need_supply_chart
 from gapmap.viz.maps import REGION_MEASURES, build_region_map
 
@@ -77,7 +77,7 @@ except GapmapError as exc:
     st.stop()
 present = assignment.present
 if not present:
-    st.warning(f"No tract of this data lies in any region of {region_set.label}. Choose other regions.")
+    st.warning(f"No tract of this data lies in any region of {plain(region_set.label)}. Choose other regions.")
     st.stop()
 chosen = c2.multiselect("Compare", present, default=present, key=f"compare_regions_{set_key}")
 if len(chosen) < 2:
@@ -135,7 +135,7 @@ equity = comparison.equity
 has_groups = (equity["dimension"] != "All").any()
 if not has_groups:
     st.info("This data has no counts by race, ethnicity or income, so only the total can be shown.")
-tabs = st.tabs([*chosen, ALL_TRACTS])
+tabs = st.tabs([plain(c) for c in [*chosen, ALL_TRACTS]])
 for tab, name in zip(tabs, [*chosen, ALL_TRACTS]):
     with tab:
         st.plotly_chart(build_equity_chart(equity, name, DESERT_RULES[rule]), key=f"equity_{name}", width="stretch")
@@ -164,9 +164,9 @@ for tab, name in zip(tabs, [*chosen, ALL_TRACTS]):
         )
 
 for note in comparison.notes:
-    st.caption(note)
+    st.caption(plain(note))
 if region_set.notes:
-    st.caption(f"About these regions: {region_set.notes}")
+    st.caption(f"About these regions: {plain(region_set.notes)}")
 
 about = compare_about(comparison, region_options().get(view.region, view.region), view.params)
 st.markdown("**Download**")

@@ -5,16 +5,16 @@ import streamlit as st
 from census.core import ACS5Client
 
 from gapmap import schema as S
-from gapmap.datasets import save_dataset
+from gapmap.datasets import MAX_NAME_CHARS, existing_dataset, save_dataset
 from gapmap.errors import GapmapError
 from gapmap.sources.census import KEY_HELP
 from gapmap.sources.geocode import geocode_addresses
 from gapmap.sources.geography import STATES, fetch_region, read_tracts
 from gapmap.sources.providers import FIELD_SYNONYMS, RegionBounds, read_provider_table, standardize_providers
 from gapmap.ui.frame import ensure_frame
-from gapmap.ui.loaders import CACHE_DIR, DATASETS_DIR, census_key, load_region, new_http_session, read_upload
+from gapmap.ui.loaders import CACHE_DIR, DATASETS_DIR, census_key, new_http_session, read_upload
 from gapmap.ui.state import KEYS, switch_region
-from gapmap.ui.widgets import render_error
+from gapmap.ui.widgets import plain, render_error
 
 AUTO = "(recognised automatically)"
 
@@ -72,7 +72,7 @@ with upload_tab:
 
 tracts = st.session_state.get(KEYS.pending_tracts)
 if tracts is not None:
-    st.success(f"Tracts: {len(tracts)} from {st.session_state[KEYS.pending_tracts_source]}.")
+    st.success(f"Tracts: {len(tracts)} from {plain(st.session_state[KEYS.pending_tracts_source])}.")
 
 st.subheader("2. Providers")
 pup = st.file_uploader("Provider list (CSV, Excel or GeoJSON)", type=["csv", "xlsx", "geojson", "json"], key="upload_providers")
@@ -115,7 +115,7 @@ if report is not None:
     m2.metric("Accepted", f"{len(report.accepted):,}")
     m3.metric("Rejected", f"{len(report.rejected):,}")
     for note in report.notes:
-        st.caption(note)
+        st.caption(plain(note))
     st.dataframe(pd.DataFrame({"field": list(report.mapping), "column in the file": list(report.mapping.values())}), hide_index=True)
     if len(report.rejected):
         st.markdown("**Rejected rows**, with the reason for each")
@@ -132,18 +132,19 @@ if report is not None:
 
 st.subheader("3. Save")
 ready = tracts is not None and report is not None and len(report.accepted) > 0
-name = st.text_input("Dataset name", placeholder="e.g. South Coast hub 2023", key="dataset_name")
+name = st.text_input("Dataset name", placeholder="e.g. South Coast hub 2023", key="dataset_name", max_chars=MAX_NAME_CHARS)
+taken = existing_dataset(DATASETS_DIR, name) if name else None
+replace = st.checkbox(f"Replace the saved dataset {plain(taken)!s}", key="replace_dataset") if taken else False
 if st.button("Save dataset and use it", key="save_dataset", type="primary"):
     if not (ready and name):
         st.warning("Give the dataset a name; saving needs tracts and at least one accepted provider.")
         st.stop()
     sources = {"tracts": st.session_state[KEYS.pending_tracts_source], "providers": report.summary()}
     try:
-        key = save_dataset(DATASETS_DIR, name, tracts, report.accepted[list(S.PROVIDER_COLUMNS)], sources)
+        key = save_dataset(DATASETS_DIR, name, tracts, report.accepted[list(S.PROVIDER_COLUMNS)], sources, overwrite=replace)
     except GapmapError as exc:
         render_error(exc, "save the dataset")
     else:
-        load_region.clear()
         switch_region(key)
         st.rerun()
 if not ready:

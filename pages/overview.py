@@ -7,7 +7,7 @@ from gapmap.metrics import compute_headline_rows
 from gapmap.ui.frame import ensure_frame
 from gapmap.ui.loaders import load_summary
 from gapmap.ui.state import current_view
-from gapmap.ui.widgets import metrics_or_stop, render_data_badge, render_download
+from gapmap.ui.widgets import metrics_or_stop, plain, render_data_badge, render_download
 
 ensure_frame()
 view = current_view()
@@ -31,7 +31,7 @@ st.dataframe(table, hide_index=True, width="stretch")
 render_download("Download these figures (CSV)", table, "gapmap_overview.csv", view, key="dl_overview")
 
 for note in result.notes:
-    st.caption(note)
+    st.caption(plain(note))
 with st.expander("How these numbers are made"):
     st.markdown(
         "- **Slots in the region**: licensed slots of providers located inside the region's tracts, "

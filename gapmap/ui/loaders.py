@@ -10,7 +10,7 @@ import streamlit as st
 
 from gapmap.cli import default_cache_dir, default_datasets_dir
 from gapmap.config import AnalysisParams
-from gapmap.datasets import list_datasets, read_dataset
+from gapmap.datasets import dataset_version, list_datasets, read_dataset
 from gapmap.metrics import MetricsResult, compute_summary, compute_tract_metrics
 from gapmap.sources.demo import DEMO_LABEL, read_demo
 
@@ -22,6 +22,7 @@ __all__ = [
     "load_region",
     "load_metrics",
     "load_summary",
+    "region_version",
     "census_key",
     "new_http_session",
     "read_upload",
@@ -47,23 +48,43 @@ def region_options() -> dict[str, str]:
     return options
 
 
-@st.cache_data(show_spinner="Loading the region...")
+def region_version(region: str) -> str:
+    """What identifies a region's content: every cache below is keyed on it, so a dataset saved again
+    under the same name shows its new figures at once (read from its about.json: one small file)."""
+    if region == "demo":
+        return "demo"
+    return dataset_version(DATASETS_DIR, region)
+
+
 def load_region(region: str):
     """Validated (tracts, providers) of a region."""
+    return _load_region(region, region_version(region))
+
+
+@st.cache_data(show_spinner="Loading the region...", max_entries=16)
+def _load_region(region: str, version: str):
     if region == "demo":
         return read_demo(DATA_DIR / "demo")
     return read_dataset(DATASETS_DIR, region)
 
 
-@st.cache_data(show_spinner="Computing deserts and access...", max_entries=32)
 def load_metrics(region: str, params: AnalysisParams) -> MetricsResult:
-    tracts, providers = load_region(region)
+    return _load_metrics(region, region_version(region), params)
+
+
+@st.cache_data(show_spinner="Computing deserts and access...", max_entries=32)
+def _load_metrics(region: str, version: str, params: AnalysisParams) -> MetricsResult:
+    tracts, providers = _load_region(region, version)
     return compute_tract_metrics(tracts, providers, params)
 
 
-@st.cache_data(max_entries=32)
 def load_summary(region: str, params: AnalysisParams):
-    return compute_summary(load_metrics(region, params))
+    return _load_summary(region, region_version(region), params)
+
+
+@st.cache_data(max_entries=32)
+def _load_summary(region: str, version: str, params: AnalysisParams):
+    return compute_summary(_load_metrics(region, version, params))
 
 
 def census_key() -> str | None:
@@ -98,20 +119,28 @@ def load_region_sets():
     return list_region_sets(REGIONS_DIR)
 
 
-@st.cache_data(show_spinner="Preparing the map...", max_entries=8)
 def load_map_geometry(region: str) -> list[str]:
-    """The region's tract polygons for maps (simplified as a coverage, rounded), once per dataset."""
+    """The region's tract polygons for maps (simplified as a coverage, rounded), once per dataset version."""
+    return _load_map_geometry(region, region_version(region))
+
+
+@st.cache_data(show_spinner="Preparing the map...", max_entries=8)
+def _load_map_geometry(region: str, version: str) -> list[str]:
     from gapmap.viz.geometry import map_geometry
 
-    tracts, _providers = load_region(region)
+    tracts, _providers = _load_region(region, version)
     return map_geometry(tracts)
 
 
-@st.cache_data(show_spinner="Drawing the counties...", max_entries=8)
 def load_county_map(region: str, params: AnalysisParams):
     """(county polygons, county roll-up, region of each tract) of a region, for maps of large extents."""
+    return _load_county_map(region, region_version(region), params)
+
+
+@st.cache_data(show_spinner="Drawing the counties...", max_entries=8)
+def _load_county_map(region: str, version: str, params: AnalysisParams):
     from gapmap.regions import assign_regions, compute_rollup, county_region_set, dissolve_regions
 
-    result = load_metrics(region, params)
+    result = _load_metrics(region, version, params)
     assignment = assign_regions(result.tracts, county_region_set(result.tracts))
     return dissolve_regions(result.tracts, assignment), compute_rollup(result, assignment, include_total=False), assignment.region

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import streamlit as st
@@ -20,7 +21,7 @@ from gapmap.viz.measures import MEASURES
 #: Served by Streamlit itself (a Material icon would make the browser fetch it from Google).
 FAVICON = str(Path(__file__).with_name("assets") / "favicon.png")
 
-__all__ = ["metrics_or_stop", "FAVICON", "render_sidebar", "render_data_badge", "render_error", "render_download", "about_view"]
+__all__ = ["metrics_or_stop", "FAVICON", "render_sidebar", "render_data_badge", "render_error", "render_download", "about_view", "plain", "plain_lines"]
 
 
 def render_sidebar() -> View:
@@ -89,13 +90,29 @@ def render_data_badge(view: View) -> None:
 
         about = dataset_about(loaders.DATASETS_DIR, view.region)
         sources = "; ".join(f"{k}: {v}" for k, v in about.get("sources", {}).items())
-        st.caption(f"Data: **{about['name']}**, saved {about['saved']} ({sources})")
+        st.caption(f"Data: **{plain(about.get('name', view.region))}**, saved {plain(about.get('saved', ''))} ({plain(sources)})")
+
+
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:=&])")
+
+
+def plain(text: object) -> str:
+    """User text (a file, dataset, region or column name, a message quoting a cell) made safe for
+    Streamlit markdown: every markdown character is backslash-escaped, so it shows as the text it is and
+    never as a heading, link, image, LaTeX or coloured span. Line breaks become spaces."""
+    return _MARKDOWN.sub(r"\\\1", " ".join(str(text).split()))
+
+
+def plain_lines(text: object) -> str:
+    """:func:`plain`, keeping the line breaks (as markdown hard breaks)."""
+    return "  \n".join(plain(line) for line in str(text).splitlines() if line.strip())
 
 
 def render_error(exc: GapmapError, doing: str = "") -> None:
-    """Show a gapmap error as a planner can act on it: what failed, the details, what to do next."""
-    head = f"Could not {doing}." if doing else "Something in the data needs attention."
-    st.error(f"**{head}**\n\n```\n{exc}\n```\n\nFix the file or setting named above, or switch to the demo region.")
+    """Show a gapmap error as a planner can act on it: what failed, the details, what to do next.
+    The message is shown as text (markdown in a file name or cell never renders)."""
+    head = f"Could not {plain(doing)}." if doing else "Something in the data needs attention."
+    st.error(f"**{head}**\n\n{plain_lines(exc)}\n\nFix the file or setting named above, or switch to the demo region.")
 
 
 def metrics_or_stop(view: View):

@@ -25,3 +25,15 @@ def open_page(page_path: str, state: dict | None = None) -> AppTest:
 def base(demo):
     """The demo's metrics with the default parameters."""
     return compute_tract_metrics(*demo)
+
+
+def shown(markdown: str) -> str:
+    """The text a reader sees in a markdown element: gapmap escapes user text (``\\.`` shows ``.``)."""
+    import re
+
+    return re.sub(r"\\(.)", r"\1", markdown).replace("  \n", "\n")
+
+
+def texts(elements) -> list[str]:
+    """What each of a list of AppTest markdown elements (at.error, at.success, at.caption...) shows."""
+    return [shown(e.value) for e in elements]

@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 from gapmap.metrics import compute_summary, compute_tract_metrics
 from gapmap.sources.providers import RegionBounds, import_providers
 from gapmap.ui import loaders
+from tests.app.conftest import texts
 from tests.census_fake import RecordedCensus
 from tests.conftest import DEMO_DIR, FIXTURES
 
@@ -40,7 +41,7 @@ def test_upload_import_report_save_and_map(places, demo):
     at.file_uploader(key="upload_tracts").set_value(
         ("tracts.geojson", (DEMO_DIR / "tracts.geojson").read_bytes(), "application/geo+json")
     ).run()
-    assert "Tracts: 162 from uploaded tracts.geojson." in [s.value for s in at.success]
+    assert "Tracts: 162 from uploaded tracts.geojson." in texts(at.success)
     defects = (FIXTURES / "providers" / "defects.csv").read_bytes()
     at.file_uploader(key="upload_providers").set_value(("defects.csv", defects, "text/csv")).run()
     assert not at.exception, at.exception
@@ -63,7 +64,7 @@ def test_upload_import_report_save_and_map(places, demo):
     s = compute_summary(compute_tract_metrics(demo[0], expected_providers)).set_index("band").loc["under_5"]
     assert metrics(at)["Children"] == f"{s['children']:,.0f}"
     assert metrics(at)["Slots in the region"] == f"{s['slots']:,.0f}" == "30"
-    assert any("Test region" in c.value for c in at.caption)
+    assert any("Test region" in c for c in texts(at.caption))
     at.switch_page("pages/map.py").run()
     assert not at.exception, at.exception
 
@@ -76,15 +77,15 @@ def test_fetch_with_progress_then_errors_keep_the_data(places, monkeypatch):
     at.number_input(key="fetch_year").set_value(2023)
     at.button(key="fetch_go").click().run()
     assert not at.exception, at.exception
-    assert "Tracts: 6 from ACS 5-year 2023, Oregon (Coos, Curry)." in [s.value for s in at.success]
+    assert "Tracts: 6 from ACS 5-year 2023, Oregon (Coos, Curry)." in texts(at.success)
 
     # the API fails now: a message a planner can act on, and the tracts already fetched stay
     monkeypatch.setattr(loaders, "new_http_session", lambda: RecordedCensus(script=[503] * 10))
     at.text_input(key="fetch_counties").input("Coos")
     at.button(key="fetch_go").click().run()
     assert not at.exception, at.exception
-    assert "unavailable (HTTP 503)" in at.error[0].value and "Try again later" in at.error[0].value
-    assert "Tracts: 6 from ACS 5-year 2023, Oregon (Coos, Curry)." in [s.value for s in at.success]
+    assert "unavailable (HTTP 503)" in texts(at.error)[0] and "Try again later" in texts(at.error)[0]
+    assert "Tracts: 6 from ACS 5-year 2023, Oregon (Coos, Curry)." in texts(at.success)
 
     # ... and on to the map: a provider list of the region, saved, drawn
     providers = b"provider_id,name,type,latitude,longitude,capacity,slots_0_2,slots_3_5,funding\nC1,Bay Center,center,43.35,-124.25,40,10,20,private\n"
@@ -105,7 +106,7 @@ def test_fetch_with_progress_then_errors_keep_the_data(places, monkeypatch):
 def test_without_a_key_the_page_says_where_to_get_one(places, monkeypatch):
     monkeypatch.delenv("CENSUS_API_KEY", raising=False)
     at = data_page()
-    assert "key_signup.html" in at.warning[0].value
+    assert "key_signup.html" in texts(at.warning)[0]
     assert at.button(key="fetch_go").disabled
 
 

@@ -8,6 +8,7 @@ from streamlit.testing.v1 import AppTest
 from gapmap.config import AnalysisParams
 from gapmap.metrics import compute_summary, compute_tract_details, compute_tract_metrics, find_nearest_providers
 from gapmap.viz.measures import MEASURES
+from tests.app.conftest import texts
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
@@ -119,7 +120,7 @@ def test_bad_data_shows_an_actionable_error_not_a_traceback(monkeypatch):
                 at.switch_page(page)
             at.run()
             assert not at.exception
-            text = at.error[0].value
+            text = texts(at.error)[0]
             assert "Could not compute the metrics of this region" in text
             assert "providers.csv, row 3, column 'capacity', value 'lots': expected a number" in text
     finally:

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from gapmap.simulate import NewSite, Scenario, compare_outcomes, scenario_from_json, simulate_scenario
-from tests.app.conftest import open_page
+from tests.app.conftest import open_page, texts
 
 
 def page(state=None):
@@ -58,4 +58,4 @@ def test_provider_change_suggest_and_json_round_trip(base, demo):
 
 def test_a_bad_change_is_named_not_a_traceback():
     at = page({"scenario_changes": [{"kind": "add_slots", "provider_id": "NOPE", "slots_0_2": 5.0}]})
-    assert "no provider with id 'NOPE'" in at.error[0].value
+    assert "no provider with id 'NOPE'" in texts(at.error)[0]

@@ -119,7 +119,7 @@ def test_overview_download_parses(page, app_url, demo):
     with page.expect_download() as info:
         page.get_by_role("button", name="Download these figures (CSV)").click()
     raw = open(info.value.path(), "rb").read().decode("utf-8-sig")
-    header = [line for line in raw.splitlines() if line.startswith("# ")]
+    header = [line for line in raw.splitlines() if line.startswith('"# ')]
     assert any("synthetic demo data" in line for line in header)
     assert any("parameter catchment_km: 10.0" in line for line in header)
     table = pd.read_csv(io.StringIO(raw), skiprows=len(header))

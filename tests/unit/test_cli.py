@@ -258,7 +258,7 @@ def test_rank_writes_all_four_formats_and_the_about_sheet_lists_every_parameter(
     for path in outs.values():
         assert main(["rank", "--region", "demo", "--preset", "equity", "--top", "25", "--out", str(path)]) == 0
     text = outs["csv"].read_text(encoding="utf-8-sig")
-    n_about = sum(1 for line in text.splitlines() if line.startswith("# "))
+    n_about = sum(1 for line in text.splitlines() if line.startswith('"# '))
     csv_rows = pd.read_csv(io.StringIO(text), skiprows=n_about, dtype={"geoid": str})
     assert csv_rows["rank"].tolist() == list(range(1, 26))
     wb = load_workbook(outs["xlsx"])
@@ -309,7 +309,7 @@ def test_optimize_command(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "site 5 of 5 chosen" in printed and "greedy reaches 100.0% of it" in printed
     text = out.read_text(encoding="utf-8-sig")
-    sites = pd.read_csv(io.StringIO(text), skiprows=sum(1 for ln in text.splitlines() if ln.startswith("# ")))
+    sites = pd.read_csv(io.StringIO(text), skiprows=sum(1 for ln in text.splitlines() if ln.startswith('"# ')))
     assert sites["order"].tolist() == [1, 2, 3, 4, 5] and (sites["slots"] == 60).all()
 
 
@@ -341,5 +341,5 @@ def test_optimize_with_uploaded_candidates_and_the_unmet_objective(tmp_path, cap
     printed = capsys.readouterr().out
     assert "Candidates: 3 sites" in printed and "children of unmet need served" in printed
     text = out.read_text(encoding="utf-8-sig")
-    sites = pd.read_csv(io.StringIO(text), skiprows=sum(1 for ln in text.splitlines() if ln.startswith("# ")))
+    sites = pd.read_csv(io.StringIO(text), skiprows=sum(1 for ln in text.splitlines() if ln.startswith('"# ')))
     assert set(sites["name"]) <= {"First Church", "Grange Hall", "Old School"} and len(sites) == 2

@@ -24,7 +24,7 @@ def test_csv_bytes_have_bom_and_about_header():
     raw = to_csv_bytes(df, {"data": "demo", "parameter utilization": 0.85})
     assert raw.startswith(b"\xef\xbb\xbf")
     text = raw.decode("utf-8-sig")
-    assert text.splitlines()[:2] == ["# data: demo", "# parameter utilization: 0.85"]
+    assert text.splitlines()[:2] == ['"# data: demo"', '"# parameter utilization: 0.85"']
     back = pd.read_csv(io.StringIO(text), skiprows=2)
     assert back["name"].tolist() == ["Chávez Family Child Care"]
 

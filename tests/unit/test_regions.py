@@ -416,15 +416,16 @@ def test_compare_command_on_demo_hubs(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "Demo early learning hubs (synthetic) (3 compared)" in printed
     text = out.read_text(encoding="utf-8-sig")
-    assert text.startswith("# what: gapmap region comparison")
-    table = pd.read_csv(io.StringIO(text), comment="#").set_index("region")
+    assert text.startswith('"# what: gapmap region comparison')
+    table = pd.read_csv(io.StringIO(text), skiprows=sum(ln.startswith('"# ') for ln in text.splitlines())).set_index("region")
     assert list(table.index) == ["High Desert Hub", "Riverton Hub", "Millbrook and Cascade Hub", ALL_TRACTS]
     for hub, n in children.items():
         assert table.loc[hub, "children_under_5"] == n
         assert table.loc[hub, "slots_under_5"] == pytest.approx(slots[hub])
         assert table.loc[hub, "slots_per_100_under_5"] == pytest.approx(100 * slots[hub] / n)
         assert f"{hub}: " in printed
-    equity = pd.read_csv(eq, comment="#", encoding="utf-8-sig")
+    eq_text = eq.read_text(encoding="utf-8-sig")
+    equity = pd.read_csv(io.StringIO(eq_text), skiprows=sum(ln.startswith('"# ') for ln in eq_text.splitlines()))
     assert set(equity["dimension"]) == {"All", "Race and ethnicity (under 5)", "Family income (under 6)", "Rural or urban (under 5)"}
     # Excel: the people's table, the roll-up, who lives in deserts, each tract's region, About
     xl = tmp_path / "compare.xlsx"
