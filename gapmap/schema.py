@@ -200,21 +200,31 @@ def get_band(key: str) -> Band:
 
 # --- shared validation helpers ------------------------------------------------------------------
 def _coerce_numeric(df: pd.DataFrame, columns, problems: list[Problem], expected: str) -> None:
-    """Turn text numbers into floats in place (on a copy the caller owns), recording failures."""
+    """Turn text numbers into floats in place (on a copy the caller owns), recording failures.
+
+    Refused (a :class:`Problem` each): text that is not a number, ``inf``/``Infinity``/``NaN`` written
+    out, numbers too large for a float (``1e309``), infinite floats, and booleans (``True`` is not a
+    count). Empty cells are missing values, not problems.
+    """
     for col in columns:
         if col not in df.columns:
             continue
         raw = df[col]
         if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
-            df[col] = raw.astype("float64")
+            values = raw.astype("float64")
+            bad = np.isinf(values.to_numpy())
+            for idx in np.flatnonzero(bad):
+                problems.append(Problem(int(idx) + 1, col, raw.iloc[idx], expected + " (a finite number)"))
+            df[col] = values.where(~bad, np.nan)
             continue
-        text = raw.astype("string").str.strip().str.replace(",", "", regex=False)
+        text = raw.map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v), na_action="ignore")
+        text = text.astype("string").str.strip().str.replace(",", "", regex=False)
         text = text.mask(text == "", pd.NA)
-        num = pd.to_numeric(text, errors="coerce")
-        bad = num.isna() & text.notna()
+        num = pd.to_numeric(text, errors="coerce").astype("float64")
+        bad = (num.isna() & text.notna()) | np.isinf(num.to_numpy())
         for idx in np.flatnonzero(bad.to_numpy()):
             problems.append(Problem(int(idx) + 1, col, raw.iloc[idx], expected))
-        df[col] = num.astype("float64")
+        df[col] = num.where(~bad, np.nan)
 
 
 def _pandera_problems(schema: pa.DataFrameSchema, df: pd.DataFrame, expected: dict[str, str], original: pd.DataFrame) -> list[Problem]:
@@ -250,7 +260,10 @@ def _sorted(problems: list[Problem]) -> list[Problem]:
 _RUCA_EXPECTED = "a RUCA code from 1 to 10 (decimals such as 4.1 allowed), 99 or empty when not coded"
 #: RUCA's code for tracts with no population or commuting data: read as "not coded".
 RUCA_NOT_CODED = 99.0
-_COUNT_EXPECTED = "a count of children: a number at least 0, or empty when not available"
+#: Largest count a tract may carry (a census tract has about 1,200 to 8,000 people; a larger number is a
+#: unit mix-up or damage, never data).
+MAX_TRACT_COUNT = 1_000_000
+_COUNT_EXPECTED = f"a count of children: a number from 0 to {MAX_TRACT_COUNT:,}, or empty when not available"
 
 
 def validate_tracts(tracts: gpd.GeoDataFrame, source: str = "tracts") -> gpd.GeoDataFrame:
@@ -305,7 +318,7 @@ def validate_tracts(tracts: gpd.GeoDataFrame, source: str = "tracts") -> gpd.Geo
     moes = [moe_column(c) for c in counts if moe_column(c) in gdf.columns]
     _coerce_numeric(gdf, counts + moes, problems, _COUNT_EXPECTED)
     for col in counts + moes:
-        neg = (gdf[col] < 0).to_numpy()
+        neg = ((gdf[col] < 0) | (gdf[col] > MAX_TRACT_COUNT)).to_numpy()
         for idx in np.flatnonzero(neg):
             problems.append(Problem(int(idx) + 1, col, gdf[col].iloc[idx], _COUNT_EXPECTED))
 
@@ -431,13 +444,16 @@ _TYPE_LOOKUP.update(
 )
 _FUNDING_LOOKUP = _code_lookup(FUNDING_TYPES)
 
+#: Largest licensed capacity of one site (the largest centres license about 1,000 children).
+MAX_CAPACITY = 10_000
+
 _PROVIDER_EXPECTED = {
     PROVIDER_ID: "a provider id (any text, unique)",
     PROVIDER_NAME: "a provider name",
     PROVIDER_TYPE: "one of: " + ", ".join(PROVIDER_TYPES),
     LATITUDE: "a latitude in degrees, from -90 to 90",
     LONGITUDE: "a longitude in degrees, from -180 to 180",
-    CAPACITY: "a licensed capacity: a number greater than 0",
+    CAPACITY: f"a licensed capacity: a number greater than 0 and at most {MAX_CAPACITY:,}",
     SLOTS_0_2: "a number of slots at least 0, at most the capacity",
     SLOTS_3_5: "a number of slots at least 0, at most the capacity",
     FUNDING: "one of: " + ", ".join(FUNDING_TYPES),
@@ -450,7 +466,9 @@ _PROVIDER_SCHEMA = pa.DataFrameSchema(
         PROVIDER_TYPE: pa.Column(object, pa.Check.isin(list(PROVIDER_TYPES), error=_PROVIDER_EXPECTED[PROVIDER_TYPE]), nullable=False),
         LATITUDE: pa.Column(float, pa.Check.in_range(-90, 90, error=_PROVIDER_EXPECTED[LATITUDE]), nullable=False),
         LONGITUDE: pa.Column(float, pa.Check.in_range(-180, 180, error=_PROVIDER_EXPECTED[LONGITUDE]), nullable=False),
-        CAPACITY: pa.Column(float, pa.Check.gt(0, error=_PROVIDER_EXPECTED[CAPACITY]), nullable=False),
+        CAPACITY: pa.Column(
+            float, [pa.Check.gt(0, error=_PROVIDER_EXPECTED[CAPACITY]), pa.Check.le(MAX_CAPACITY, error=_PROVIDER_EXPECTED[CAPACITY])], nullable=False
+        ),
         SLOTS_0_2: pa.Column(float, pa.Check.ge(0, error=_PROVIDER_EXPECTED[SLOTS_0_2]), nullable=False),
         SLOTS_3_5: pa.Column(float, pa.Check.ge(0, error=_PROVIDER_EXPECTED[SLOTS_3_5]), nullable=False),
         FUNDING: pa.Column(object, pa.Check.isin(list(FUNDING_TYPES), error=_PROVIDER_EXPECTED[FUNDING]), nullable=False),

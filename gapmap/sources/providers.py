@@ -277,11 +277,14 @@ def _recognise(columns: list[str], mapping: dict[str, str]) -> tuple[dict[str, s
 
 
 def _numbers(series: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Text -> float ("1,600" -> 1600); returns (values, unreadable mask). Empty cells are NaN, not unreadable."""
+    """Text -> float ("1,600" -> 1600); returns (values, unreadable mask). Empty cells are NaN, not
+    unreadable; ``inf``, ``Infinity``, ``NaN`` and ``1e309`` are unreadable (never a number of slots or
+    a coordinate)."""
     text = series.astype("string").str.strip().str.replace(",", "", regex=False)
     text = text.mask(text == "", pd.NA)
-    values = pd.to_numeric(text, errors="coerce")
-    return values.astype("float64"), (values.isna() & text.notna()).fillna(False).astype(bool)
+    values = pd.to_numeric(text, errors="coerce").astype("float64")
+    bad = ((values.isna() & text.notna()).fillna(False) | np.isinf(values.to_numpy())).astype(bool)
+    return values.where(~bad, np.nan), bad
 
 
 def standardize_providers(
@@ -362,6 +365,10 @@ def standardize_providers(
     reject(
         cap <= 0,
         lambda i: f"column {cap_col!r} value {table.at[i, cap_col] if cap_col in table else cap[i]!r}: capacity must be greater than 0",
+    )
+    reject(
+        cap > S.MAX_CAPACITY,
+        lambda i: f"column {cap_col!r} value {table.at[i, cap_col] if cap_col in table else cap[i]!r}: capacity must be at most {S.MAX_CAPACITY:,}",
     )
     out[S.CAPACITY] = cap
 
