@@ -344,10 +344,10 @@ def _cmd_simulate(args) -> int:
     from gapmap.export import to_csv_bytes
     from gapmap.metrics import compute_tract_metrics
     from gapmap.simulate import compare_outcomes, scenario_from_json, simulate_scenario
+    from gapmap.sources.files import UserFile
 
-    if not args.scenario.exists():
-        raise GapmapError(f"{args.scenario}: no such scenario file")
-    scenario = scenario_from_json(args.scenario.read_text(encoding="utf-8"))
+    file = UserFile.from_path(args.scenario)
+    scenario = scenario_from_json(file.data, file.name)
     params = _params(args)
     tracts, providers, label = _load_inputs(args)
     sim = simulate_scenario(compute_tract_metrics(tracts, providers, params), scenario)

@@ -15,6 +15,7 @@ recompute (the tests check it).
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -35,6 +36,9 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "scenario_from_json",
+    "scenario_from_dict",
+    "check_scenario",
+    "MAX_CHANGES",
     "scenario_to_json",
     "simulate_scenario",
     "compare_outcomes",
@@ -86,35 +90,125 @@ class Scenario:
     changes: tuple = ()
 
 
+#: At most this many changes in one scenario: 1,000 new sites simulate in about a second; a file with
+#: more is refused with this number (split it, or use the site suggestions).
+MAX_CHANGES = 1_000
+#: Largest scenario file read (1,000 changes take about 200 KB).
+MAX_SCENARIO_BYTES = 2 * 1024 * 1024
+MAX_TEXT = 200
+_MAX_SLOT_CHANGE = S.MAX_CAPACITY
+
+
 def scenario_to_json(scenario: Scenario) -> str:
     return json.dumps({"name": scenario.name, "changes": [asdict(c) for c in scenario.changes]}, indent=2)
 
 
-def scenario_from_json(text: str) -> Scenario:
-    """A scenario from its JSON; a bad change raises :class:`ScenarioError` naming it."""
+def _text_field(value, where: str, field_name: str) -> str:
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise ScenarioError(f"{where}: {field_name} {_shown(value)} must be text")
+    text = str(value).strip()
+    if not text or len(text) > MAX_TEXT:
+        raise ScenarioError(f"{where}: {field_name} must be text of 1 to {MAX_TEXT} characters")
+    return text
+
+
+def _number_field(value, where: str, field_name: str, lo: float, hi: float, lo_open: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ScenarioError(f"{where}: {field_name} {_shown(value)} must be a number")
+    if value < lo or value > hi or (lo_open and value == lo):
+        low = f"greater than {lo:g}" if lo_open else f"at least {lo:g}"
+        raise ScenarioError(f"{where}: {field_name} {value!r} must be {low} and at most {hi:g}")
+    return float(value)
+
+
+def _shown(value) -> str:
+    text = json.dumps(value) if not isinstance(value, str) else repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _change_from_dict(raw, n: int):
+    if not isinstance(raw, dict):
+        raise ScenarioError(f"change {n}: {_shown(raw)} is not a change (expected an object with a 'kind')")
+    kind = raw.get("kind")
+    if not isinstance(kind, str) or kind not in _KINDS:
+        raise ScenarioError(f"change {n}: unknown kind {_shown(kind)}; expected one of {', '.join(_KINDS)}")
+    cls = _KINDS[kind]
+    fields = {k: v for k, v in raw.items() if k != "kind"}
+    allowed = {f for f in cls.__dataclass_fields__ if f != "kind"}
+    unknown = sorted(str(u) for u in set(fields) - allowed)
+    if unknown:
+        hint = " (age bands are slots_0_2 and slots_3_5)" if any(u.startswith("slots") for u in unknown) else ""
+        raise ScenarioError(f"change {n} ({kind}): unknown field {', '.join(map(repr, unknown))}; expected {', '.join(sorted(allowed))}{hint}")
+    where = f"change {n} ({kind})"
+    required = {"add_slots": ("provider_id",), "close_provider": ("provider_id",), "new_site": ("name", "latitude", "longitude"), "set_utilization": ("utilization",)}[kind]
+    missing = [f for f in required if f not in fields]
+    if missing:
+        raise ScenarioError(f"{where}: needs {', '.join(missing)}")
+    out: dict[str, object] = {}
+    for key, value in fields.items():
+        if key in ("provider_id", "name"):
+            out[key] = _text_field(value, where, key)
+        elif key in ("slots_0_2", "slots_3_5"):
+            lo = -_MAX_SLOT_CHANGE if kind == "add_slots" else 0.0
+            out[key] = _number_field(value, where, key, lo, _MAX_SLOT_CHANGE)
+        elif key == "latitude":
+            out[key] = _number_field(value, where, key, -90, 90)
+        elif key == "longitude":
+            out[key] = _number_field(value, where, key, -180, 180)
+        elif key == "utilization":
+            out[key] = _number_field(value, where, key, 0, 1, lo_open=True)
+        elif key == "type":
+            if value not in S.PROVIDER_TYPES:
+                raise ScenarioError(f"{where}: type {_shown(value)}; expected one of {', '.join(S.PROVIDER_TYPES)}")
+            out[key] = value
+        elif key == "funding":
+            if value not in S.FUNDING_TYPES:
+                raise ScenarioError(f"{where}: funding {_shown(value)}; expected one of {', '.join(S.FUNDING_TYPES)}")
+            out[key] = value
+    return cls(**out)
+
+
+def scenario_from_dict(data, source: str = "the scenario") -> Scenario:
+    """A scenario from its parsed JSON, every field checked: an object with an optional ``name`` and a
+    ``changes`` list of at most :data:`MAX_CHANGES` changes, each of a known kind with fields of the
+    right type and range (finite numbers, text of at most 200 characters). A bad one raises
+    :class:`ScenarioError` naming the change and the field."""
+    if not isinstance(data, dict):
+        kind = {list: "a list", type(None): "null", str: "text", bool: "true or false"}.get(type(data), "a number")
+        raise ScenarioError(f"{source} is {kind}; expected a JSON object such as {{\"name\": \"plan\", \"changes\": [...]}}")
+    unknown = sorted(str(k) for k in set(data) - {"name", "changes"})
+    if unknown:
+        raise ScenarioError(f"{source}: unknown field {', '.join(map(repr, unknown))}; expected name and changes")
+    name = data.get("name", "scenario")
+    name = _text_field(name, source, "name") if name is not None else "scenario"
+    raw_changes = data.get("changes", [])
+    if not isinstance(raw_changes, list):
+        raise ScenarioError(f"{source}: 'changes' must be a list of changes")
+    if len(raw_changes) > MAX_CHANGES:
+        raise ScenarioError(f"{source} has {len(raw_changes):,} changes; gapmap simulates at most {MAX_CHANGES:,} at once: split it into smaller scenarios")
+    return Scenario(name, tuple(_change_from_dict(raw, n) for n, raw in enumerate(raw_changes, start=1)))
+
+
+def scenario_from_json(text: str | bytes, source: str = "the scenario") -> Scenario:
+    """A scenario from its JSON text or a file's bytes (UTF-8, UTF-16 with a BOM, or latin-1); see
+    :func:`scenario_from_dict`. Files over :data:`MAX_SCENARIO_BYTES` are refused."""
+    from gapmap.errors import DataSourceError
+    from gapmap.sources.files import UserFile, read_json
+
+    data = text.encode("utf-8") if isinstance(text, str) else bytes(text)
+    if len(data) > MAX_SCENARIO_BYTES:
+        raise ScenarioError(f"{source} is {len(data) / 1e6:,.1f} MB; a scenario file holds at most {MAX_SCENARIO_BYTES / 1e6:,.0f} MB")
     try:
-        data = json.loads(text)
-    except ValueError as exc:
-        raise ScenarioError(f"the scenario is not valid JSON ({exc})") from None
-    changes = []
-    for n, raw in enumerate(data.get("changes", []), start=1):
-        kind = raw.get("kind") if isinstance(raw, dict) else None
-        if kind not in _KINDS:
-            raise ScenarioError(f"change {n}: unknown kind {kind!r}; expected one of {', '.join(_KINDS)}")
-        cls = _KINDS[kind]
-        fields = {k: v for k, v in raw.items() if k != "kind"}
-        allowed = {f for f in cls.__dataclass_fields__ if f != "kind"}
-        unknown = sorted(set(fields) - allowed)
-        if unknown:
-            hint = " (age bands are slots_0_2 and slots_3_5)" if any(u.startswith("slots") for u in unknown) else ""
-            raise ScenarioError(
-                f"change {n} ({kind}): unknown field {', '.join(map(repr, unknown))}; expected {', '.join(sorted(allowed))}{hint}"
-            )
-        try:
-            changes.append(cls(**fields))
-        except TypeError as exc:
-            raise ScenarioError(f"change {n} ({kind}): {exc}") from None
-    return Scenario(str(data.get("name", "scenario")), tuple(changes))
+        parsed = read_json(UserFile(source, data), "scenario file")
+    except DataSourceError as exc:
+        raise ScenarioError(str(exc)) from None
+    return scenario_from_dict(parsed, source)
+
+
+def check_scenario(result: MetricsResult, scenario: Scenario) -> None:
+    """Raise :class:`ScenarioError` when a change cannot apply to this region (unknown provider, a
+    site outside the region...), before anything is stored or computed."""
+    _validate(result, scenario)
 
 
 @dataclass
@@ -191,6 +285,7 @@ def simulate_scenario(result: MetricsResult, scenario: Scenario) -> SimulationRe
     tract_pos = {g: i for i, g in enumerate(t[S.GEOID])}
     util = params.utilization
     changed = np.zeros(n_t, dtype=bool)
+    added: list[dict] = []
     band_cols = {b: S.BANDS[b].slot_columns for b in bands}
 
     def delta_slots(d02: float, d35: float) -> dict[str, float]:
@@ -239,7 +334,7 @@ def simulate_scenario(result: MetricsResult, scenario: Scenario) -> SimulationRe
         home = int(inside.min()) if len(inside) else -1
         apply_delta(rows, w, dem, delta_slots(c.slots_0_2, c.slots_3_5), home)
         new = {
-            S.PROVIDER_ID: f"NEW-{len(prov) + 1}",
+            S.PROVIDER_ID: f"NEW-{len(prov) + len(added) + 1}",
             S.PROVIDER_NAME: c.name,
             S.PROVIDER_TYPE: c.type,
             S.LATITUDE: c.latitude,
@@ -250,8 +345,10 @@ def simulate_scenario(result: MetricsResult, scenario: Scenario) -> SimulationRe
             S.FUNDING: c.funding,
             S.GEOID: t[S.GEOID].iloc[home] if home >= 0 else None,
         }
-        prov = pd.concat([prov, pd.DataFrame([new])], ignore_index=True)
+        added.append(new)
 
+    if added:
+        prov = pd.concat([prov, pd.DataFrame(added)], ignore_index=True)
     base_slots = {b: t[S.BANDS[b].slots].to_numpy(float) for b in bands}
     base_access = {b: t[metric_column("access_per_100", b)].to_numpy(float) / 100 for b in bands}
     before = _outcomes(result, base_slots, base_access)

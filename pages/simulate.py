@@ -1,6 +1,7 @@
 """Simulate: add or lose slots, open or close sites, and see who leaves (or enters) a desert."""
 
 import json
+from dataclasses import asdict
 
 import pandas as pd
 import streamlit as st
@@ -8,8 +9,19 @@ from streamlit_folium import st_folium
 
 from gapmap import schema as S
 from gapmap.errors import GapmapError
-from gapmap.simulate import AddSlots, CloseProvider, NewSite, compare_outcomes, scenario_from_json, scenario_to_json, simulate_scenario
+from gapmap.simulate import (
+    AddSlots,
+    CloseProvider,
+    NewSite,
+    check_scenario,
+    compare_outcomes,
+    scenario_from_dict,
+    scenario_from_json,
+    scenario_to_json,
+    simulate_scenario,
+)
 from gapmap.siting import OBJECTIVES, band_slots, build_coverage, suggest_sites_greedy
+from gapmap.sources.files import display_name
 from gapmap.ui.frame import ensure_frame
 from gapmap.ui.loaders import load_map_geometry
 from gapmap.ui.state import current_view
@@ -30,18 +42,29 @@ st.session_state.setdefault("site_lat", float((_miny + _maxy) / 2))
 st.session_state.setdefault("site_lon", float((_minx + _maxx) / 2))
 
 
-def add(change) -> None:
-    st.session_state[CHANGES] = [
-        *st.session_state[CHANGES],
-        {"kind": change.kind, **{k: v for k, v in vars(change).items() if k != "kind"}},
-    ]
+def store(changes: list[dict], doing: str) -> bool:
+    """Keep ``changes`` only when they form a scenario that applies to this region."""
+    try:
+        check_scenario(result, scenario_from_dict({"name": "plan", "changes": changes}))
+    except GapmapError as exc:
+        render_error(exc, doing)
+        return False
+    st.session_state[CHANGES] = changes
+    return True
+
+
+def add(*changes) -> bool:
+    return store([*st.session_state[CHANGES], *map(asdict, changes)], "add this change")
 
 
 try:
-    scenario = scenario_from_json(json.dumps({"name": "plan", "changes": st.session_state[CHANGES]}))
+    scenario = scenario_from_dict({"name": "plan", "changes": st.session_state[CHANGES]})
     sim = simulate_scenario(result, scenario)
-except GapmapError as exc:
+except GapmapError as exc:  # e.g. changes made for another dataset
     render_error(exc, "apply the scenario")
+    if st.button("Start a new scenario", key="clear_changes"):
+        st.session_state[CHANGES] = []
+        st.rerun()
     st.stop()
 
 left, right = st.columns([3, 2])
@@ -72,8 +95,7 @@ with right:
         c3, c4 = st.columns(2)
         s02 = c3.number_input("Slots 0-2", 0, 500, 16, key="site_02")
         s35 = c4.number_input("Slots 3-5", 0, 500, 20, key="site_35")
-        if st.form_submit_button("Add this site"):
-            add(NewSite(name, lat, lon, float(s02), float(s35)))
+        if st.form_submit_button("Add this site") and add(NewSite(name, lat, lon, float(s02), float(s35))):
             st.rerun()
     with st.form("provider_change"):
         st.markdown("**Change a provider**")
@@ -88,17 +110,16 @@ with right:
         d02 = c5.number_input("Add slots 0-2 (negative removes)", -500, 500, 10, key="prov_02")
         d35 = c6.number_input("Add slots 3-5", -500, 500, 0, key="prov_35")
         a, b = st.columns(2)
-        if a.form_submit_button("Add slots"):
-            add(AddSlots(pid, float(d02), float(d35)))
+        if a.form_submit_button("Add slots") and add(AddSlots(pid, float(d02), float(d35))):
             st.rerun()
-        if b.form_submit_button("Close it"):
-            add(CloseProvider(pid))
+        if b.form_submit_button("Close it") and add(CloseProvider(pid)):
             st.rerun()
 
 st.subheader("Changes")
 edited = st.data_editor(pd.DataFrame(st.session_state[CHANGES]), num_rows="dynamic", key="changes_editor", width="stretch")
-if st.button("Apply edits to the changes", key="apply_edits"):
-    st.session_state[CHANGES] = [{k: v for k, v in rec.items() if pd.notna(v)} for rec in edited.to_dict("records")]
+if st.button("Apply edits to the changes", key="apply_edits") and store(
+    [{k: v for k, v in rec.items() if pd.notna(v)} for rec in edited.to_dict("records")], "apply the edits"
+):
     st.rerun()
 
 st.subheader("Before and after")
@@ -126,10 +147,13 @@ if st.button("Suggest where they help most", key="suggest"):
     bar = st.progress(0.0, text="Choosing sites...")
     cov = build_coverage(result, sband, slots, objective=objective)
     choice = suggest_sites_greedy(cov, k, progress=lambda n, total: bar.progress(n / total, text=f"Site {n} of {total} chosen"))
-    for r in cov.candidates.iloc[choice.chosen].itertuples(index=False):
-        add(NewSite(f"Suggested: {r.name}", float(r.latitude), float(r.longitude), *band_slots(sband, slots)))
-    st.success(f"{len(choice.chosen)} sites added ({choice.covered_children:,.0f} children by the chosen aim).")
-    st.rerun()
+    suggested = [
+        NewSite(f"Suggested: {r.name}"[:200], float(r.latitude), float(r.longitude), *band_slots(sband, slots))
+        for r in cov.candidates.iloc[choice.chosen].itertuples(index=False)
+    ]
+    if add(*suggested):
+        st.success(f"{len(choice.chosen)} sites added ({choice.covered_children:,.0f} children by the chosen aim).")
+        st.rerun()
 
 st.subheader("Save or load")
 d1, d2 = st.columns(2)
@@ -142,10 +166,11 @@ d1.download_button(
 )
 up = d2.file_uploader("Load a scenario (JSON)", type=["json"], key="load_scenario")
 if up is not None and st.session_state.get("_loaded_scenario") != (up.name, up.size):
+    st.session_state["_loaded_scenario"] = (up.name, up.size)  # read once, whatever the outcome
     try:
-        loaded = scenario_from_json(up.getvalue().decode("utf-8"))
-        st.session_state[CHANGES] = json.loads(scenario_to_json(loaded))["changes"]
-        st.session_state["_loaded_scenario"] = (up.name, up.size)
-        st.rerun()
+        loaded = scenario_from_json(up.getvalue(), display_name(up.name))
     except GapmapError as exc:
-        render_error(exc, f"load {up.name}")
+        render_error(exc, "load the scenario file")
+    else:
+        if store(json.loads(scenario_to_json(loaded))["changes"], "load the scenario file"):
+            st.rerun()

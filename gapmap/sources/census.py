@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from gapmap import schema as S
-from gapmap.errors import GapmapError
+from gapmap.errors import DataSourceError
 from gapmap.metrics.reliability import classify_reliability, compute_cv
 
 __all__ = [
@@ -49,6 +49,7 @@ __all__ = [
     "acs_fields",
     "fetch_acs_tracts",
     "tidy_acs",
+    "redact_key",
 ]
 
 KEY_HELP = (
@@ -86,7 +87,7 @@ SENTINELS = (-666666666, -999999999, -888888888, -222222222, -333333333, -555555
 _CONTROLLED_MOE = -555555555
 
 
-class CensusError(GapmapError):
+class CensusError(DataSourceError):
     """The Census API could not give the data; the message says what happened and what to do."""
 
 
@@ -127,6 +128,35 @@ class _GuardedSession:
 
     def __getattr__(self, name):  # anything else the census package touches
         return getattr(self.inner, name)
+
+
+def redact_key(text: str, key: str | None) -> str:
+    """``text`` without the API key, in any form a URL or an echoed error page may carry it."""
+    if not key:
+        return text
+    from urllib.parse import quote, quote_plus
+
+    for form in {key, quote(key, safe=""), quote_plus(key)}:
+        text = text.replace(form, "***")
+    return text
+
+
+def _check_records(rows, fields: list[str], where: str) -> list[dict]:
+    """The API's rows, or a :class:`CensusError` when they are not one record per tract with every field."""
+    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+        raise CensusError(f"The Census API sent an answer that is not a table of tracts for {where}. Try again later.")
+    need = [*fields, "state", "county", "tract"]
+    for n, rec in enumerate(rows, start=1):
+        missing = [f for f in need if f not in rec]
+        if missing:
+            raise CensusError(
+                f"The Census API's answer for {where} lacks {', '.join(missing[:3])}{' and more' if len(missing) > 3 else ''} "
+                f"in row {n} (a short or damaged answer). Try again later."
+            )
+        for f in ("state", "county", "tract"):
+            if not isinstance(rec[f], (str, int)) or not str(rec[f]).strip().isdigit():
+                raise CensusError(f"The Census API's answer for {where} has {f} {str(rec[f])[:20]!r} in row {n}, not a code. Try again later.")
+    return rows
 
 
 def _to_number(values) -> np.ndarray:
@@ -188,6 +218,13 @@ def fetch_acs_tracts(
     """
     if not key:
         raise CensusKeyError("A Census API key is needed to fetch ACS data. " + KEY_HELP)
+    try:
+        return _fetch(state_fips, county_fips, year, key, session, retries, backoff_s, timeout_s, sleep, progress)
+    except CensusError as exc:  # an echoed URL or error page may carry the key: never show it
+        raise type(exc)(redact_key(str(exc), key)) from None
+
+
+def _fetch(state_fips, county_fips, year, key, session, retries, backoff_s, timeout_s, sleep, progress) -> pd.DataFrame:
     import requests
     from census import Census
     from census.core import APIKeyError, CensusException, UnsupportedYearException
@@ -216,10 +253,16 @@ def fetch_acs_tracts(
             except UnsupportedYearException as exc:
                 raise CensusError(f"ACS 5-year {year} is not available: {exc}") from None
             except CensusException as exc:
-                text = " ".join(str(exc).split())[:300]
+                text = " ".join(redact_key(str(exc), key).split())[:300]
                 raise CensusError(f"The Census API refused the request for {where}, ACS {year}: {text}") from None
-            except ValueError as exc:  # a 200 answer that is not JSON
-                raise CensusError(f"The Census API sent an answer that is not data for {where} ({exc}). Try again later.") from None
+            except ValueError:  # a 200 answer that is not JSON
+                raise CensusError(f"The Census API sent an answer that is not data for {where}. Try again later.") from None
+            except Exception as exc:  # noqa: BLE001  # the census package fails in many ways on a garbage answer
+                raise CensusError(
+                    f"The Census API sent an answer gapmap cannot read for {where}, ACS {year} ({type(exc).__name__}). "
+                    "Try again later; if it keeps happening the API may have changed."
+                ) from None
+        rows = _check_records(rows, fields, where)
         if not rows:
             raise CensusError(f"The Census API returned no tracts for {where}, ACS {year}: check the state and county codes.")
         records.extend(rows)

@@ -16,13 +16,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from gapmap.errors import GapmapError
+from gapmap.errors import DataSourceError, GapmapError
 
 __all__ = ["GEOCODER_URL", "BATCH_LIMIT", "GeocodeOutcome", "parse_batch_answer", "geocode_addresses", "address_key"]
 
@@ -63,9 +64,15 @@ def parse_batch_answer(text: str) -> list[dict]:
             "longitude": float("nan"),
             "latitude": float("nan"),
         }
-        if rec["status"] == "Match" and len(row) >= 6 and "," in row[5]:
-            lon, lat = row[5].split(",", 1)
-            rec.update(longitude=float(lon), latitude=float(lat), matched_address=row[4].strip())
+        if rec["status"] == "Match":
+            try:
+                lon, lat = (float(v) for v in row[5].split(","))
+                if not (math.isfinite(lon) and math.isfinite(lat) and abs(lon) <= 180 and abs(lat) <= 90):
+                    raise ValueError(row[5])
+            except (IndexError, ValueError):
+                rec["status"] = "Unreadable answer"
+            else:
+                rec.update(longitude=lon, latitude=lat, matched_address=row[4].strip() if len(row) > 4 else "")
         out.append(rec)
     return out
 
@@ -87,7 +94,7 @@ def geocode_addresses(
 
     if not 0 < batch_size <= BATCH_LIMIT:
         raise GapmapError(f"batch_size = {batch_size}: the Census geocoder takes 1 to {BATCH_LIMIT} addresses a request")
-    cache: dict[str, dict] = json.loads(cache_file.read_text()) if cache_file and cache_file.exists() else {}
+    cache = _load_cache(cache_file, progress)
     keys = [address_key(r.street, r.city, r.state, r.zip) for r in addresses.itertuples(index=False)]
     todo = addresses[[k not in cache for k in keys]]
     batches = [todo.iloc[i : i + batch_size] for i in range(0, len(todo), batch_size)]
@@ -103,19 +110,23 @@ def geocode_addresses(
                 files={"addressFile": ("addresses.csv", buf.getvalue().encode("utf-8"), "text/csv")},
                 timeout=timeout_s,
             )
-        except (requests.Timeout, requests.ConnectionError) as exc:
+        except requests.RequestException as exc:
             _save(cache_file, cache)
             waiting = todo.iloc[(n - 1) * batch_size :]
             listed = "; ".join(f"{r.id}: {r.street}, {r.city}" for r in waiting.head(10).itertuples(index=False))
             more = f" and {len(waiting) - 10} more" if len(waiting) > 10 else ""
-            raise GapmapError(
+            raise DataSourceError(
                 f"The Census geocoder could not be reached ({type(exc).__name__}). {len(waiting)} addresses still need "
                 f"coordinates: {listed}{more}. Add latitude/longitude columns, or try again when online."
             ) from None
         if resp.status_code != 200:
             _save(cache_file, cache)
-            raise GapmapError(f"The Census geocoder answered HTTP {resp.status_code}; try again later ({len(todo)} addresses waiting).")
-        by_id = {rec["id"]: rec for rec in parse_batch_answer(resp.text)}
+            raise DataSourceError(f"The Census geocoder answered HTTP {resp.status_code}; try again later ({len(todo)} addresses waiting).")
+        try:
+            by_id = {rec["id"]: rec for rec in parse_batch_answer(resp.text)}
+        except csv.Error:
+            _save(cache_file, cache)
+            raise DataSourceError(f"The Census geocoder sent an answer that is not a CSV table; try again later ({len(todo)} addresses waiting).") from None
         for r in batch.itertuples(index=False):
             rec = by_id.get(str(r.id), {"status": "No answer", "matched_address": "", "longitude": None, "latitude": None})
             cache[address_key(r.street, r.city, r.state, r.zip)] = {k: v for k, v in rec.items() if k != "id"}
@@ -135,7 +146,31 @@ def geocode_addresses(
     return GeocodeOutcome(pd.DataFrame(rows, columns=["id", "status", "matched_address", "longitude", "latitude"]))
 
 
+def _load_cache(cache_file: Path | None, progress: Callable[[str], None] | None = None) -> dict[str, dict]:
+    """The cached answers; a damaged cache (cut short, not JSON, wrong shape) is set aside as
+    ``<name>.damaged`` and rebuilt, so one bad write never breaks every later geocode."""
+    if cache_file is None or not cache_file.exists():
+        return {}
+    try:
+        cache = json.loads(cache_file.read_text(encoding="utf-8"))
+        if not isinstance(cache, dict) or not all(isinstance(v, dict) and isinstance(v.get("status"), str) for v in cache.values()):
+            raise ValueError("not a cache of answers")
+        return cache
+    except (OSError, ValueError, UnicodeDecodeError):
+        aside = cache_file.with_name(cache_file.name + ".damaged")
+        try:
+            cache_file.replace(aside)
+        except OSError:
+            pass
+        if progress:
+            progress("The saved geocoder answers were damaged; they were set aside and addresses are geocoded again.")
+        return {}
+
+
 def _save(cache_file: Path | None, cache: dict) -> None:
+    """Write the cache whole or not at all (a temporary file, then a rename)."""
     if cache_file is not None:
         cache_file.parent.mkdir(parents=True, exist_ok=True)
-        cache_file.write_text(json.dumps(cache, allow_nan=True))
+        tmp = cache_file.with_name(cache_file.name + ".tmp")
+        tmp.write_text(json.dumps(cache), encoding="utf-8")
+        tmp.replace(cache_file)

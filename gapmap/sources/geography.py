@@ -139,7 +139,7 @@ def fetch_cb_tracts(state_fips: str, year: int, session, timeout_s: float = 120.
     url = CB_URL.format(year=year, state=state_fips)
     try:
         resp = session.get(url, timeout=timeout_s)
-    except (requests.Timeout, requests.ConnectionError) as exc:
+    except requests.RequestException as exc:
         raise GapmapError(
             f"could not download the {year} tract boundaries of state {state_fips} ({type(exc).__name__}); check the connection and try again"
         ) from None
