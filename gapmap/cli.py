@@ -601,6 +601,21 @@ def main(argv: list[str] | None = None) -> int:
     except GapmapError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # writing --out: a folder that cannot be written, a name too long...
+        where = Path(exc.filename).name if getattr(exc, "filename", None) else "a file"
+        print(f"error: cannot write or read {where}: {exc.strerror or type(exc).__name__}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # noqa: BLE001  # one line, never a traceback; GAPMAP_DEBUG=1 shows it
+        import os
+
+        if os.environ.get("GAPMAP_DEBUG"):
+            raise
+        print(
+            f"error: gapmap stopped on an unexpected problem ({type(exc).__name__}). Please report it; "
+            "run again with GAPMAP_DEBUG=1 to see the details.",
+            file=sys.stderr,
+        )
+        return 1
 
 
 if __name__ == "__main__":

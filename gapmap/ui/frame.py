@@ -8,6 +8,8 @@ calls :func:`ensure_frame` first, which draws the frame itself when ``app.py`` d
 
 from __future__ import annotations
 
+import logging
+import uuid
 from pathlib import Path
 
 import streamlit as st
@@ -27,6 +29,7 @@ PAGES = (
     ("pages/data.py", "Your data", ":material/upload_file:", False),
 )
 _IN_FRAME = "_gapmap_in_frame"
+_LOG = logging.getLogger("gapmap")
 
 
 def configure_page() -> None:
@@ -38,10 +41,24 @@ def build_navigation():
 
 
 def run_framed(navigation) -> None:
-    """Run the selected page, marking the run as framed (see :func:`ensure_frame`)."""
+    """Run the selected page, marking the run as framed (see :func:`ensure_frame`).
+
+    An unexpected failure never shows its traceback (which names server paths and code) to the planner:
+    the page says what happened in one sentence with a reference, and the server log keeps the details
+    under that reference. (``client.showErrorDetails = "none"`` in .streamlit/config.toml covers a page
+    run without the frame.) Streamlit's own stop and rerun signals are not exceptions and pass through.
+    """
     st.session_state[_IN_FRAME] = True
     try:
         navigation.run()
+    except Exception as exc:  # noqa: BLE001  # the last line of defence: nothing reaches the browser but this
+        reference = uuid.uuid4().hex[:8]
+        _LOG.exception("gapmap page failed (reference %s)", reference)
+        st.error(
+            f"**Something went wrong on this page** ({type(exc).__name__}, reference {reference}). The data and settings "
+            "you chose are kept: try again, choose other settings, or switch to the demo region. If it happens again, "
+            "tell whoever runs this server the reference."
+        )
     finally:
         st.session_state[_IN_FRAME] = False
 
