@@ -46,7 +46,8 @@ c1.selectbox(
     format_func=lambda p: p.replace("_", " ").capitalize(),
     help="Infant/toddler focus is meant for the 0-2 band (choose it in the sidebar).",
 )
-top = int(c2.number_input("How many tracts", 5, len(result.tracts), value=min(25, len(result.tracts)), step=5, key="top_n"))
+n_tracts = len(result.tracts)
+top = int(c2.number_input("How many tracts", 1, n_tracts, value=min(25, n_tracts), step=5 if n_tracts >= 10 else 1, key="top_n"))
 down = c3.checkbox(
     "Down-weight unreliable estimates", key="down_weight", help="Scores of tracts whose children estimate has a CV above 0.40 are halved."
 )

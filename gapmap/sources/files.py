@@ -324,8 +324,8 @@ def sniff_format(file: UserFile, allowed: Iterable[str]) -> str:
             raise DataSourceError(f"{file.name}: an SQLite database that is not a GeoPackage; expected {expected}")
     elif kind == "parquet":
         actual = "parquet"
-    elif kind == "json":
-        actual = "geojson" if _looks_geojson(file.data) else "json"
+    elif kind == "json":  # a .geojson is GeoJSON, whose parser says what is wrong with it; a .json is either
+        actual = "geojson" if claimed == "geojson" or _looks_geojson(file.data) else "json"
     else:  # text
         actual = "csv"
     compatible = {
