@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import geopandas as gpd
@@ -10,6 +11,18 @@ import pytest
 import shapely
 
 from gapmap.sources.demo import read_demo
+
+# The app redacts error details for its users (.streamlit/config.toml); AppTest runs show them in full so
+# a failing test says why. The browser tests start their server without this (tests/e2e/conftest.py).
+os.environ.setdefault("STREAMLIT_CLIENT_SHOW_ERROR_DETAILS", "full")
+
+
+@pytest.fixture(autouse=True)
+def _full_error_details_in_apptest():
+    from streamlit import config
+
+    config.set_option("client.showErrorDetails", "full", where_defined="tests/conftest.py")
+    yield
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_DIR = ROOT / "data" / "demo"

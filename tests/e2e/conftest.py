@@ -73,6 +73,7 @@ def _serve(tmp_path_factory):
                 "false",
             ],
             cwd=ROOT,
+            env={k: v for k, v in os.environ.items() if k != "STREAMLIT_CLIENT_SHOW_ERROR_DETAILS"},  # the app as deployed
             stdout=fh,
             stderr=subprocess.STDOUT,
         )
