@@ -202,6 +202,22 @@ def test_compare_page_draws_one_shape_per_hub_and_the_charts(page, app_url):
     assert_clean(page)
 
 
+def count_in_map_frames(page, selector: str) -> int:
+    """How many ``selector`` elements the map frames hold; a frame that Streamlit replaces while it is
+    being read counts 0 (the next look sees its successor)."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    n = 0
+    for frame in page.frames:
+        if "st_folium" not in frame.url or frame.is_detached():
+            continue
+        try:
+            n += frame.locator(selector).count()
+        except PlaywrightError:  # detached between the check and the count
+            continue
+    return n
+
+
 def test_a_scenario_built_in_the_browser_changes_the_figures(page, app_url, demo):
     """Open a new site of 300 + 20 slots with the form (at its default place, the middle of the region) and add slots to a
     provider: the before/after figures equal the core's simulation of the same changes, the changed
@@ -233,12 +249,13 @@ def test_a_scenario_built_in_the_browser_changes_the_figures(page, app_url, demo
     expect(per100).to_contain_text(f"{row['slots_per_100_after']:.1f}")
     wait_idle(page)
     deadline = time.monotonic() + 30  # Streamlit may keep the replaced map's iframe a moment: look in every frame
-    while not any(f.locator("path.gapmap-changed").count() for f in page.frames if "st_folium" in f.url and not f.is_detached()):
-        assert time.monotonic() < deadline, "no changed tract outlined on the scenario map: " + str(
-            [(f.url[-40:], f.locator("path").count(), f.locator("path.gapmap-tract").count()) for f in page.frames if not f.is_detached()]
-        )
+    while not count_in_map_frames(page, "path.gapmap-changed"):
+        assert time.monotonic() < deadline, "no changed tract outlined on the scenario map"
         page.wait_for_timeout(200)
-    assert any(f.locator(".gapmap-new-site").count() for f in page.frames if "st_folium" in f.url and not f.is_detached())
+    deadline = time.monotonic() + 30
+    while not count_in_map_frames(page, ".gapmap-new-site"):
+        assert time.monotonic() < deadline, "no new site drawn on the scenario map"
+        page.wait_for_timeout(200)
     wait_idle(page)  # the map's first value reruns the page: click the download button of the last run
     expect(page.get_by_text("add_slots").first).to_be_attached()  # the changes table (a canvas grid) lists both changes
     with page.expect_download() as info:
