@@ -8,7 +8,7 @@ from gapmap.metrics import compute_metrics_table, compute_tract_details, find_ne
 from gapmap.ui.frame import ensure_frame
 from gapmap.ui.loaders import load_county_map, load_map_geometry
 from gapmap.ui.state import KEYS, current_view
-from gapmap.ui.widgets import metrics_or_stop, render_data_badge, render_download
+from gapmap.ui.widgets import metrics_or_stop, plain, render_data_badge, render_download
 from gapmap.viz.maps import (
     PROVIDER_DRAW_LIMIT,
     REGION_MEASURES,
@@ -84,7 +84,7 @@ if clicked and clicked != selected:
 
 if selected:
     name = result.tracts.loc[result.tracts[S.GEOID] == selected, S.NAME]
-    st.subheader(f"Tract {selected}" + (f": {name.iloc[0]}" if len(name) else ""))
+    st.subheader(f"Tract {selected}" + (f": {plain(name.iloc[0])}" if len(name) else ""))
     details = compute_tract_details(result, selected)
     st.dataframe(details, hide_index=True, width="stretch")
     st.markdown("**Nearest providers** (straight-line distance)")

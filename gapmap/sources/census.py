@@ -221,7 +221,8 @@ def fetch_acs_tracts(
     try:
         return _fetch(state_fips, county_fips, year, key, session, retries, backoff_s, timeout_s, sleep, progress)
     except CensusError as exc:  # an echoed URL or error page may carry the key: never show it
-        raise type(exc)(redact_key(str(exc), key)) from None
+        failure = type(exc)(redact_key(str(exc), key))
+    raise failure  # raised outside the handler: no exception chain that could still hold the key
 
 
 def _fetch(state_fips, county_fips, year, key, session, retries, backoff_s, timeout_s, sleep, progress) -> pd.DataFrame:

@@ -218,7 +218,7 @@ def fetch_region(
         county_codes = None
     path = region_cache_path(cache_dir, state_fips, county_codes, year)
     if path.exists() and not refresh:
-        say(f"From the cache: {path}")
+        say(f"From the cache: {path.name}")
         return S.validate_tracts(gpd.read_parquet(path), source=path.name), path
     if shapes is None:
         shapes = download_shapes()
@@ -228,5 +228,5 @@ def fetch_region(
     tracts = join_acs(shapes, acs)
     path.parent.mkdir(parents=True, exist_ok=True)
     tracts.to_parquet(path)
-    say(f"Saved {len(tracts)} tracts to {path}")
+    say(f"Saved {len(tracts)} tracts ({path.name})")
     return tracts, path

@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 import requests
 
+from gapmap.errors import DataSourceError
 from gapmap.sources.census import CensusError, CensusKeyError, fetch_acs_tracts
-from tests.census_fake import FIXTURES, RecordedCensus
+from tests.census_fake import FIXTURES, FakeResponse, RecordedCensus
 
 
 def recorded(county):
@@ -105,3 +106,64 @@ def test_race_and_population_columns_match_the_contract():
     assert {c for c in ACS_SUMS if c.startswith("under5_")} == set(S.UNDER5_GROUPS)
     assert ACS_SUMS[S.POPULATION] == ("B01003_001",)
     assert ACS_SUMS["under5_hispanic_or_latino"] == ("B01001I_003", "B01001I_018")
+
+
+# --- garbage answers and the key -----------------------------------------------------------------
+def _without_geo_id(answer):
+    table = json.loads(answer.text)
+    i = table[0].index("GEO_ID")
+    return FakeResponse(200, json.dumps([[c for k, c in enumerate(r) if k != i] for r in table]))
+
+
+def _ragged(answer):
+    table = json.loads(answer.text)
+    table[-1] = table[-1][:3]
+    return FakeResponse(200, json.dumps(table))
+
+
+GARBAGE = {
+    "an empty object": FakeResponse(200, "{}"),
+    "an empty list": FakeResponse(200, "[]"),
+    "null": FakeResponse(200, "null"),
+    "a number": FakeResponse(200, "42"),
+    "a list of numbers": FakeResponse(200, "[1, 2, 3]"),
+    "rows that are not lists": FakeResponse(200, '[["NAME", "GEO_ID"], {"a": 1}]'),
+    "no GEO_ID column": _without_geo_id,
+    "a row cut short": _ragged,
+    "an HTML page": FakeResponse(200, "<html><body>Service moved</body></html>"),
+}
+
+
+def _chain(exc):
+    while exc is not None:
+        yield exc
+        exc = exc.__cause__ or exc.__context__
+
+
+@pytest.mark.parametrize("answer", list(GARBAGE.values()), ids=list(GARBAGE))
+def test_a_garbage_answer_is_a_named_error(answer):
+    with pytest.raises(CensusError) as err:
+        fetch(RecordedCensus(script=[answer]))
+    text = str(err.value)
+    assert text.startswith("The Census API") and "state 41" in text and "\n" not in text, text
+    assert isinstance(err.value, DataSourceError)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        FakeResponse(400, "error: unknown variable in https://api.census.gov/data/2023/acs/acs5?get=NAME&for=tract:*&key={key}"),
+        FakeResponse(400, "Proxy error for /data/2023/acs/acs5?key={quoted}&get=NAME"),
+        FakeResponse(500, "upstream failed: key={key}") ,
+    ],
+)
+def test_the_key_never_appears_in_an_error_or_its_chain(answer):
+    key = "s3cr3t+key/=?"
+    from urllib.parse import quote
+
+    echoed = FakeResponse(answer.status_code, answer.text.format(key=key, quoted=quote(key, safe="")))
+    with pytest.raises(CensusError) as err:
+        fetch_acs_tracts("41", ["011"], 2023, key, RecordedCensus(script=[echoed] * 5), sleep=lambda s: None, retries=1)
+    for exc in _chain(err.value):
+        assert key not in str(exc) and quote(key, safe="") not in str(exc)
+    assert err.value.__cause__ is None and err.value.__context__ is None

@@ -93,3 +93,21 @@ def test_without_a_geocoder_rows_with_addresses_say_how_to_fix_them():
     assert set(rep.rejected["reason"]) == {
         "no coordinates (the file has no latitude/longitude columns), but an address: geocode it (--geocode, or the option on the data page)"
     }
+
+
+@pytest.mark.parametrize("damage", [lambda t: t[: len(t) // 2], lambda t: "[1, 2]", lambda t: '{"A | B": "Match"}', lambda t: "\x00\xff"])
+def test_a_damaged_cache_is_set_aside_and_rebuilt(tmp_path, damage):
+    cache = tmp_path / "geo.json"
+    first = import_providers(G / "providers_with_addresses.csv", geocoder=geocoder(RecordedGeocoder(), cache))
+    cache.write_text(damage(cache.read_text()))  # cut short by a crash, or overwritten
+    session, said = RecordedGeocoder(), []
+    again = import_providers(G / "providers_with_addresses.csv", geocoder=geocoder(session, cache, progress=said.append))
+    assert len(again.accepted) == len(first.accepted) == 2 and len(session.posts) == 1  # geocoded again
+    assert (tmp_path / "geo.json.damaged").exists() and any("damaged" in m for m in said)
+    offline = import_providers(G / "providers_with_addresses.csv", geocoder=geocoder(RecordedGeocoder(offline=True), cache))
+    assert len(offline.accepted) == 2  # the rebuilt cache answers
+
+
+def test_garbage_in_a_geocoder_answer_is_an_unreadable_answer():
+    text = '"1","a","Match","Exact","A","not-a-number,44.3"\n"2","b","Match","Exact","B","inf,44.3"\n"3","c","Match","Exact"\n'
+    assert [r["status"] for r in parse_batch_answer(text)] == ["Unreadable answer"] * 3
