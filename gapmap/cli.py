@@ -49,7 +49,16 @@ def _add_provider_args(p: argparse.ArgumentParser) -> None:
         metavar="FIELD=COLUMN",
         help="use COLUMN of the provider file for FIELD (e.g. --map capacity='Licensed Cap'); repeatable",
     )
-    g.add_argument("--fix-swapped", action="store_true", help="swap back latitude/longitude in rows where they look swapped")
+    g.add_argument(
+        "--values",
+        action="append",
+        default=[],
+        metavar='FIELD="VALUE=CODE,..."',
+        help='map the file\'s own words to codes, e.g. --values type="GFDC=family_home,SACC=other" (fields: type, funding, status); repeatable',
+    )
+    g.add_argument("--values-file", type=Path, help="a value mapping file (JSON, as the app downloads it after an import)")
+    g.add_argument("--keep-inactive", action="store_true", help="keep providers whose license status means closed, revoked, expired...")
+    g.add_argument("--fix-swapped", action="store_true", help="fix swapped coordinates: swap back latitude/longitude in rows where they look swapped")
     g.add_argument("--crs", help="coordinate system of projected X/Y columns, e.g. EPSG:3857 or a state plane EPSG code")
     g.add_argument(
         "--geocode",
@@ -60,7 +69,7 @@ def _add_provider_args(p: argparse.ArgumentParser) -> None:
 
 def _import(args, path: Path, tracts=None):
     """The provider import of a file, with the region's bounds when tracts are known."""
-    from gapmap.sources.providers import RegionBounds, import_providers, parse_mapping
+    from gapmap.sources.providers import RegionBounds, import_providers, parse_mapping, parse_value_mapping, read_value_mapping
 
     bounds = RegionBounds.of_tracts(tracts) if tracts is not None else None
     geocoder = None
@@ -72,16 +81,35 @@ def _import(args, path: Path, tracts=None):
         def geocoder(addresses):
             return geocode_addresses(addresses, session, cache, progress=lambda m: print(m, flush=True))
 
-    rep = import_providers(path, parse_mapping(args.map), bounds, args.fix_swapped, args.crs, geocoder)
+    values = read_value_mapping(args.values_file) if args.values_file else {}
+    for fld, m in parse_value_mapping(args.values).items():  # --values wins over the file
+        values.setdefault(fld, {}).update(m)
+    rep = import_providers(path, parse_mapping(args.map), bounds, args.fix_swapped, args.crs, geocoder, values, args.keep_inactive)
     print(rep.summary())
     for note in rep.notes:
-        print("  note: " + note)
+        print("  note: " + _flags(note))
     return rep
+
+
+#: The core's words for an option -> this command's flag.
+_OPTION_FLAGS = {
+    "the 'fix swapped coordinates' option": "--fix-swapped",
+    "the 'geocode addresses' option": "--geocode",
+    "the 'keep inactive' option": "--keep-inactive",
+    "the 'coordinate system' option": "--crs",
+    "(the value mapping)": "(--values or --values-file)",
+}
+
+
+def _flags(text: str) -> str:
+    for words, flag in _OPTION_FLAGS.items():
+        text = text.replace(words, flag)
+    return text
 
 
 def _print_rejected(rep, limit: int = 20) -> None:
     for rec in rep.rejected.head(limit).itertuples(index=False):
-        print(f"  {rep.source}, row {rec.row}: {rec.reason}", file=sys.stderr)
+        print(f"  {rep.source}, row {rec.row}: {_flags(rec.reason)}", file=sys.stderr)
     if len(rep.rejected) > limit:
         print(f"  ... and {len(rep.rejected) - limit} more rejected rows", file=sys.stderr)
 
@@ -599,7 +627,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except GapmapError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {_flags(str(exc))}", file=sys.stderr)
         return 2
     except OSError as exc:  # writing --out: a folder that cannot be written, a name too long...
         where = Path(exc.filename).name if getattr(exc, "filename", None) else "a file"

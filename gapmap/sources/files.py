@@ -70,6 +70,7 @@ __all__ = [
     "sniff_format",
     "decode_text",
     "read_table",
+    "xlsx_sheet_names",
     "read_geo",
     "read_json",
     "GDAL_SAFETY_OPTIONS",
@@ -294,6 +295,8 @@ def sniff_format(file: UserFile, allowed: Iterable[str]) -> str:
     allowed = tuple(allowed)
     expected = ", ".join(FORMAT_LABELS[a] for a in allowed)
     suffix = file.suffix
+    if suffix == ".xls" and _is_html(file.data):
+        raise DataSourceError(f"{file.name}: a web page (HTML) saved with an Excel name; open it in Excel and save it as .xlsx (Excel workbook) or CSV")
     if suffix in _REFUSED_SUFFIX:
         raise DataSourceError(f"{file.name}: {_REFUSED_SUFFIX[suffix]}; expected {expected}")
     claimed = _SUFFIX_FORMAT.get(suffix)
@@ -302,13 +305,18 @@ def sniff_format(file: UserFile, allowed: Iterable[str]) -> str:
     kind = _content_kind(file.data)
     if not file.data.strip():
         raise DataSourceError(f"{file.name}: the file is empty")
+    if kind == "xml" and _is_html(file.data):
+        raise DataSourceError(
+            f"{file.name}: the content is a web page (HTML), not {_a(FORMAT_LABELS.get(claimed, claimed))}; open it in Excel and "
+            "save it as .xlsx or CSV, or download the export again"
+        )
     if kind == "xml":
         raise DataSourceError(
-            f"{file.name}: the content is an XML document (such as a GDAL VRT or KML), not a {FORMAT_LABELS.get(claimed, claimed)}; "
+            f"{file.name}: the content is an XML document (such as a GDAL VRT or KML), not {_a(FORMAT_LABELS.get(claimed, claimed))}; "
             f"expected {expected}"
         )
     if kind == "binary":
-        raise DataSourceError(f"{file.name}: the content is not a {FORMAT_LABELS.get(claimed, claimed)} (unknown binary data); expected {expected}")
+        raise DataSourceError(f"{file.name}: the content is not {_a(FORMAT_LABELS.get(claimed, claimed))} (unknown binary data); expected {expected}")
     actual = None
     if kind == "zip":
         names = [n.lower() for n in _zip_names(file)]
@@ -339,12 +347,21 @@ def sniff_format(file: UserFile, allowed: Iterable[str]) -> str:
     }[claimed]
     if actual not in compatible:
         raise DataSourceError(
-            f"{file.name}: the name says {FORMAT_LABELS.get(claimed, claimed)} but the content is a {FORMAT_LABELS[actual]}; "
+            f"{file.name}: the name says {FORMAT_LABELS.get(claimed, claimed)} but the content is {_a(FORMAT_LABELS[actual])}; "
             "rename it with the right ending, or export it again"
         )
     if actual not in allowed:
-        raise DataSourceError(f"{file.name}: a {FORMAT_LABELS[actual]} cannot be used here; expected {expected}")
+        raise DataSourceError(f"{file.name}: {_a(FORMAT_LABELS[actual])} cannot be used here; expected {expected}")
     return actual
+
+
+def _a(label: str) -> str:
+    return ("an " if label[:1].lower() in "aeiou" else "a ") + label
+
+
+def _is_html(data: bytes) -> bool:
+    head = data[:2048].decode("utf-8", errors="ignore").lstrip().lower()
+    return head.startswith(("<!doctype html", "<html", "<table", "<head", "<body", "<meta"))
 
 
 def _looks_geojson(data: bytes) -> bool:
@@ -353,7 +370,24 @@ def _looks_geojson(data: bytes) -> bool:
 
 
 # --- tables --------------------------------------------------------------------------------------
-def read_table(file: UserFile, limits: ReadLimits = DEFAULT_LIMITS, formats: Iterable[str] = ("csv", "xlsx")) -> pd.DataFrame:
+def xlsx_sheet_names(file: UserFile, limits: ReadLimits = DEFAULT_LIMITS) -> list[str]:
+    """The sheets of an Excel workbook, in order (after the same size checks as :func:`read_table`)."""
+    _check_zip(file, limits.max_xlsx_unpacked_bytes, limits)
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(io.BytesIO(file.data), read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001  # openpyxl raises zipfile, KeyError, ValueError, XML errors
+        raise DataSourceError(f"{file.name}: not a readable Excel workbook ({type(exc).__name__})") from None
+    try:
+        return list(wb.sheetnames)
+    finally:
+        wb.close()
+
+
+def read_table(
+    file: UserFile, limits: ReadLimits = DEFAULT_LIMITS, formats: Iterable[str] = ("csv", "xlsx"), sheet: str | None = None
+) -> pd.DataFrame:
     """A CSV or Excel table as text cells (``""`` for empty), the header's names stripped.
 
     Refused with a named error: duplicate or missing column names, a row with more non-empty cells
@@ -363,7 +397,7 @@ def read_table(file: UserFile, limits: ReadLimits = DEFAULT_LIMITS, formats: Ite
     """
     fmt = sniff_format(file, formats)
     if fmt == "xlsx":
-        rows = _xlsx_rows(file, limits)
+        rows = _xlsx_rows(file, limits, sheet)
     elif fmt == "csv":
         rows = _csv_rows(file, limits)
     else:
@@ -391,7 +425,7 @@ def _csv_rows(file: UserFile, limits: ReadLimits) -> Iterator[list[str]]:
         yield row
 
 
-def _xlsx_rows(file: UserFile, limits: ReadLimits) -> Iterator[list[str]]:
+def _xlsx_rows(file: UserFile, limits: ReadLimits, sheet: str | None = None) -> Iterator[list[str]]:
     _check_zip(file, limits.max_xlsx_unpacked_bytes, limits)
     from openpyxl import load_workbook
 
@@ -400,7 +434,12 @@ def _xlsx_rows(file: UserFile, limits: ReadLimits) -> Iterator[list[str]]:
     except Exception as exc:  # noqa: BLE001  # openpyxl raises zipfile, KeyError, ValueError, XML errors
         raise DataSourceError(f"{file.name}: not a readable Excel workbook ({type(exc).__name__})") from None
     try:
-        ws = next((s for s in wb.worksheets if getattr(s, "max_row", 1) and s.max_row), None) or wb.worksheets[0]
+        if sheet is not None:
+            if sheet not in wb.sheetnames:
+                raise DataSourceError(f"{file.name}: no sheet {_short(sheet)}; it has {', '.join(map(repr, wb.sheetnames))}")
+            ws = wb[sheet]
+        else:
+            ws = wb.worksheets[0]
         for values in ws.iter_rows(values_only=True):
             yield [_excel_text(v) for v in values]
     except DataSourceError:

@@ -1,11 +1,14 @@
-"""Provider lists from disk, as states export them: CSV (UTF-8, UTF-8 with BOM, latin-1), XLSX, GeoJSON.
+"""Provider lists as states export them: CSV (UTF-8, UTF-8 with BOM, UTF-16, latin-1), XLSX, GeoJSON.
 
 Two ways in:
 
-* :func:`import_providers` (lenient, for real exports): recognises the column names licensing exports
-  use, sums age-group capacities into the bands, tells projected X/Y apart from degrees, and returns a
-  :class:`ProviderImport` report: every row read is either accepted or rejected with its reason
-  (``rows_read == accepted + rejected``), and the rejected rows can be written out with a reason column.
+* :func:`import_providers` / :func:`standardize_providers` (lenient, for real exports): the steps of
+  :mod:`gapmap.sources.provider_steps` in order (recognise columns -> map values -> capacity ->
+  coordinates / geocode -> region check -> status), and a :class:`ProviderImport` report: every row read
+  is either accepted or rejected with its reason (``rows_read == accepted + rejected``). Only a missing
+  location or capacity, or a status that means closed, rejects a row; a type no vocabulary knows becomes
+  ``other`` with a note, and a value mapping (:func:`parse_value_mapping`, :func:`read_value_mapping`)
+  maps a state's own words.
 * :func:`read_providers` (strict): the file must already follow the contract; any bad value raises.
 
 Every cell is read as text so that messages quote exactly what the file says.
@@ -13,7 +16,7 @@ Every cell is read as text so that messages quote exactly what the file says.
 
 from __future__ import annotations
 
-import re
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,13 +25,39 @@ import numpy as np
 import pandas as pd
 
 from gapmap import schema as S
-from gapmap.errors import DataSourceError, MissingColumnError, ParameterError
-from gapmap.sources.files import DEFAULT_LIMITS, ReadLimits, UserFile, as_user_file, read_geo, read_table, sniff_format
+from gapmap.errors import DataSourceError, GapmapError, MissingColumnError, ParameterError
+from gapmap.sources.files import (
+    DEFAULT_LIMITS,
+    ReadLimits,
+    UserFile,
+    as_user_file,
+    read_geo,
+    read_json,
+    read_table,
+    sniff_format,
+    xlsx_sheet_names,
+)
 from gapmap.sources.geocode import GeocodeOutcome
+from gapmap.sources.provider_steps import (
+    ASSUMED_BAND_SHARES,
+    FIELD_SYNONYMS,
+    STATUS,
+    VALUE_FIELDS,
+    ColumnPlan,
+    check_region,
+    check_status,
+    compute_capacity,
+    header_key,
+    locate,
+    map_values,
+    recognise_columns,
+    value_choices,
+)
 
 __all__ = [
     "PROVIDER_FORMATS",
     "FIELD_SYNONYMS",
+    "VALUE_FIELDS",
     "ASSUMED_BAND_SHARES",
     "ProviderImport",
     "RegionBounds",
@@ -37,96 +66,19 @@ __all__ = [
     "import_providers",
     "standardize_providers",
     "parse_mapping",
+    "parse_value_mapping",
+    "read_value_mapping",
+    "value_mapping_json",
+    "value_choices",
+    "recognise_columns",
 ]
 
 PROVIDER_FORMATS = (".csv", ".xlsx", ".geojson", ".json")
+VALUE_MAPPING_FORMAT = "gapmap-values/1"
 
 
 def _key(text: object) -> str:
-    """Header normal form: lower case, letters and digits separated by single spaces."""
-    return " ".join(re.sub(r"[^0-9a-z]+", " ", str(text).lower()).split())
-
-
-#: Column names licensing exports use for each contract field (compared in :func:`_key` form).
-FIELD_SYNONYMS: dict[str, tuple[str, ...]] = {
-    S.PROVIDER_ID: (
-        "provider id",
-        "provider_id",
-        "providerid",
-        "provider number",
-        "license number",
-        "license no",
-        "license id",
-        "licence number",
-        "facility id",
-        "facility number",
-        "program id",
-        "id",
-    ),
-    S.PROVIDER_NAME: (
-        "name",
-        "provider name",
-        "facility name",
-        "program name",
-        "business name",
-        "provider",
-        "doing business as",
-        "dba",
-        "site name",
-    ),
-    S.PROVIDER_TYPE: (
-        "type",
-        "provider type",
-        "facility type",
-        "license type",
-        "licence type",
-        "program type",
-        "care type",
-        "setting",
-        "setting type",
-    ),
-    S.LATITUDE: ("latitude", "lat", "y coord latitude", "geo latitude", "point latitude"),
-    S.LONGITUDE: ("longitude", "lon", "long", "lng", "geo longitude", "point longitude"),
-    S.CAPACITY: (
-        "capacity",
-        "licensed capacity",
-        "total capacity",
-        "authorized capacity",
-        "max capacity",
-        "maximum capacity",
-        "licensed slots",
-        "total slots",
-        "slots",
-    ),
-    S.SLOTS_0_2: ("slots 0 2", "capacity 0 2", "infant toddler capacity", "infant toddler slots"),
-    S.SLOTS_3_5: ("slots 3 5", "capacity 3 5", "preschool capacity", "preschool slots", "prek capacity"),
-    S.FUNDING: ("funding", "funding type", "funding source", "public private"),
-    S.QUALITY_RATING: ("quality rating", "qris", "qris rating", "star rating", "stars", "spark rating", "rating"),
-}
-#: Projected coordinate columns (never taken as degrees unless their values are degrees).
-XY_SYNONYMS = {"x": ("x", "x coord", "x coordinate", "point x", "easting"), "y": ("y", "y coord", "y coordinate", "point y", "northing")}
-#: Age-group capacity columns summed into the bands: header words -> band.
-_AGE_WORDS = (
-    (("infant",), S.SLOTS_0_2),
-    (("toddler",), S.SLOTS_0_2),
-    (("preschool",), S.SLOTS_3_5),
-    (("pre", "k"), S.SLOTS_3_5),
-    (("prek",), S.SLOTS_3_5),
-    (("school", "age"), None),  # counted in capacity only
-)
-_AGE_UNIT_WORDS = {"capacity", "cap", "slots", "licensed", "spaces", "count"}
-
-#: When a file gives no capacity by age at all, the bands are estimated from the total capacity with
-#: these shares (0-2, 3-5) per type, and every such row is flagged ``slots_estimated``. They are
-#: assumptions (typical of licensing mixes), shown in the import report; a file with age columns
-#: never uses them.
-ASSUMED_BAND_SHARES: dict[str, tuple[float, float]] = {
-    "center": (0.25, 0.45),
-    "family_home": (0.30, 0.40),
-    "head_start": (0.0, 1.0),  # "Early Head Start" in the name: (1.0, 0.0)
-    "school_prek": (0.0, 1.0),
-    "other": (0.15, 0.50),
-}
+    return header_key(text)
 
 
 @dataclass(frozen=True)
@@ -165,15 +117,39 @@ class ProviderImport:
     rows_read: int
     notes: list[str] = field(default_factory=list)
     swapped_fixed: int = 0
+    inactive: int = 0  # rows rejected because their status means not operating
+    values: dict[str, dict[str, str]] = field(default_factory=dict)  # field -> {value in the file: code}, as applied
 
     def __post_init__(self) -> None:
         if self.rows_read != len(self.accepted) + len(self.rejected):  # nothing may be dropped silently
-            raise AssertionError(
+            raise GapmapError(
                 f"{self.source}: {self.rows_read} rows read but {len(self.accepted)} accepted + {len(self.rejected)} rejected"
             )
 
     def summary(self) -> str:
-        return f"{self.source}: {self.rows_read} rows read, {len(self.accepted)} accepted, {len(self.rejected)} rejected"
+        inactive = f" ({self.inactive:,} not operating)" if self.inactive else ""
+        return f"{self.source}: {self.rows_read:,} rows read, {len(self.accepted):,} accepted, {len(self.rejected):,} rejected{inactive}"
+
+    @property
+    def rejected_share(self) -> float:
+        return len(self.rejected) / self.rows_read if self.rows_read else 0.0
+
+    def about(self) -> dict:
+        """What a saved dataset records of its import (about.json)."""
+        return {
+            "file": self.source,
+            "rows_read": self.rows_read,
+            "accepted": len(self.accepted),
+            "rejected": len(self.rejected),
+            "not_operating": self.inactive,
+            "columns": dict(self.mapping),
+            "values": self.values,
+            "notes": list(self.notes),
+        }
+
+    def value_mapping_json(self) -> str:
+        """The values as applied, as a mapping file the next import of the same export can use."""
+        return value_mapping_json(self.values)
 
     def rejected_csv_bytes(self) -> bytes:
         from gapmap.export import to_csv_bytes
@@ -182,13 +158,15 @@ class ProviderImport:
 
 
 # --- reading files ------------------------------------------------------------------------------
-def read_provider_table(source: str | Path | UserFile, limits: ReadLimits = DEFAULT_LIMITS) -> pd.DataFrame:
+def read_provider_table(source: str | Path | UserFile, limits: ReadLimits = DEFAULT_LIMITS, sheet: str | None = None) -> pd.DataFrame:
     """Read a provider file (a path, or a :class:`~gapmap.sources.files.UserFile` from an upload) as a
     table of text cells, without validating it. Opened by the safe reader (:mod:`gapmap.sources.files`):
-    CSV, XLSX, or GeoJSON whose point geometry gives ``longitude``/``latitude`` when the properties have
-    no such columns."""
+    CSV, XLSX (the sheet named, else the first sheet that looks like a provider list), or GeoJSON whose
+    point geometry gives ``longitude``/``latitude`` when the properties have no such columns."""
     file = as_user_file(source, limits)
     fmt = sniff_format(file, ("csv", "xlsx", "geojson"))
+    if fmt == "xlsx":
+        return _provider_sheet(file, limits, sheet)
     if fmt != "geojson":
         return read_table(file, limits)
     import shapely
@@ -205,6 +183,27 @@ def read_provider_table(source: str | Path | UserFile, limits: ReadLimits = DEFA
     return table.map(_cell_text)
 
 
+def _provider_sheet(file: UserFile, limits: ReadLimits, sheet: str | None) -> pd.DataFrame:
+    """The sheet named, else the first sheet whose header names a capacity or coordinates (an export
+    often has a cover or notes sheet first)."""
+    if sheet is not None:
+        return read_table(file, limits, sheet=sheet)
+    names = xlsx_sheet_names(file, limits)
+    first = None
+    for name in names:
+        try:
+            table = read_table(file, limits, sheet=name)
+        except DataSourceError:
+            continue  # an empty sheet
+        first = table if first is None else first
+        plan = recognise_columns([str(c) for c in table.columns])
+        if S.CAPACITY in plan.fields or any(plan.ages.values()) or S.LATITUDE in plan.fields or plan.address:
+            return table
+    if first is None:
+        raise DataSourceError(f"{file.name}: every sheet is empty ({', '.join(map(repr, names))})")
+    return first
+
+
 def _cell_text(v) -> str:
     if v is None or (isinstance(v, float) and np.isnan(v)):
         return ""
@@ -219,7 +218,7 @@ def read_providers(source: str | Path | UserFile) -> pd.DataFrame:
     return S.validate_providers(read_provider_table(file), source=file.name)
 
 
-# --- column recognition -------------------------------------------------------------------------
+# --- mappings -----------------------------------------------------------------------------------
 def parse_mapping(pairs: list[str] | None) -> dict[str, str]:
     """``["capacity=Licensed Cap", ...]`` -> ``{"capacity": "Licensed Cap"}`` (the CLI's ``--map``)."""
     out = {}
@@ -233,60 +232,55 @@ def parse_mapping(pairs: list[str] | None) -> dict[str, str]:
     return out
 
 
-def _recognise(columns: list[str], mapping: dict[str, str]) -> tuple[dict[str, str], dict[str, list[str]], dict[str, str]]:
-    """(field -> column, band -> age-group columns, "x"/"y" -> column)."""
-    keyed = {_key(c): c for c in columns}
-    found: dict[str, str] = {}
-    for fld, col in mapping.items():
-        if col not in columns:
-            raise MissingColumnError(col, f"the mapping {fld}={col}", list(columns))
-        found[fld] = col
-    used = set(found.values())
-    for fld, names in FIELD_SYNONYMS.items():
-        if fld in found:
-            continue
-        for name in names:  # synonyms in order of preference
-            col = keyed.get(name)
-            if col is not None and col not in used:
-                found[fld] = col
-                used.add(col)
-                break
-    ages: dict[str, list[str]] = {S.SLOTS_0_2: [], S.SLOTS_3_5: []}
-    for col in columns:
-        if col in used:
-            continue
-        words = _key(col).split()
-        if len(words) > 2 and not set(words) & _AGE_UNIT_WORDS:
-            continue  # e.g. "Ages served: infant, toddler" describes, it does not count
-        for need, band in _AGE_WORDS:
-            one_word = len(need) == 1
-            matched = any(w.startswith(need[0]) for w in words) if one_word else set(need) <= set(words)
-            if matched:
-                if band is not None and band not in found:
-                    ages[band].append(col)
-                    used.add(col)
-                elif band is None:
-                    used.add(col)  # school-age capacity: part of the total only
-                break
-    xy = {}
-    for axis, names in XY_SYNONYMS.items():
-        col = next((keyed[n] for n in names if n in keyed and keyed[n] not in used), None)
-        if col is not None:
-            xy[axis] = col
-    return found, ages, xy
+def parse_value_mapping(pairs: list[str] | None) -> dict[str, dict[str, str]]:
+    """``['type=GFDC=family_home,SACC=other', 'status=Pending=operating']`` -> ``{"type": {"GFDC":
+    "family_home", "SACC": "other"}, "status": {...}}`` (the CLI's ``--values``)."""
+    out: dict[str, dict[str, str]] = {}
+    for pair in pairs or []:
+        fld, _, rest = pair.partition("=")
+        fld = fld.strip()
+        if fld not in VALUE_FIELDS or not rest:
+            raise ParameterError(f"--values {pair!r}: expected FIELD=\"VALUE=CODE,VALUE=CODE\" with FIELD one of {', '.join(VALUE_FIELDS)}")
+        for item in rest.split(","):
+            value, sep, code = item.rpartition("=")
+            if not sep or not value.strip():
+                raise ParameterError(f"--values {pair!r}: {item!r} is not VALUE=CODE")
+            out.setdefault(fld, {})[value.strip()] = code.strip()
+    _check_value_mapping(out, "--values")
+    return out
 
 
-def _numbers(series: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Text -> float ("1,600" -> 1600); returns (values, unreadable mask). Empty cells are NaN, not
-    unreadable; ``inf``, ``Infinity``, ``NaN`` and ``1e309`` are unreadable (never a number of slots or
-    a coordinate)."""
-    text = series.astype("string").str.strip().str.replace(",", "", regex=False)
-    text = text.mask(text == "", pd.NA)
-    values = pd.to_numeric(text, errors="coerce").astype("float64")
-    bad = ((values.isna() & text.notna()).fillna(False) | np.isinf(values.to_numpy())).astype(bool)
-    return values.where(~bad, np.nan), bad
+def _check_value_mapping(maps: dict, source: str) -> None:
+    for fld, m in maps.items():
+        if fld not in VALUE_FIELDS:
+            raise ParameterError(f"{source}: unknown field {fld!r}; expected one of {', '.join(VALUE_FIELDS)}")
+        if not isinstance(m, dict):
+            raise ParameterError(f"{source}: {fld!r} must map values to codes")
+        for value, code in m.items():
+            if code not in VALUE_FIELDS[fld]:
+                raise ParameterError(f"{source}: {fld} value {value!r} -> {code!r}; expected one of {', '.join(VALUE_FIELDS[fld])}")
 
 
+def read_value_mapping(source: str | Path | UserFile) -> dict[str, dict[str, str]]:
+    """A value-mapping file (JSON: ``{"format": "gapmap-values/1", "type": {"GFDC": "family_home"},
+    "funding": {...}, "status": {...}}``), as the app downloads it after an import."""
+    file = as_user_file(source)
+    data = read_json(file, "value mapping file")
+    if not isinstance(data, dict):
+        raise DataSourceError(f"{file.name}: a value mapping is a JSON object such as {{\"type\": {{\"GFDC\": \"family_home\"}}}}")
+    maps = {k: v for k, v in data.items() if k != "format"}
+    try:
+        _check_value_mapping(maps, file.name)
+    except ParameterError as exc:
+        raise DataSourceError(str(exc)) from None
+    return {f: {str(k): str(v) for k, v in m.items()} for f, m in maps.items()}
+
+
+def value_mapping_json(values: dict[str, dict[str, str]]) -> str:
+    return json.dumps({"format": VALUE_MAPPING_FORMAT, **values}, indent=2, ensure_ascii=False)
+
+
+# --- the import ---------------------------------------------------------------------------------
 def standardize_providers(
     table: pd.DataFrame,
     source: str = "providers",
@@ -295,8 +289,10 @@ def standardize_providers(
     fix_swapped: bool = False,
     source_crs: str | None = None,
     geocoder: Callable[[pd.DataFrame], GeocodeOutcome] | None = None,
+    value_maps: dict[str, dict[str, str]] | None = None,
+    keep_inactive: bool = False,
 ) -> ProviderImport:
-    """Turn a licensing export (a table of text cells) into contract rows, rejecting what cannot be used.
+    """Turn a licensing export (a table of text cells) into contract rows, rejecting only what cannot be used.
 
     Parameters
     ----------
@@ -309,215 +305,97 @@ def standardize_providers(
     source_crs : the coordinate system of projected X/Y columns (e.g. ``EPSG:2913``), to convert them.
     geocoder : called with the rows that have an address and no coordinates (columns id = row
         position, street, city, state, zip); see :func:`gapmap.sources.geocode.geocode_addresses`.
+    value_maps : ``{"type": {"GFDC": "family_home"}, "funding": {...}, "status": {...}}``, before the vocabularies.
+    keep_inactive : keep rows whose license status means not operating.
     """
     table = table.reset_index(drop=True)
     if table.empty:
         raise DataSourceError(f"{source}: the file has a header but no rows of providers under it")
     columns = [str(c) for c in table.columns]
     table.columns = columns
-    found, ages, xy = _recognise(columns, dict(mapping or {}))
-    notes: list[str] = []
     n = len(table)
-    reasons: list[list[str]] = [[] for _ in range(n)]
+    try:
+        plan = recognise_columns(columns, mapping)
+        values = map_values(table, plan, value_maps)
+    except ParameterError as exc:
+        raise ParameterError(f"{source}: {exc}") from None
+    notes: list[str] = []
+    ids, id_reasons = _ids(table, plan, notes)
+    names = _text(table, plan.fields.get(S.PROVIDER_NAME), [f"Provider {i + 1} (no name)" for i in range(n)])
+    if S.PROVIDER_NAME not in plan.fields:
+        notes.append("No name column: providers are named by their row (map a name column to show real names).")
+    types = np.array([t or "other" for t in values.codes[S.PROVIDER_TYPE]], dtype=object)
+    if S.PROVIDER_TYPE not in plan.fields:
+        notes.append("No type column: every provider counts as 'other' (map a type column to tell centers from homes).")
+    notes += values.notes
+    try:
+        capacity = compute_capacity(table, plan, types, names)
+    except MissingColumnError as exc:
+        raise MissingColumnError(exc.column, f"{source}: {exc.needed_for}", columns) from None
+    try:
+        location = locate(table, plan, source_crs, geocoder)
+    except ParameterError as exc:
+        raise ParameterError(f"{source}: {exc}") from None
+    lat, lon, region_reasons, region_notes, swapped = check_region(location.latitude, location.longitude, bounds, fix_swapped)
+    status_reasons, status_notes, inactive = check_status(values.codes[STATUS], table, plan, keep_inactive)
+    notes += capacity.notes + location.notes + region_notes + status_notes
+    if plan.ambiguous:
+        notes.append(f"Columns naming two age groups at once were not used: {', '.join(map(repr, plan.ambiguous))} (map them if they count slots).")
+    reasons = [sum(parts, []) for parts in zip(capacity.reasons, location.reasons, region_reasons, status_reasons, id_reasons)]
 
-    def reject(mask, text_of) -> None:
-        for i in np.flatnonzero(np.asarray(mask, dtype=bool)):
-            reasons[i].append(text_of(i))
-
-    out = pd.DataFrame(index=table.index)
-    # id and name: generated / required
-    if S.PROVIDER_ID in found:
-        out[S.PROVIDER_ID] = table[found[S.PROVIDER_ID]].astype(str).str.strip()
-    else:
-        out[S.PROVIDER_ID] = [f"row-{i + 1}" for i in range(n)]
-        notes.append("No provider id column: ids are the file's row numbers (row-1, row-2, ...).")
-    if S.PROVIDER_NAME not in found:
-        raise MissingColumnError("name (or provider name, facility name, ...)", f"{source}: a provider list", columns)
-    out[S.PROVIDER_NAME] = table[found[S.PROVIDER_NAME]].astype(str).str.strip()
-
-    # type: required
-    if S.PROVIDER_TYPE not in found:
-        raise MissingColumnError("type (or provider type, license type, ...)", f"{source}: a provider list", columns)
-    out[S.PROVIDER_TYPE] = table[found[S.PROVIDER_TYPE]].astype(str)
-
-    # capacity and the bands
-    if S.CAPACITY in found:
-        cap, cap_bad = _numbers(table[found[S.CAPACITY]])
-    elif ages[S.SLOTS_0_2] or ages[S.SLOTS_3_5]:
-        cap, cap_bad = None, np.zeros(n, dtype=bool)
-    else:
-        raise MissingColumnError("capacity (or licensed capacity, total capacity, ...)", f"{source}: a provider list", columns)
-    band_cols = {}
-    for band in (S.SLOTS_0_2, S.SLOTS_3_5):
-        cols = [found[band]] if band in found else ages[band]
-        if cols:
-            parts = [_numbers(table[c]) for c in cols]
-            for c, (_, bad) in zip(cols, parts):
-                reject(bad, lambda i, c=c: f"column {c!r} value {table.at[i, c]!r} is not a number")
-            band_cols[band] = sum(v.fillna(0.0) for v, _ in parts)
-    if cap is None:
-        all_age = [c for cols in ages.values() for c in cols]
-        cap = sum(band_cols.values())
-        notes.append(f"No total capacity column: capacity = the sum of {', '.join(all_age)}.")
-    cap_col = found.get(S.CAPACITY, "capacity")
-    reject(cap_bad, lambda i: f"column {cap_col!r} value {table.at[i, cap_col]!r} is not a number")
-    reject(cap.isna() & ~cap_bad, lambda i: f"column {cap_col!r} is empty: a licensed capacity is needed")
-    reject(
-        cap <= 0,
-        lambda i: f"column {cap_col!r} value {table.at[i, cap_col] if cap_col in table else cap[i]!r}: capacity must be greater than 0",
-    )
-    reject(
-        cap > S.MAX_CAPACITY,
-        lambda i: f"column {cap_col!r} value {table.at[i, cap_col] if cap_col in table else cap[i]!r}: capacity must be at most {S.MAX_CAPACITY:,}",
-    )
-    out[S.CAPACITY] = cap
-
-    # coordinates: degrees, or projected X/Y with a given CRS
-    lat_col, lon_col = found.get(S.LATITUDE), found.get(S.LONGITUDE)
-    if lat_col and lon_col:
-        lat, lat_bad = _numbers(table[lat_col])
-        lon, lon_bad = _numbers(table[lon_col])
-        if xy:
-            notes.append(
-                f"Coordinates from {lat_col!r}/{lon_col!r}; the projected columns {', '.join(repr(c) for c in xy.values())} are ignored."
-            )
-    elif "x" in xy and "y" in xy:
-        x, lon_bad = _numbers(table[xy["x"]])
-        y, lat_bad = _numbers(table[xy["y"]])
-        degrees = (x.abs() <= 180) & (y.abs() <= 90)
-        if degrees[x.notna() & y.notna()].all():
-            lon, lat = x, y
-            notes.append(f"Coordinates from {xy['x']!r} (longitude) and {xy['y']!r} (latitude), which hold degrees.")
-        elif source_crs:
-            from pyproj import Transformer
-
-            tr = Transformer.from_crs(source_crs, "EPSG:4326", always_xy=True)
-            lon_v, lat_v = tr.transform(x.to_numpy(), y.to_numpy())
-            lon, lat = pd.Series(lon_v), pd.Series(lat_v)
-            notes.append(f"Coordinates converted from {source_crs} ({xy['x']!r}, {xy['y']!r}).")
-        else:
-            example = f"{x.dropna().iloc[0]:,.0f}, {y.dropna().iloc[0]:,.0f}" if x.notna().any() else "?"
-            raise ParameterError(
-                f"{source}: columns {xy['x']!r}/{xy['y']!r} hold projected coordinates (e.g. {example}), not degrees. "
-                "Give their coordinate system (--crs EPSG:3857 for Web Mercator, or your state plane's EPSG code), "
-                "or map latitude/longitude columns with --map latitude=COLUMN --map longitude=COLUMN."
-            )
-    else:
-        lat = pd.Series(np.nan, index=table.index)
-        lon = pd.Series(np.nan, index=table.index)
-        lat_bad = lon_bad = pd.Series(False, index=table.index)
-    for col, bad in ((lat_col or "latitude", lat_bad), (lon_col or "longitude", lon_bad)):
-        if col in table.columns:
-            reject(bad, lambda i, col=col: f"column {col!r} value {table.at[i, col]!r} is not a number")
-    missing = ((lat.isna() | lon.isna()) & ~lat_bad & ~lon_bad).to_numpy().copy()  # written below
-    address = _addresses(table, columns)
-    has_address = address["street"].str.strip().ne("").to_numpy() if address is not None else np.zeros(n, dtype=bool)
-    if geocoder is not None and (missing & has_address).any():
-        todo = address[missing & has_address]
-        outcome = geocoder(todo).table.set_index("id")
-        matched = outcome["status"].eq("Match")
-        lat, lon = lat.copy(), lon.copy()
-        for i in todo["id"]:
-            if matched.get(i, False):
-                lat.iloc[i], lon.iloc[i] = outcome.at[i, "latitude"], outcome.at[i, "longitude"]
-                missing[i] = False
-            else:
-                status = outcome.at[i, "status"] if i in outcome.index else "No answer"
-                a = address.loc[i]
-                reasons[i].append(
-                    f"no coordinates, and the Census geocoder answered {status!r} for '{a.street}, {a.city}, {a.state} {a.zip}'".replace(
-                        " ,", ""
-                    )
-                )
-                missing[i] = False  # reported with the geocoder's answer
-        notes.append(f"Geocoded {int(matched.sum())} of {len(todo)} addresses with the Census geocoder.")
-    if lat_col or xy:
-        why = f"columns {lat_col or xy.get('y')!r}/{lon_col or xy.get('x')!r} are empty"
-    else:
-        why = "the file has no latitude/longitude columns"
-    reject(
-        missing & has_address, lambda i: f"no coordinates ({why}), but an address: geocode it (--geocode, or the option on the data page)"
-    )
-    reject(missing & ~has_address, lambda i: f"no coordinates: {why} and there is no address to geocode")
-
-    # swapped latitude / longitude, and outside the region
-    lat_v, lon_v = lat.to_numpy(float), lon.to_numpy(float)
-    have = np.isfinite(lat_v) & np.isfinite(lon_v)
-    if bounds is not None:
-        inside = bounds.contains(lon_v, lat_v)
-        swapped = have & ~inside & bounds.contains(lat_v, lon_v)
-    else:
-        inside = (np.abs(lat_v) <= 90) & (np.abs(lon_v) <= 180)
-        swapped = have & ~inside & (np.abs(lon_v) <= 90) & (np.abs(lat_v) <= 180)
-    n_swapped = int(swapped.sum())
-    if n_swapped and fix_swapped:
-        lat_v, lon_v = np.where(swapped, lon_v, lat_v), np.where(swapped, lat_v, lon_v)
-        notes.append(f"{n_swapped} rows had latitude and longitude swapped; they were swapped back as asked.")
-    else:
-        reject(swapped, lambda i: f"latitude {lat_v[i]:g} and longitude {lon_v[i]:g} look swapped (swap them back with --fix-swapped)")
-    outside = have & ~swapped & ~inside
-    where = "outside the region (beyond its 10 km margin)" if bounds is not None else "not valid degrees"
-    if bounds is not None:
-        where = f"outside the region (more than {bounds.margin_km:g} km beyond its bounding box)"
-    reject(outside, lambda i: f"latitude {lat_v[i]:g}, longitude {lon_v[i]:g} is {where}")
-    out[S.LATITUDE] = lat_v
-    out[S.LONGITUDE] = lon_v
-
-    # slots by band: given, or estimated from the type
-    out[S.FUNDING] = table[found[S.FUNDING]].astype(str) if S.FUNDING in found else ""
-    out[S.QUALITY_RATING] = table[found[S.QUALITY_RATING]].astype(str) if S.QUALITY_RATING in found else ""
-    normalized, problems = S.check_providers(
-        out.assign(
-            **{
-                S.SLOTS_0_2: band_cols.get(S.SLOTS_0_2, 0.0),
-                S.SLOTS_3_5: band_cols.get(S.SLOTS_3_5, 0.0),
-                S.FUNDING: out[S.FUNDING].replace("", "unknown"),
-            }
-        ),
-        source,
-    )
-    if not band_cols:
-        est = _estimate_bands(normalized)
-        normalized[S.SLOTS_0_2], normalized[S.SLOTS_3_5] = est
-        normalized["slots_estimated"] = True
-        notes.append(
-            "No capacity by age in the file: slots by band are ESTIMATED from the total capacity by type "
-            f"({', '.join(f'{t} {a:.0%}/{b:.0%}' for t, (a, b) in ASSUMED_BAND_SHARES.items())} for ages 0-2/3-5)."
-        )
-    else:
-        normalized["slots_estimated"] = False
-    if S.FUNDING not in found:
+    funding = np.array([f or "unknown" for f in values.codes[S.FUNDING]], dtype=object)
+    if S.FUNDING not in plan.fields:
         notes.append("No funding column: funding is 'unknown' (Head Start and school pre-K are public).")
-    fund = normalized[S.FUNDING].where(normalized[S.FUNDING].notna(), "unknown")
-    public_types = normalized[S.PROVIDER_TYPE].isin(["head_start", "school_prek"]) & (fund == "unknown")
-    normalized[S.FUNDING] = fund.where(~public_types, "public")
-
-    handled = {S.CAPACITY, S.LATITUDE, S.LONGITUDE}  # already given precise reasons above
-    for p in problems:
-        if p.row is None or p.column in handled:
-            continue
-        col = found.get(p.column, p.column)
-        value = table.at[p.row - 1, col] if col in table.columns else p.value
-        reasons[p.row - 1].append(f"column {col!r} value {value!r}: expected {p.expected}")
-
+    funding = np.where(np.isin(types, ["head_start", "school_prek"]) & (funding == "unknown"), "public", funding)
+    out = pd.DataFrame(
+        {
+            S.PROVIDER_ID: ids,
+            S.PROVIDER_NAME: names,
+            S.PROVIDER_TYPE: types,
+            S.LATITUDE: lat,
+            S.LONGITUDE: lon,
+            S.CAPACITY: capacity.capacity,
+            S.SLOTS_0_2: capacity.slots_0_2,
+            S.SLOTS_3_5: capacity.slots_3_5,
+            S.FUNDING: funding,
+            S.QUALITY_RATING: _text(table, plan.fields.get(S.QUALITY_RATING), [None] * n, empty=None),
+            "slots_estimated": capacity.estimated,
+        }
+    )
     ok = np.array([not r for r in reasons])
-    accepted = normalized[ok].reset_index(drop=True)
+    accepted = S.validate_providers(out[ok].reset_index(drop=True), source=source)  # a guard: the steps give contract rows
     rejected = table[~ok].copy()
     rejected.insert(0, "row", np.flatnonzero(~ok) + 1)
     rejected["reason"] = ["; ".join(r) for r, keep in zip(reasons, ok) if not keep]
-    mapping_used = {fld: col for fld, col in found.items()}
-    for band, cols in ages.items():
-        if cols:
-            mapping_used[band] = " + ".join(cols)
-    return ProviderImport(source, accepted, rejected.reset_index(drop=True), mapping_used, n, notes, n_swapped if fix_swapped else 0)
+    return ProviderImport(source, accepted, rejected.reset_index(drop=True), plan.described(), n, notes, swapped, inactive, values.used)
 
 
-def _estimate_bands(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    shares = np.array([ASSUMED_BAND_SHARES.get(t, ASSUMED_BAND_SHARES["other"]) for t in df[S.PROVIDER_TYPE]], dtype=float)
-    early = df[S.PROVIDER_TYPE].eq("head_start").to_numpy() & df[S.PROVIDER_NAME].str.contains("early head start", case=False).to_numpy()
-    shares[early] = (1.0, 0.0)
-    cap = df[S.CAPACITY].to_numpy(float)
-    return np.floor(cap * shares[:, 0]), np.floor(cap * shares[:, 1])
+def _text(table: pd.DataFrame, col: str | None, fallback: list, empty: object = "fallback") -> np.ndarray:
+    if col is None:
+        return np.array(fallback, dtype=object)
+    text = table[col].astype(str).str.strip().to_numpy(dtype=object)
+    blank = text == ""
+    text[blank] = np.array(fallback, dtype=object)[blank] if empty == "fallback" else empty
+    return text
+
+
+def _ids(table: pd.DataFrame, plan: ColumnPlan, notes: list[str]) -> tuple[np.ndarray, list[list[str]]]:
+    """Provider ids (the file's, or row-1, row-2...) and the reason of each repeated one (counted once)."""
+    n = len(table)
+    reasons: list[list[str]] = [[] for _ in range(n)]
+    generated = [f"row-{i + 1}" for i in range(n)]
+    col = plan.fields.get(S.PROVIDER_ID)
+    if col is None:
+        notes.append("No provider id column: ids are the file's row numbers (row-1, row-2, ...).")
+        return np.array(generated, dtype=object), reasons
+    ids = _text(table, col, generated)
+    first: dict[str, int] = {}
+    for i, pid in enumerate(ids):
+        if pid in first:
+            reasons[i].append(f"column {col!r} value {table[col].iloc[i]!r}: the same provider id as row {first[pid]} (counted once)")
+        else:
+            first[pid] = i + 1
+    return ids, reasons
 
 
 def import_providers(
@@ -527,29 +405,9 @@ def import_providers(
     fix_swapped: bool = False,
     source_crs: str | None = None,
     geocoder: Callable[[pd.DataFrame], GeocodeOutcome] | None = None,
+    value_maps: dict[str, dict[str, str]] | None = None,
+    keep_inactive: bool = False,
 ) -> ProviderImport:
     """Read a licensing export and standardize it (see :func:`standardize_providers`)."""
     file = as_user_file(path)
-    return standardize_providers(read_provider_table(file), file.name, mapping, bounds, fix_swapped, source_crs, geocoder)
-
-
-#: Address columns, for geocoding rows without coordinates.
-ADDRESS_SYNONYMS: dict[str, tuple[str, ...]] = {
-    "street": ("address", "street address", "street", "address 1", "address1", "address line 1", "site address",
-               "physical address", "location address"),
-    "city": ("city", "site city", "physical city", "location city"),
-    "state": ("state", "st", "site state"),
-    "zip": ("zip", "zip code", "zipcode", "postal code", "zip5", "site zip"),
-}  # fmt: skip
-
-
-def _addresses(table: pd.DataFrame, columns: list[str]) -> pd.DataFrame | None:
-    """id (row position), street, city, state, zip of every row, or None when there is no street column."""
-    keyed = {_key(c): c for c in columns}
-    found = {part: next((keyed[n] for n in names if n in keyed), None) for part, names in ADDRESS_SYNONYMS.items()}
-    if found["street"] is None:
-        return None
-    out = pd.DataFrame({"id": np.arange(len(table))})
-    for part, col in found.items():
-        out[part] = table[col].astype(str).str.strip().to_numpy() if col else ""
-    return out
+    return standardize_providers(read_provider_table(file), file.name, mapping, bounds, fix_swapped, source_crs, geocoder, value_maps, keep_inactive)

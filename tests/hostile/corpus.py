@@ -145,7 +145,7 @@ CASES: tuple[Case, ...] = (
     Case("header_only.csv", "providers", "error", "has a header but no rows"),
     Case("empty.csv", "providers", "error", "the file is empty"),
     Case("binary.csv", "providers", "error", "not a CSV table"),
-    Case("html_as.xlsx", "providers", "error", "XML document"),
+    Case("html_as.xlsx", "providers", "error", "the content is a web page (HTML), not an Excel workbook"),
     Case("long_name.csv", "providers", "import", accepted=1),
     Case("markdown_header.csv", "providers", "error", "a provider list needs the column"),
     Case("vrt_plain.geojson", "providers", "error", "XML document (such as a GDAL VRT"),

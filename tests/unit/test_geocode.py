@@ -91,7 +91,7 @@ def test_without_a_geocoder_rows_with_addresses_say_how_to_fix_them():
     rep = import_providers(G / "providers_with_addresses.csv")
     assert rep.accepted.empty
     assert set(rep.rejected["reason"]) == {
-        "no coordinates (the file has no latitude/longitude columns), but an address: geocode it (--geocode, or the option on the data page)"
+        "no coordinates (the file has no latitude/longitude columns), but an address: geocode it (the 'geocode addresses' option)"
     }
 
 

@@ -40,7 +40,9 @@ def test_licensing_export_imports_without_any_mapping(bounds):
 def test_every_defect_gets_its_own_reason(bounds):
     rep = import_providers(P / "defects.csv", bounds=bounds)
     assert rep.rows_read == 10 == len(rep.accepted) + len(rep.rejected)
-    assert rep.accepted["provider_id"].tolist() == ["P1"]
+    assert rep.accepted["provider_id"].tolist() == ["P1", "P10"]  # a type no vocabulary knows is 'other', never a rejection
+    assert rep.accepted.set_index("provider_id").loc["P10", "type"] == "other"
+    assert any("'Zoo' (1 row) -> other: map them to a type" in n for n in rep.notes)
     reasons = dict(zip(rep.rejected["row"], rep.rejected["reason"]))
     assert reasons == {
         2: "column 'capacity' is empty: a licensed capacity is needed",
@@ -49,9 +51,8 @@ def test_every_defect_gets_its_own_reason(bounds):
         5: "column 'capacity' value '-4': capacity must be greater than 0",
         6: "no coordinates: columns 'latitude'/'longitude' are empty and there is no address to geocode",
         7: "latitude 40, longitude -100 is outside the region (more than 10 km beyond its bounding box)",
-        8: "latitude -120.58 and longitude 44.28 look swapped (swap them back with --fix-swapped)",
-        9: "column 'provider_id' value 'P1': expected a provider id that no other row has (row 1 has it too)",
-        10: "column 'type' value 'Zoo': expected one of: center, family_home, head_start, school_prek, other",
+        8: "latitude -120.58 and longitude 44.28 look swapped (swap them back with the 'fix swapped coordinates' option)",
+        9: "column 'provider_id' value 'P1': the same provider id as row 1 (counted once)",
     }
     # the rejected rows keep the file's own cells
     assert rep.rejected.loc[rep.rejected["row"] == 3, "capacity"].item() == "lots"
@@ -61,11 +62,11 @@ def test_swapped_rows_are_fixed_only_with_consent(bounds):
     rep = import_providers(P / "defects.csv", bounds=bounds, fix_swapped=True)
     fixed = rep.accepted.set_index("provider_id").loc["P8"]
     assert (fixed["latitude"], fixed["longitude"]) == (44.28, -120.58)
-    assert rep.swapped_fixed == 1 and len(rep.accepted) == 2
+    assert rep.swapped_fixed == 1 and len(rep.accepted) == 3
 
 
 def test_projected_xy_is_not_taken_for_degrees():
-    with pytest.raises(ParameterError, match=r"'X'/'Y' hold projected coordinates .*--crs EPSG:3857"):
+    with pytest.raises(ParameterError, match=r"projected_xy.csv: columns 'X'/'Y' hold projected coordinates .*'coordinate system' option: EPSG:3857"):
         import_providers(P / "projected_xy.csv")
     rep = import_providers(P / "projected_xy.csv", source_crs="EPSG:3857")
     a = rep.accepted.set_index("provider_id")
@@ -107,7 +108,7 @@ def test_rejected_rows_download_with_reason(bounds):
     rep = import_providers(P / "defects.csv", bounds=bounds)
     back = pd.read_csv(pd.io.common.BytesIO(rep.rejected_csv_bytes()), encoding="utf-8-sig", dtype=str)
     assert list(back.columns[:2]) == ["row", "provider_id"] and back.columns[-1] == "reason"
-    assert len(back) == 9
+    assert len(back) == 8
     # plain numbers stay numbers; a formula in a name would be neutralized (tests/unit/test_export.py)
     assert back.loc[back["row"] == "5", "capacity"].item() == "-4"
     assert back.loc[back["row"] == "2", "longitude"].item() == "-120.61"
@@ -123,7 +124,6 @@ def test_rejected_rows_download_with_reason(bounds):
         (6, "columns 'latitude'/'longitude' are empty"),
         (7, "latitude 40, longitude -100 is outside the region"),
         (8, "latitude -120.58 and longitude 44.28 look swapped"),
-        (10, "column 'type' value 'Zoo': expected one of"),
     ],
 )
 def test_a_file_for_each_defect(tmp_path, bounds, row, words):
@@ -143,7 +143,7 @@ def test_duplicate_id_file(tmp_path, bounds):
     f.write_text("\n".join([lines[0], lines[1], lines[9]]) + "\n", encoding="utf-8")
     rep = import_providers(f, bounds=bounds)
     assert (
-        rep.rejected["reason"].item() == "column 'provider_id' value 'P1': expected a provider id that no other row has (row 1 has it too)"
+        rep.rejected["reason"].item() == "column 'provider_id' value 'P1': the same provider id as row 1 (counted once)"
     )
 
 
