@@ -60,6 +60,12 @@ OPERATING, NOT_OPERATING = "operating", "not_operating"
 STATUS_CODES = {OPERATING: "operating", NOT_OPERATING: "not operating (closed, revoked, suspended, expired...)"}
 #: Fields whose values a user can map to codes: field -> the codes allowed.
 VALUE_FIELDS: dict[str, dict[str, str]] = {S.PROVIDER_TYPE: S.PROVIDER_TYPES, S.FUNDING: S.FUNDING_TYPES, STATUS: STATUS_CODES}
+#: What a value no vocabulary knows counts as.
+_FALLBACK = {S.PROVIDER_TYPE: "other", S.FUNDING: "unknown", STATUS: OPERATING}
+
+
+def _rows(k: int) -> str:
+    return f"{k:,} row" + ("" if k == 1 else "s")
 
 
 def header_key(text: object) -> str:
@@ -258,16 +264,20 @@ def guess_value(fld: str, value: str) -> tuple[str | None, str]:
 
 
 def value_choices(table: pd.DataFrame, plan: ColumnPlan) -> dict[str, pd.DataFrame]:
-    """Per value field present in the file: its distinct values with their row counts and gapmap's guess
-    (the table a planner edits to map values)."""
+    """Per value field present in the file: its distinct values with their row counts, the code each will
+    get (gapmap's guess, else the fallback) and where that comes from (the table a planner edits)."""
     out = {}
     for fld in VALUE_FIELDS:
         col = plan.fields.get(fld)
         if col is None:
             continue
         counts = table[col].astype(str).str.strip().value_counts(sort=True)
-        rows = [(v, int(n), guess_value(fld, v)[0]) for v, n in counts.items() if v]
-        out[fld] = pd.DataFrame(rows, columns=["value", "rows", "code"])
+        rows = []
+        for value, k in counts.items():
+            if value:
+                code, how = guess_value(fld, value)
+                rows.append((value, int(k), code or _FALLBACK[fld], how if code else f"not known: counted as {_FALLBACK[fld]}"))
+        out[fld] = pd.DataFrame(rows, columns=["value", "rows", "code", "from"])
     return out
 
 
@@ -293,7 +303,7 @@ def map_values(table: pd.DataFrame, plan: ColumnPlan, value_maps: dict[str, dict
     codes: dict[str, np.ndarray] = {}
     notes: list[str] = []
     used: dict[str, dict[str, str]] = {}
-    fallback = {S.PROVIDER_TYPE: "other", S.FUNDING: "unknown", STATUS: OPERATING}
+    fallback = _FALLBACK
     for fld in VALUE_FIELDS:
         col = plan.fields.get(fld)
         out = np.full(n, None, dtype=object)
@@ -386,7 +396,7 @@ def compute_capacity(table: pd.DataFrame, plan: ColumnPlan, types: np.ndarray, n
         use = (types == "family_home") & np.isfinite(home)
         cap = np.where(use, home, cap)
         if use.any():
-            notes.append(f"Family child care homes: capacity from {plan.home_capacity!r} ({int(use.sum()):,} rows).")
+            notes.append(f"Family child care homes: capacity from {plan.home_capacity!r} ({_rows(int(use.sum()))}).")
     cap_name = cap_col or "capacity"
     unreadable = np.array([bool(r) for r in reasons])
     for i in np.flatnonzero(~np.isfinite(cap) & ~unreadable):
@@ -416,8 +426,8 @@ def compute_capacity(table: pd.DataFrame, plan: ColumnPlan, types: np.ndarray, n
     over = np.isfinite(cap) & (cap > 0) & (s02 + s35 > cap)
     if over.any():
         scale = np.where(over, cap / np.where(s02 + s35 > 0, s02 + s35, 1), 1.0)
-        s02, s35 = s02 * scale, s35 * scale
-        notes.append(f"{int(over.sum()):,} rows give capacities by age that add up to more than the total: their bands were scaled down to the total.")
+        s02, s35 = np.floor(s02 * scale), np.floor(s35 * scale)
+        notes.append(f"{_rows(int(over.sum()))} give capacities by age that add up to more than the total: their bands were scaled down to the total.")
     return CapacityStep(cap, s02, s35, estimated, reasons, notes)
 
 
@@ -534,7 +544,7 @@ def check_region(lat: np.ndarray, lon: np.ndarray, bounds, fix_swapped: bool = F
     n_swapped = int(swapped.sum())
     if n_swapped and fix_swapped:
         lat, lon = np.where(swapped, lon, lat), np.where(swapped, lat, lon)
-        notes.append(f"{n_swapped} rows had latitude and longitude swapped; they were swapped back as asked.")
+        notes.append(f"{_rows(n_swapped)} had latitude and longitude swapped; they were swapped back as asked.")
     else:
         for i in np.flatnonzero(swapped):
             reasons[i].append(f"latitude {lat[i]:g} and longitude {lon[i]:g} look swapped (swap them back with the 'fix swapped coordinates' option)")
@@ -556,7 +566,7 @@ def check_status(status: np.ndarray, table: pd.DataFrame, plan: ColumnPlan, keep
     if col is None or not k:
         return reasons, [], 0
     if keep_inactive:
-        return reasons, [f"{k:,} rows have a status that means not operating in {col!r}; they were kept as asked."], 0
+        return reasons, [f"{_rows(k)} have a status that means not operating in {col!r}; they were kept as asked."], 0
     for i in np.flatnonzero(inactive):
         reasons[i].append(f"column {col!r} value {table[col].iloc[i]!r}: the provider is not operating (keep such rows with the 'keep inactive' option)")
-    return reasons, [f"{k:,} rows were left out because their status in {col!r} means not operating."], k
+    return reasons, [f"{_rows(k)} left out because their status in {col!r} means not operating."], k

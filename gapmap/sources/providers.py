@@ -309,17 +309,21 @@ def standardize_providers(
     keep_inactive : keep rows whose license status means not operating.
     """
     table = table.reset_index(drop=True)
-    if table.empty:
-        raise DataSourceError(f"{source}: the file has a header but no rows of providers under it")
     columns = [str(c) for c in table.columns]
     table.columns = columns
+    blank = table.astype(str).apply(lambda col: col.str.strip() == "").all(axis=1).to_numpy() if len(table) else np.zeros(0, dtype=bool)
+    file_rows = np.flatnonzero(~blank) + 1  # row numbers as in the file (1 = the first row under the header)
+    if blank.any():
+        table = table[~blank].reset_index(drop=True)
+    if table.empty:
+        raise DataSourceError(f"{source}: the file has a header but no rows of providers under it")
     n = len(table)
     try:
         plan = recognise_columns(columns, mapping)
         values = map_values(table, plan, value_maps)
     except ParameterError as exc:
         raise ParameterError(f"{source}: {exc}") from None
-    notes: list[str] = []
+    notes: list[str] = [f"{int(blank.sum()):,} blank rows (every cell empty) were skipped."] if blank.any() else []
     ids, id_reasons = _ids(table, plan, notes)
     names = _text(table, plan.fields.get(S.PROVIDER_NAME), [f"Provider {i + 1} (no name)" for i in range(n)])
     if S.PROVIDER_NAME not in plan.fields:
@@ -365,7 +369,7 @@ def standardize_providers(
     ok = np.array([not r for r in reasons])
     accepted = S.validate_providers(out[ok].reset_index(drop=True), source=source)  # a guard: the steps give contract rows
     rejected = table[~ok].copy()
-    rejected.insert(0, "row", np.flatnonzero(~ok) + 1)
+    rejected.insert(0, "row", file_rows[~ok])
     rejected["reason"] = ["; ".join(r) for r, keep in zip(reasons, ok) if not keep]
     return ProviderImport(source, accepted, rejected.reset_index(drop=True), plan.described(), n, notes, swapped, inactive, values.used)
 
