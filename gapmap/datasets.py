@@ -39,6 +39,7 @@ __all__ = [
     "read_dataset",
     "dataset_about",
     "dataset_version",
+    "read_dataset_rejected",
 ]
 
 MAX_NAME_CHARS = 120
@@ -85,9 +86,18 @@ def _check_name(name: str) -> str:
 
 
 def save_dataset(
-    datasets_dir: Path, name: str, tracts: gpd.GeoDataFrame, providers: pd.DataFrame, sources: dict, overwrite: bool = False
+    datasets_dir: Path,
+    name: str,
+    tracts: gpd.GeoDataFrame,
+    providers: pd.DataFrame,
+    sources: dict,
+    overwrite: bool = False,
+    provider_import: dict | None = None,
+    rejected: pd.DataFrame | None = None,
 ) -> str:
-    """Validate and save a dataset; returns its key (:func:`slugify` of ``name``).
+    """Validate and save a dataset; returns its key (:func:`slugify` of ``name``). ``provider_import``
+    (:meth:`ProviderImport.about`: rows read, accepted, rejected, the mapping used) goes into about.json,
+    and ``rejected`` (the rejected rows with their reasons) beside it, so the dataset can show them later.
 
     Raises :class:`DatasetExistsError` when a dataset of the same key exists and ``overwrite`` is False.
     """
@@ -106,6 +116,9 @@ def save_dataset(
     tracts.to_parquet(folder / "tracts.parquet")
     providers.reset_index(drop=True).to_parquet(folder / "providers.parquet", index=False)
     (folder / "providers.csv").unlink(missing_ok=True)  # an older dataset's copy
+    (folder / "rejected.parquet").unlink(missing_ok=True)
+    if rejected is not None and len(rejected):
+        rejected.astype(str).to_parquet(folder / "rejected.parquet", index=False)
     digest = hashlib.sha256()
     for part in ("tracts.parquet", "providers.parquet"):
         digest.update((folder / part).read_bytes())
@@ -117,6 +130,8 @@ def save_dataset(
         "providers": len(providers),
         "sources": sources,
     }
+    if provider_import:
+        about["import"] = provider_import
     tmp = folder / "about.json.tmp"
     tmp.write_text(json.dumps(about, indent=2, default=str))
     tmp.replace(folder / "about.json")  # a reader never sees half a file
@@ -166,6 +181,13 @@ def dataset_version(datasets_dir: Path, key: str) -> str:
     """What identifies the saved content of a dataset (caches are keyed on it)."""
     meta = dataset_about(datasets_dir, key)
     return str(meta.get("version") or meta.get("saved") or "")
+
+
+def read_dataset_rejected(datasets_dir: Path, key: str) -> pd.DataFrame:
+    """The provider rows rejected when the dataset was saved (with ``row`` and ``reason``), or an empty table."""
+    dataset_about(datasets_dir, key)
+    path = Path(datasets_dir) / key / "rejected.parquet"
+    return pd.read_parquet(path) if path.exists() else pd.DataFrame(columns=["row", "reason"])
 
 
 def read_dataset(datasets_dir: Path, key: str) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:

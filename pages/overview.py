@@ -7,12 +7,13 @@ from gapmap.metrics import compute_headline_rows
 from gapmap.ui.frame import ensure_frame
 from gapmap.ui.loaders import load_summary
 from gapmap.ui.state import current_view
-from gapmap.ui.widgets import metrics_or_stop, plain, render_data_badge, render_download
+from gapmap.ui.widgets import metrics_or_stop, plain, render_data_badge, render_download, render_import_summary
 
 ensure_frame()
 view = current_view()
 st.title("Child care supply and deserts")
 render_data_badge(view)
+render_import_summary(view)
 
 result = metrics_or_stop(view)
 summary = load_summary(view.region, view.params)

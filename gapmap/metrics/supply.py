@@ -15,7 +15,7 @@ import shapely
 
 from gapmap import schema as S
 
-__all__ = ["ProviderLocation", "locate_providers", "compute_slots_in_tracts"]
+__all__ = ["ProviderLocation", "locate_providers", "compute_slots_in_tracts", "compute_import_warnings", "WARN_REJECTED_SHARE", "WARN_OUTSIDE_SLOTS_SHARE"]
 
 
 @dataclass(frozen=True)
@@ -62,3 +62,32 @@ def compute_slots_in_tracts(n_tracts: int, providers: pd.DataFrame, location: Pr
         out[f"licensed_{band.slots}"] = licensed
         out[band.slots] = licensed * utilization
     return pd.DataFrame(out)
+
+
+#: Warn before saving a dataset when more than this share of the file's rows were rejected...
+WARN_REJECTED_SHARE = 0.10
+#: ... or when more than this share of the accepted slots lie outside every tract.
+WARN_OUTSIDE_SLOTS_SHARE = 0.5
+
+
+def compute_import_warnings(tracts: gpd.GeoDataFrame, report) -> list[str]:
+    """What a planner should know before saving a provider import with these tracts (one sentence each):
+    many rejected rows, or most slots outside every tract (the wrong region, or swapped coordinates).
+    ``report`` is a :class:`gapmap.sources.providers.ProviderImport`."""
+    out = []
+    if report.rows_read and len(report.rejected) / report.rows_read > WARN_REJECTED_SHARE:
+        out.append(
+            f"{len(report.rejected):,} of {report.rows_read:,} rows ({len(report.rejected) / report.rows_read:.0%}) were rejected: "
+            "the figures will leave those providers out. Check the rejected rows and the value mapping first."
+        )
+    accepted = report.accepted
+    if len(accepted) and len(tracts):
+        outside = locate_providers(tracts, accepted).tract_pos < 0
+        slots = accepted[S.CAPACITY].to_numpy(float)
+        share = float(slots[outside].sum() / slots.sum()) if slots.sum() > 0 else 0.0
+        if share > WARN_OUTSIDE_SLOTS_SHARE:
+            out.append(
+                f"{share:.0%} of the accepted slots lie outside every tract of this region: they count for access across the "
+                "line but not as slots in any tract. Is this the right region's provider list?"
+            )
+    return out

@@ -71,6 +71,7 @@ __all__ = [
     "value_mapping_json",
     "value_choices",
     "recognise_columns",
+    "import_choices",
 ]
 
 PROVIDER_FORMATS = (".csv", ".xlsx", ".geojson", ".json")
@@ -119,6 +120,8 @@ class ProviderImport:
     swapped_fixed: int = 0
     inactive: int = 0  # rows rejected because their status means not operating
     values: dict[str, dict[str, str]] = field(default_factory=dict)  # field -> {value in the file: code}, as applied
+    #: rejected rows that have coordinates (row, name, reason, latitude, longitude), for a map of them
+    rejected_points: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["row", "name", "reason", "latitude", "longitude"]))
 
     def __post_init__(self) -> None:
         if self.rows_read != len(self.accepted) + len(self.rejected):  # nothing may be dropped silently
@@ -281,6 +284,12 @@ def value_mapping_json(values: dict[str, dict[str, str]]) -> str:
 
 
 # --- the import ---------------------------------------------------------------------------------
+def import_choices(table: pd.DataFrame, mapping: dict[str, str] | None = None) -> dict[str, pd.DataFrame]:
+    """The distinct values of the file's type, funding and status columns with the code each will get
+    (see :func:`gapmap.sources.provider_steps.value_choices`): the table a planner edits before importing."""
+    return value_choices(table.reset_index(drop=True), recognise_columns([str(c) for c in table.columns], mapping))
+
+
 def standardize_providers(
     table: pd.DataFrame,
     source: str = "providers",
@@ -371,7 +380,12 @@ def standardize_providers(
     rejected = table[~ok].copy()
     rejected.insert(0, "row", file_rows[~ok])
     rejected["reason"] = ["; ".join(r) for r, keep in zip(reasons, ok) if not keep]
-    return ProviderImport(source, accepted, rejected.reset_index(drop=True), plan.described(), n, notes, swapped, inactive, values.used)
+    located = ~ok & np.isfinite(lat) & np.isfinite(lon) & (np.abs(lat) <= 90) & (np.abs(lon) <= 180)
+    points = pd.DataFrame(
+        {"row": file_rows[located], "name": names[located], "reason": [r for r, keep in zip(rejected["reason"], located[~ok]) if keep],
+         "latitude": lat[located], "longitude": lon[located]}
+    )  # fmt: skip
+    return ProviderImport(source, accepted, rejected.reset_index(drop=True), plan.described(), n, notes, swapped, inactive, values.used, points)
 
 
 def _text(table: pd.DataFrame, col: str | None, fallback: list, empty: object = "fallback") -> np.ndarray:

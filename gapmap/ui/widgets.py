@@ -21,7 +21,7 @@ from gapmap.viz.measures import MEASURES
 #: Served by Streamlit itself (a Material icon would make the browser fetch it from Google).
 FAVICON = str(Path(__file__).with_name("assets") / "favicon.png")
 
-__all__ = ["metrics_or_stop", "FAVICON", "render_sidebar", "render_data_badge", "render_error", "render_download", "about_view", "plain", "plain_lines"]
+__all__ = ["metrics_or_stop", "FAVICON", "render_sidebar", "render_data_badge", "render_error", "render_download", "about_view", "plain", "plain_lines", "render_import_summary"]
 
 
 def render_sidebar() -> View:
@@ -108,7 +108,34 @@ def plain_lines(text: object) -> str:
     return "  \n".join(plain(line) for line in str(text).splitlines() if line.strip())
 
 
-def render_error(exc: GapmapError, doing: str = "") -> None:
+def render_import_summary(view: View) -> None:
+    """For a saved dataset: how its provider list was imported, with its rejected rows to download."""
+    if view.region == "demo":
+        return
+    from gapmap.datasets import dataset_about, read_dataset_rejected
+
+    about = dataset_about(loaders.DATASETS_DIR, view.region).get("import")
+    if not about:
+        return
+    line = (
+        f"Provider import: {about['rows_read']:,} rows read from {plain(about.get('file', 'the file'))}, {about['accepted']:,} accepted, "
+        f"{about['rejected']:,} rejected" + (f" ({about['not_operating']:,} not operating)" if about.get("not_operating") else "") + "."
+    )
+    with st.expander(line, expanded=bool(about["rejected"]) and about["rejected"] / max(about["rows_read"], 1) > 0.10):
+        for note in about.get("notes", []):
+            st.caption(plain(note))
+        if about["rejected"]:
+            rejected = read_dataset_rejected(loaders.DATASETS_DIR, view.region)
+            st.download_button(
+                "Download the rejected rows (CSV)",
+                lambda: to_csv_bytes(rejected),
+                file_name=f"rejected_{view.region}.csv",
+                mime="text/csv",
+                key="dl_dataset_rejected",
+            )
+
+
+def render_error(exc: GapmapError | str, doing: str = "") -> None:
     """Show a gapmap error as a planner can act on it: what failed, the details, what to do next.
     The message is shown as text (markdown in a file name or cell never renders)."""
     head = f"Could not {plain(doing)}." if doing else "Something in the data needs attention."

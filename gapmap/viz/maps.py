@@ -303,6 +303,47 @@ def _add_providers(fmap: folium.Map, providers: pd.DataFrame, privacy: bool) -> 
     ).add_to(fmap)
 
 
+REJECTED_CLASS = "gapmap-rejected"
+
+
+def build_provider_preview_map(
+    accepted: pd.DataFrame, rejected_points: pd.DataFrame | None = None, privacy: bool = False, tiles: str | None = "OpenStreetMap"
+) -> folium.Map:
+    """The providers of an import before it is saved: accepted ones sized by capacity and coloured by
+    type, and (when given) the rejected rows that have coordinates as grey dashed circles whose tooltip
+    says why. Privacy mode hides family child care homes; a rejected row's type may be unknown, so with
+    privacy on no rejected row is drawn."""
+    pts = [accepted[[S.LATITUDE, S.LONGITUDE]].to_numpy(float)]
+    show_rejected = rejected_points is not None and len(rejected_points) and not privacy
+    if show_rejected:
+        pts.append(rejected_points[[S.LATITUDE, S.LONGITUDE]].to_numpy(float))
+    allpts = np.vstack(pts) if sum(len(p) for p in pts) else np.array([[44.0, -120.5]])
+    fmap = folium.Map(tiles=tiles, control_scale=True, zoom_snap=0.25)
+    (lat0, lon0), (lat1, lon1) = allpts.min(axis=0), allpts.max(axis=0)
+    fmap.fit_bounds([[lat0 - 0.01, lon0 - 0.01], [lat1 + 0.01, lon1 + 0.01]])
+    if len(accepted):
+        _add_providers(fmap, accepted, privacy)
+    if show_rejected:
+        features = [
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [round(float(r.longitude), 6), round(float(r.latitude), 6)]},
+                "properties": {"row": str(int(r.row)), "name": _text(r.name), "reason": _text(r.reason)},
+            }
+            for r in rejected_points.itertuples(index=False)
+        ]
+        folium.GeoJson(
+            {"type": "FeatureCollection", "features": features},
+            name="Rejected rows",
+            marker=folium.CircleMarker(radius=5, fill=True),
+            style_function=lambda f: {"color": "#444444", "fillColor": "#bbbbbb", "weight": 2, "fillOpacity": 0.6, "dashArray": "2 2", "className": REJECTED_CLASS},
+            tooltip=folium.GeoJsonTooltip(fields=["row", "name", "reason"], aliases=["Row", "Provider", "Not used because"], localize=False, style=TOOLTIP_STYLE),
+        ).add_to(fmap)
+    legend = [("#bbbbbb", "rejected row (hover for why)")] if show_rejected else []
+    fmap.add_child(_legend("Providers of the import", legend, True, privacy))
+    return fmap
+
+
 #: PuRd shades for the top ranks, darkest first (colour-blind safe, sequential).
 RANK_COLORS = ("#980043", "#dd1c77", "#df65b0", "#d7b5d8")
 

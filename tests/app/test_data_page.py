@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 from gapmap.metrics import compute_summary, compute_tract_metrics
 from gapmap.sources.providers import RegionBounds, import_providers
 from gapmap.ui import loaders
-from tests.app.conftest import texts
+from tests.app.conftest import shown, texts
 from tests.census_fake import RecordedCensus
 from tests.conftest import DEMO_DIR, FIXTURES
 
@@ -47,11 +47,16 @@ def test_upload_import_report_save_and_map(places, demo):
     assert not at.exception, at.exception
     got = metrics(at)
     assert (got["Rows read"], got["Accepted"], got["Rejected"]) == ("10", "2", "8")
-    rejected = at.dataframe[1].value
+    rejected = next(d.value for d in at.dataframe if "reason" in d.value.columns)
     assert len(rejected) == 8 and rejected["reason"].str.len().gt(10).all()
     assert rejected.loc[rejected["row"] == 3, "reason"].item() == "column 'capacity' value 'lots' is not a number"
 
     at.text_input(key="dataset_name").input("Test region").run()
+    # 8 of 10 rows rejected: the page says so beside the button and saves only when confirmed
+    assert any("8 of 10 rows (80%) were rejected" in w for w in texts(at.warning))
+    at.button(key="save_dataset").click().run()
+    assert at.session_state["region"] == "demo" and any("tick 'Save anyway'" in w for w in texts(at.warning))
+    at.checkbox(key="save_anyway").check().run()
     at.button(key="save_dataset").click().run()
     assert not at.exception, at.exception
     assert at.session_state["region"] == "test-region"
@@ -123,4 +128,66 @@ def test_geocoding_on_the_data_page(places, monkeypatch):
     assert not at.exception, at.exception
     got = {m.label: m.value for m in at.metric}
     assert (got["Rows read"], got["Accepted"], got["Rejected"]) == ("4", "2", "2")
-    assert "Census geocoder answered 'No_Match'" in " ".join(at.dataframe[1].value["reason"])
+    assert "Census geocoder answered 'No_Match'" in " ".join(next(d.value for d in at.dataframe if "reason" in d.value.columns)["reason"])
+
+
+def test_an_oregon_export_on_the_demo_tracts_imports_whole_and_saves_what_it_read(places, demo):
+    import json
+
+    from gapmap.datasets import read_dataset
+
+    at = data_page()
+    at.selectbox(key="known_region").set_value("demo")
+    at.button(key="use_known").click().run()
+    assert "Tracts: 162 from the tracts of Demo region (synthetic demo data)." in texts(at.success)
+    at.file_uploader(key="upload_providers").set_value(("oregon.csv", (FIXTURES / "providers" / "oregon_delc_export.csv").read_bytes(), "text/csv")).run()
+    assert not at.exception, at.exception
+    got = metrics(at)
+    assert (got["Rows read"], got["Accepted"], got["Rejected"], got["Not operating"]) == ("10", "6", "4", "4")
+    assert not any("no vocabulary knows" in c for c in texts(at.caption))  # Oregon's words need no step
+    assert any("'Keep providers that are not operating' under Column mapping and options" in r for r in next(d.value for d in at.dataframe if "reason" in d.value.columns)["reason"])
+    at.checkbox(key="keep_inactive").check().run()
+    assert metrics(at)["Accepted"] == "10"
+    at.text_input(key="dataset_name").input("Oregon test").run()
+    at.button(key="save_dataset").click().run()
+    assert not at.exception, at.exception and at.session_state["region"] == "oregon-test"
+    about = json.loads((places / "datasets" / "oregon-test" / "about.json").read_text())
+    assert (about["import"]["rows_read"], about["import"]["accepted"], about["import"]["rejected"]) == (10, 10, 0)
+    assert about["import"]["columns"]["slots_0_2"] == "Infant Capacity + Toddler Capacity"
+    _, providers = read_dataset(places / "datasets", "oregon-test")
+    assert "slots_estimated" in providers.columns and "quality_rating" in providers.columns
+    at.switch_page("pages/overview.py").run()
+    assert any(shown(e.label).startswith("Provider import: 10 rows read from oregon.csv, 10 accepted, 0 rejected") for e in at.expander)
+
+
+def test_a_value_mapping_file_maps_a_states_own_words_in_the_app(places):
+    import json
+
+    at = data_page()
+    at.selectbox(key="known_region").set_value("demo")
+    at.button(key="use_known").click().run()
+    at.file_uploader(key="upload_providers").set_value(
+        ("export.csv", (FIXTURES / "providers" / "unknown_vocabulary_export.csv").read_bytes(), "text/csv")
+    ).run()
+    assert any("'Type 7' (2 rows), 'Type 9' (1 row), 'MISC' (1 row) -> other" in c for c in texts(at.caption))
+    mapping = (FIXTURES / "providers" / "value_mapping.json").read_bytes()
+    at.file_uploader(key="values_file").set_value(("mapping.json", mapping, "application/json")).run()
+    assert not at.exception, at.exception
+    got = metrics(at)
+    assert (got["Accepted"], got["Not operating"]) == ("3", "1")  # "Pending" means not operating in this state's file
+    assert not any("no vocabulary knows" in c for c in texts(at.caption))
+    editors = {tuple(d.value["value"]): d.value for d in at.dataframe if "Counts as" in d.value.columns or "code" in d.value.columns}
+    types = editors[("Type 7", "Type 9", "MISC")]
+    assert types.set_index("value")["code"].to_dict() == {"Type 7": "center", "Type 9": "family_home", "MISC": "other"}
+    assert set(json.loads(mapping)["type"]) == {"Type 7", "Type 9", "MISC"}
+
+
+def test_saving_a_damaged_import_asks_first(places):
+    """Slots outside every tract: the wrong region's list is caught before it is saved."""
+    at = data_page()
+    at.selectbox(key="known_region").set_value("demo")
+    at.button(key="use_known").click().run()
+    far = b"provider_id,name,type,latitude,longitude,capacity\nA,Far Center,center,44.95,-119.55,90\nB,Near Home,family_home,44.30,-120.70,10\n"
+    at.file_uploader(key="upload_providers").set_value(("far.csv", far, "text/csv")).run()
+    at.text_input(key="dataset_name").input("Far").run()
+    assert any("90% of the accepted slots lie outside every tract" in w for w in texts(at.warning))
