@@ -380,68 +380,9 @@ def _code_lookup(codes: dict[str, str]) -> dict[str, str]:
     return out
 
 
+#: The contract accepts codes and labels only; states' own words (Oregon DELC's facility types and others)
+#: are mapped by the provider import from gapmap/sources/vocabularies.json, with their sources.
 _TYPE_LOOKUP = _code_lookup(PROVIDER_TYPES)
-#: State licensing vocabularies (Oregon, Washington, California, Texas and others) -> type codes.
-_TYPE_LOOKUP.update(
-    {
-        **dict.fromkeys(
-            [
-                "child care center",
-                "certified center",
-                "cc",
-                "licensed center",
-                "day care center",
-                "daycare center",
-                "child development center",
-                "licensed child care center",
-                "center based",
-                "centre",
-            ],
-            "center",
-        ),
-        **dict.fromkeys(
-            [
-                "family child care",
-                "family child care home",
-                "home",
-                "fcc",
-                "fcch",
-                "registered family",
-                "certified family",
-                "large family child care home",
-                "small family child care home",
-                "family home",
-                "group home",
-                "group child care home",
-                "licensed family",
-                "rf",
-                "cf",
-                "family",
-            ],
-            "family_home",
-        ),
-        **dict.fromkeys(
-            ["early head start", "ehs", "hs", "head start early head start", "oregon prekindergarten", "opk", "head start ehs"],
-            "head_start",
-        ),
-        **dict.fromkeys(
-            [
-                "pre k",
-                "prek",
-                "preschool promise",
-                "school based pre k",
-                "public pre k",
-                "state pre k",
-                "school district pre k",
-                "transitional kindergarten",
-            ],
-            "school_prek",
-        ),
-        **dict.fromkeys(
-            ["certified school age", "school age", "recorded program", "license exempt", "exempt", "preschool recorded program"], "other"
-        ),
-    }
-)
 _FUNDING_LOOKUP = _code_lookup(FUNDING_TYPES)
 
 #: Largest licensed capacity of one site (the largest centres license about 1,000 children).
