@@ -41,6 +41,20 @@ def demo():
     return read_demo(DEMO_DIR)
 
 
+@pytest.fixture
+def places(tmp_path, monkeypatch):
+    """The app's dataset and cache folders in a temporary folder, caches cleared before and after."""
+    import streamlit as st
+
+    from gapmap.ui import loaders
+
+    monkeypatch.setattr(loaders, "DATASETS_DIR", tmp_path / "datasets")
+    monkeypatch.setattr(loaders, "CACHE_DIR", tmp_path / "cache")
+    st.cache_data.clear()
+    yield tmp_path
+    st.cache_data.clear()
+
+
 def make_tracts(boxes, **counts) -> gpd.GeoDataFrame:
     """Tracts from (minx, miny, maxx, maxy) boxes in degrees, GEOIDs 99001000100, ...00200, ..."""
     data = {"geoid": [f"99001{(i + 1) * 100:06d}" for i in range(len(boxes))]}

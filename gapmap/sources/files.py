@@ -52,6 +52,7 @@ import struct
 import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -370,8 +371,9 @@ def _looks_geojson(data: bytes) -> bool:
 
 
 # --- tables --------------------------------------------------------------------------------------
-def xlsx_sheet_names(file: UserFile, limits: ReadLimits = DEFAULT_LIMITS) -> list[str]:
-    """The sheets of an Excel workbook, in order (after the same size checks as :func:`read_table`)."""
+@contextmanager
+def _workbook(file: UserFile, limits: ReadLimits):
+    """An Excel workbook, read-only, after the decompressed-size check of its members."""
     _check_zip(file, limits.max_xlsx_unpacked_bytes, limits)
     from openpyxl import load_workbook
 
@@ -380,9 +382,15 @@ def xlsx_sheet_names(file: UserFile, limits: ReadLimits = DEFAULT_LIMITS) -> lis
     except Exception as exc:  # noqa: BLE001  # openpyxl raises zipfile, KeyError, ValueError, XML errors
         raise DataSourceError(f"{file.name}: not a readable Excel workbook ({type(exc).__name__})") from None
     try:
-        return list(wb.sheetnames)
+        yield wb
     finally:
         wb.close()
+
+
+def xlsx_sheet_names(file: UserFile, limits: ReadLimits = DEFAULT_LIMITS) -> list[str]:
+    """The sheets of an Excel workbook, in order (after the same size checks as :func:`read_table`)."""
+    with _workbook(file, limits) as wb:
+        return list(wb.sheetnames)
 
 
 def read_table(
@@ -426,28 +434,15 @@ def _csv_rows(file: UserFile, limits: ReadLimits) -> Iterator[list[str]]:
 
 
 def _xlsx_rows(file: UserFile, limits: ReadLimits, sheet: str | None = None) -> Iterator[list[str]]:
-    _check_zip(file, limits.max_xlsx_unpacked_bytes, limits)
-    from openpyxl import load_workbook
-
-    try:
-        wb = load_workbook(io.BytesIO(file.data), read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001  # openpyxl raises zipfile, KeyError, ValueError, XML errors
-        raise DataSourceError(f"{file.name}: not a readable Excel workbook ({type(exc).__name__})") from None
-    try:
-        if sheet is not None:
-            if sheet not in wb.sheetnames:
-                raise DataSourceError(f"{file.name}: no sheet {_short(sheet)}; it has {', '.join(map(repr, wb.sheetnames))}")
-            ws = wb[sheet]
-        else:
-            ws = wb.worksheets[0]
-        for values in ws.iter_rows(values_only=True):
-            yield [_excel_text(v) for v in values]
-    except DataSourceError:
-        raise
-    except Exception as exc:  # noqa: BLE001
-        raise DataSourceError(f"{file.name}: not a readable Excel workbook ({type(exc).__name__})") from None
-    finally:
-        wb.close()
+    with _workbook(file, limits) as wb:
+        if sheet is not None and sheet not in wb.sheetnames:
+            raise DataSourceError(f"{file.name}: no sheet {_short(sheet)}; it has {', '.join(map(repr, wb.sheetnames))}")
+        ws = wb[sheet] if sheet is not None else wb.worksheets[0]
+        try:
+            for values in ws.iter_rows(values_only=True):
+                yield [_excel_text(v) for v in values]
+        except Exception as exc:  # noqa: BLE001  # a damaged sheet: openpyxl raises XML and value errors
+            raise DataSourceError(f"{file.name}: not a readable Excel workbook ({type(exc).__name__})") from None
 
 
 def _excel_text(value) -> str:

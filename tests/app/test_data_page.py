@@ -2,8 +2,6 @@
 
 from pathlib import Path
 
-import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from gapmap.metrics import compute_summary, compute_tract_metrics
@@ -14,15 +12,6 @@ from tests.census_fake import RecordedCensus
 from tests.conftest import DEMO_DIR, FIXTURES
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
-
-
-@pytest.fixture
-def places(tmp_path, monkeypatch):
-    monkeypatch.setattr(loaders, "DATASETS_DIR", tmp_path / "datasets")
-    monkeypatch.setattr(loaders, "CACHE_DIR", tmp_path / "cache")
-    st.cache_data.clear()
-    yield tmp_path
-    st.cache_data.clear()
 
 
 def data_page():

@@ -6,10 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from gapmap.ui import loaders
 from tests.app.conftest import shown, texts
 from tests.hostile.corpus import CASES, HOSTILE, vrt_document, zip_with
 
@@ -25,15 +23,6 @@ ENDINGS = {
     "scenario": (".json",),
 }
 UPLOADER = {"providers": "upload_providers", "tracts": "upload_tracts", "regions": "region_upload", "scenario": "load_scenario"}
-
-
-@pytest.fixture
-def places(tmp_path, monkeypatch):
-    monkeypatch.setattr(loaders, "DATASETS_DIR", tmp_path / "datasets")
-    monkeypatch.setattr(loaders, "CACHE_DIR", tmp_path / "cache")
-    st.cache_data.clear()
-    yield tmp_path
-    st.cache_data.clear()
 
 
 def open_page(path: str) -> AppTest:
