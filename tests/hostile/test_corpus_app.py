@@ -139,3 +139,20 @@ def test_saving_again_under_the_same_name_asks_and_then_shows_the_new_figures(pl
     at.switch_page("pages/overview.py").run()
     assert {m.label: m.value for m in at.metric}["Slots in the region"] == "15"  # the new list at once, not the cached one
     assert "Data: SOUTH coast!!, saved" in " ".join(texts(at.caption)).replace("**", "")  # the name as saved the second time
+
+
+def test_a_dataset_of_three_tracts_opens_every_page(places, demo):
+    """Small regions are regions too: the priority list's length, sliders and maps fit three tracts."""
+    from gapmap.datasets import save_dataset
+    from gapmap.metrics.supply import locate_providers
+
+    tracts, providers = demo
+    small = tracts.head(3)
+    inside = providers[locate_providers(small, providers).tract_pos >= 0]
+    key = save_dataset(places / "datasets", "Three tracts", small, inside if len(inside) else providers.head(2), {})
+    for page in ("pages/overview.py", "pages/map.py", "pages/priorities.py", "pages/simulate.py", "pages/compare.py"):
+        at = AppTest.from_file(APP, default_timeout=90)
+        at.session_state["region"] = key
+        at.run()
+        at.switch_page(page).run()
+        assert not at.exception, (page, at.exception)
