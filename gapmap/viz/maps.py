@@ -16,6 +16,7 @@ import branca
 import folium
 import numpy as np
 import pandas as pd
+from folium.utilities import JsCode
 
 from gapmap import schema as S
 from gapmap.errors import MissingColumnError, ParameterError
@@ -501,7 +502,19 @@ def _add_new_sites(fmap: folium.Map, sites: pd.DataFrame) -> None:
 
 REGION_CLASS = "gapmap-region"
 REGION_LABEL_CLASS = "gapmap-region-label"
-_LABEL_STYLE = "font: 600 12px sans-serif; color: #111; background: rgba(255,255,255,0.7); border: none; box-shadow: none; padding: 0 2px;"
+#: The name of each region as a label (a DivIcon marker) built from the feature's escaped ``label``
+#: property. Static code: no data is part of it.
+_REGION_LABEL = JsCode(
+    "function (feature, layer) {"
+    " var div = document.createElement('div');"
+    f" div.className = {json.dumps(REGION_LABEL_CLASS)};"
+    f" div.style.cssText = {json.dumps('font:600 12px sans-serif;color:#111;text-shadow:0 0 3px #fff,0 0 3px #fff;white-space:nowrap;transform:translate(-50%,-50%);display:inline-block')};"
+    " div.innerHTML = feature.properties.label;"  # escaped by _text, as GeoJsonTooltip content is
+    " layer.setIcon(L.divIcon({html: div, className: '', iconSize: [0, 0]}));"
+    "}"
+)
+
+
 #: What the region map can colour by: key -> (rollup column template, label).
 REGION_MEASURES: dict[str, tuple[str, str]] = {
     "slots_per_100": ("slots_per_100_{b}", "Slots per 100 children"),
@@ -588,10 +601,8 @@ def build_region_map(regions, rollup: pd.DataFrame, band: str, params, measure: 
     folium.GeoJson(
         {"type": "FeatureCollection", "features": labels},
         name="Region names",
-        marker=folium.CircleMarker(radius=0, opacity=0, fill=False, interactive=False),
-        tooltip=folium.GeoJsonTooltip(
-            fields=["label"], labels=False, permanent=True, sticky=False, direction="center", class_name=REGION_LABEL_CLASS, style=_LABEL_STYLE
-        ),
+        marker=folium.Marker(icon=folium.DivIcon(html="", icon_size=(0, 0)), interactive=False),
+        on_each_feature=_REGION_LABEL,
         control=False,
     ).add_to(fmap)
     title = f"{label}, ages {b.short}"

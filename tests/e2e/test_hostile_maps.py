@@ -93,7 +93,9 @@ def test_no_map_runs_a_hostile_name(page, hostile):
         page.wait_for_function("() => typeof L !== 'undefined'")
         opened = page.evaluate(OPEN_EVERY_TOOLTIP)
         assert opened > 0, f"{label}: no tooltip to open"
-        shown = page.evaluate("() => Array.from(document.querySelectorAll('.leaflet-tooltip')).map(e => e.textContent).join('\\n')")
+        shown = page.evaluate(
+            "() => Array.from(document.querySelectorAll('.leaflet-tooltip, .gapmap-region-label')).map(e => e.textContent).join('\\n')"
+        )
         assert page.evaluate("() => window.__pwned") is None, label
         assert dialogs == [], f"{label}: a dialog opened: {dialogs}"
         assert page.errors == [], f"{label}: {page.errors}"
