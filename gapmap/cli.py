@@ -418,14 +418,11 @@ def _cmd_optimize(args) -> int:
             raise GapmapError(
                 f"{args.candidates.name}: candidate sites need the columns name, latitude, longitude (missing: {', '.join(missing)})"
             )
-        candidates = pd.DataFrame(
-            {
-                "name": table[cols["name"]],
-                "latitude": pd.to_numeric(table[cols["latitude"]], errors="coerce"),
-                "longitude": pd.to_numeric(table[cols["longitude"]], errors="coerce"),
-            }
-        )
-        bad = candidates[["latitude", "longitude"]].isna().any(axis=1)
+        from gapmap.sources.provider_steps import parse_numbers
+
+        lat, lon = parse_numbers(table[cols["latitude"]])[0], parse_numbers(table[cols["longitude"]])[0]  # inf, NaN, 1e309 unreadable
+        candidates = pd.DataFrame({"name": table[cols["name"]].to_numpy(), "latitude": lat.to_numpy(), "longitude": lon.to_numpy()})
+        bad = candidates[["latitude", "longitude"]].isna().any(axis=1) | (lat.abs() > 90) | (lon.abs() > 180)
         if bad.any():
             rows = ", ".join(str(i + 1) for i in candidates.index[bad][:10])
             raise GapmapError(f"{args.candidates.name}: rows {rows}: latitude and longitude must be numbers in degrees")

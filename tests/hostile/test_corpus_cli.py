@@ -310,3 +310,10 @@ def test_the_cli_writes_no_traceback_when_it_cannot_write(tmp_path, capsys):
     code = main(["metrics", "--region", "demo", "--out", str(blocked / "sub" / "m.csv")])
     err = capsys.readouterr().err
     assert code == 2 and err.startswith("error: cannot write or read") and "Traceback" not in err and str(tmp_path) not in err
+
+
+def test_candidate_sites_with_non_finite_coordinates_are_named(tmp_path, capsys):
+    path = tmp_path / "candidates.csv"
+    path.write_text("name,latitude,longitude\nChurch,44.3,-120.7\nLot,inf,-120.7\nBarn,44.3,1e309\nShed,95,-120.7\n")
+    assert main(["optimize", "--region", "demo", "--candidates", str(path), "--out", str(tmp_path / "o.csv")]) == 2
+    assert "candidates.csv: rows 2, 3, 4: latitude and longitude must be numbers in degrees" in capsys.readouterr().err
