@@ -57,6 +57,7 @@ def _add_provider_args(p: argparse.ArgumentParser) -> None:
         help='map the file\'s own words to codes, e.g. --values type="GFDC=family_home,SACC=other" (fields: type, funding, status); repeatable',
     )
     g.add_argument("--values-file", type=Path, help="a value mapping file (JSON, as the app downloads it after an import)")
+    g.add_argument("--sheet", help="the sheet of an Excel file to read (default: the first that looks like a provider list)")
     g.add_argument("--keep-inactive", action="store_true", help="keep providers whose license status means closed, revoked, expired...")
     g.add_argument("--fix-swapped", action="store_true", help="fix swapped coordinates: swap back latitude/longitude in rows where they look swapped")
     g.add_argument("--crs", help="coordinate system of projected X/Y columns, e.g. EPSG:3857 or a state plane EPSG code")
@@ -84,7 +85,7 @@ def _import(args, path: Path, tracts=None):
     values = read_value_mapping(args.values_file) if args.values_file else {}
     for fld, m in parse_value_mapping(args.values).items():  # --values wins over the file
         values.setdefault(fld, {}).update(m)
-    rep = import_providers(path, parse_mapping(args.map), bounds, args.fix_swapped, args.crs, geocoder, values, args.keep_inactive)
+    rep = import_providers(path, parse_mapping(args.map), bounds, args.fix_swapped, args.crs, geocoder, values, args.keep_inactive, args.sheet)
     print(rep.summary())
     for note in rep.notes:
         print("  note: " + _flags(note))

@@ -425,7 +425,10 @@ def import_providers(
     geocoder: Callable[[pd.DataFrame], GeocodeOutcome] | None = None,
     value_maps: dict[str, dict[str, str]] | None = None,
     keep_inactive: bool = False,
+    sheet: str | None = None,
 ) -> ProviderImport:
-    """Read a licensing export and standardize it (see :func:`standardize_providers`)."""
+    """Read a licensing export (of an Excel file, ``sheet``, else the first that looks like a provider
+    list) and standardize it (see :func:`standardize_providers`)."""
     file = as_user_file(path)
-    return standardize_providers(read_provider_table(file), file.name, mapping, bounds, fix_swapped, source_crs, geocoder, value_maps, keep_inactive)
+    table = read_provider_table(file, sheet=sheet)
+    return standardize_providers(table, file.name, mapping, bounds, fix_swapped, source_crs, geocoder, value_maps, keep_inactive)

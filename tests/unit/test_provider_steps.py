@@ -278,6 +278,10 @@ def test_a_workbook_whose_first_sheet_is_a_cover(tmp_path, bounds):
     assert len(read_provider_table(file, sheet="Read me")) == 0
     with pytest.raises(DataSourceError, match="no sheet 'Sheet 9'"):
         read_provider_table(file, sheet="Sheet 9")
+    path = tmp_path / "export.xlsx"
+    path.write_bytes(file.data)
+    assert main(["providers", str(path), "--sheet", "Providers", "--region", "demo"]) == 0
+    assert main(["providers", str(path), "--sheet", "Sheet 9"]) == 2
 
 
 @pytest.mark.parametrize(
