@@ -1,34 +1,19 @@
 """Simulate: add or lose slots, open or close sites, and see who leaves (or enters) a desert."""
 
-import json
-from dataclasses import asdict
 
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
 from gapmap import schema as S
-from gapmap.errors import GapmapError
-from gapmap.simulate import (
-    AddSlots,
-    CloseProvider,
-    NewSite,
-    check_scenario,
-    compare_outcomes,
-    scenario_from_dict,
-    scenario_from_json,
-    scenario_to_json,
-    simulate_scenario,
-)
+from gapmap.simulate import AddSlots, CloseProvider, NewSite, compare_outcomes, scenario_to_json
 from gapmap.siting import OBJECTIVES, band_slots, build_coverage, suggest_sites_greedy
-from gapmap.sources.files import display_name
 from gapmap.ui.frame import ensure_frame
 from gapmap.ui.loaders import load_map_geometry
+from gapmap.ui.scenario import add_changes, changes, load_scenario_upload, simulate_or_stop, store_changes
 from gapmap.ui.state import current_view
-from gapmap.ui.widgets import metrics_or_stop, render_data_badge, render_error
+from gapmap.ui.widgets import metrics_or_stop, render_data_badge
 from gapmap.viz.maps import build_scenario_map
-
-CHANGES = "scenario_changes"
 
 ensure_frame()
 view = current_view()
@@ -36,41 +21,21 @@ band = S.BANDS[view.band]
 st.title(f"Simulate, ages {band.short}")
 render_data_badge(view)
 result = metrics_or_stop(view)
-st.session_state.setdefault(CHANGES, [])
 _minx, _miny, _maxx, _maxy = result.tracts.total_bounds
 st.session_state.setdefault("site_lat", float((_miny + _maxy) / 2))
 st.session_state.setdefault("site_lon", float((_minx + _maxx) / 2))
 
 
-def store(changes: list[dict], doing: str) -> bool:
-    """Keep ``changes`` only when they form a scenario that applies to this region."""
-    try:
-        check_scenario(result, scenario_from_dict({"name": "plan", "changes": changes}))
-    except GapmapError as exc:
-        render_error(exc, doing)
-        return False
-    st.session_state[CHANGES] = changes
-    return True
+def add(*new) -> bool:
+    return add_changes(result, *new)
 
 
-def add(*changes) -> bool:
-    return store([*st.session_state[CHANGES], *map(asdict, changes)], "add this change")
-
-
-try:
-    scenario = scenario_from_dict({"name": "plan", "changes": st.session_state[CHANGES]})
-    sim = simulate_scenario(result, scenario)
-except GapmapError as exc:  # e.g. changes made for another dataset
-    render_error(exc, "apply the scenario")
-    if st.button("Start a new scenario", key="clear_changes"):
-        st.session_state[CHANGES] = []
-        st.rerun()
-    st.stop()
+scenario, sim = simulate_or_stop(result)
 
 left, right = st.columns([3, 2])
 with left:
     when = st.radio("Show", ["After", "Before"], horizontal=True, key="sim_when")
-    new_sites = pd.DataFrame([c for c in st.session_state[CHANGES] if c["kind"] == "new_site"])
+    new_sites = pd.DataFrame([c for c in changes() if c["kind"] == "new_site"])
     fmap = build_scenario_map(
         result,
         sim.after if when == "After" else sim.before,
@@ -116,9 +81,9 @@ with right:
             st.rerun()
 
 st.subheader("Changes")
-edited = st.data_editor(pd.DataFrame(st.session_state[CHANGES]), num_rows="dynamic", key="changes_editor", width="stretch")
-if st.button("Apply edits to the changes", key="apply_edits") and store(
-    [{k: v for k, v in rec.items() if pd.notna(v)} for rec in edited.to_dict("records")], "apply the edits"
+edited = st.data_editor(pd.DataFrame(changes()), num_rows="dynamic", key="changes_editor", width="stretch")
+if st.button("Apply edits to the changes", key="apply_edits") and store_changes(
+    result, [{k: v for k, v in rec.items() if pd.notna(v)} for rec in edited.to_dict("records")], "apply the edits"
 ):
     st.rerun()
 
@@ -164,13 +129,4 @@ d1.download_button(
     mime="application/json",
     key="dl_scenario",
 )
-up = d2.file_uploader("Load a scenario (JSON)", type=["json"], key="load_scenario")
-if up is not None and st.session_state.get("_loaded_scenario") != (up.name, up.size):
-    st.session_state["_loaded_scenario"] = (up.name, up.size)  # read once, whatever the outcome
-    try:
-        loaded = scenario_from_json(up.getvalue(), display_name(up.name))
-    except GapmapError as exc:
-        render_error(exc, "load the scenario file")
-    else:
-        if store(json.loads(scenario_to_json(loaded))["changes"], "load the scenario file"):
-            st.rerun()
+load_scenario_upload(result, d2.file_uploader("Load a scenario (JSON)", type=["json"], key="load_scenario"))
