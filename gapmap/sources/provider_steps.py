@@ -372,8 +372,9 @@ def compute_capacity(table: pd.DataFrame, plan: ColumnPlan, types: np.ndarray, n
 
     def numbers(col: str) -> np.ndarray:
         values, bad = parse_numbers(table[col])
+        cells = table[col].to_numpy(dtype=object)
         for i in np.flatnonzero(bad.to_numpy()):
-            reasons[i].append(f"column {col!r} value {table[col].iloc[i]!r} is not a number")
+            reasons[i].append(f"column {col!r} value {cells[i]!r} is not a number")
         return values.to_numpy(float)
 
     band_values = {band: [numbers(c) for c in cols] for band, cols in plan.ages.items()}
@@ -567,6 +568,7 @@ def check_status(status: np.ndarray, table: pd.DataFrame, plan: ColumnPlan, keep
         return reasons, [], 0
     if keep_inactive:
         return reasons, [f"{_rows(k)} have a status that means not operating in {col!r}; they were kept as asked."], 0
+    cells = table[col].to_numpy(dtype=object)
     for i in np.flatnonzero(inactive):
-        reasons[i].append(f"column {col!r} value {table[col].iloc[i]!r}: the provider is not operating (keep such rows with the 'keep inactive' option)")
+        reasons[i].append(f"column {col!r} value {cells[i]!r}: the provider is not operating (keep such rows with the 'keep inactive' option)")
     return reasons, [f"{_rows(k)} left out because their status in {col!r} means not operating."], k

@@ -320,7 +320,13 @@ def standardize_providers(
     table = table.reset_index(drop=True)
     columns = [str(c) for c in table.columns]
     table.columns = columns
-    blank = table.astype(str).apply(lambda col: col.str.strip() == "").all(axis=1).to_numpy() if len(table) else np.zeros(0, dtype=bool)
+    blank = np.ones(len(table), dtype=bool)
+    for col in columns:  # a row is blank when every cell is empty or spaces
+        cells = table[col].astype(str).to_numpy(dtype=object)
+        filled = cells != ""
+        if filled[blank].any():
+            filled[blank & filled] = [bool(c.strip()) for c in cells[blank & filled]]
+        blank &= ~filled
     file_rows = np.flatnonzero(~blank) + 1  # row numbers as in the file (1 = the first row under the header)
     if blank.any():
         table = table[~blank].reset_index(drop=True)
