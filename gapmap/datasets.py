@@ -25,7 +25,7 @@ import geopandas as gpd
 import pandas as pd
 
 from gapmap import schema as S
-from gapmap.errors import DataSourceError, GapmapError
+from gapmap.errors import DatasetExistsError, DataSourceError, GapmapError
 
 __all__ = [
     "MAX_NAME_CHARS",
@@ -46,15 +46,6 @@ MAX_NAME_CHARS = 120
 MAX_KEY_CHARS = 60
 #: Keys a dataset may not have: the bundled demo and names the app and CLI give meanings of their own.
 RESERVED_KEYS = frozenset({"demo", "all", "all-tracts", "none", "new", "default", "county", "hub"})
-
-
-class DatasetExistsError(GapmapError):
-    """A dataset with the same key exists already; save again with ``overwrite=True`` to replace it."""
-
-    def __init__(self, key: str, name: str):
-        self.key = key
-        self.existing_name = name
-        super().__init__(f"a dataset called {name!r} exists already (the same name once spaces and case are set aside); replace it or choose another name")
 
 
 def slugify(name: str) -> str:

@@ -5,8 +5,13 @@ Hierarchy::
     GapmapError                      base: every error gapmap raises on purpose
     ├── DataValidationError          a file or frame breaks the data contract (lists every problem)
     ├── MissingColumnError           an analysis needs a column the data does not have
-    ├── ParameterError               an analysis parameter is out of range or of the wrong kind
-    └── DataSourceError              a file cannot be read (format, encoding, missing file)
+    ├── ParameterError               an analysis parameter is out of range or of the wrong kind (also a ValueError)
+    ├── ScenarioError                a scenario file or change is malformed or does not apply to the region
+    ├── DatasetExistsError           a dataset of the same name exists (save again with overwrite)
+    └── DataSourceError              a file or service cannot give the data (format, encoding, missing file)
+        ├── NetworkError             a download or the geocoder could not be reached or answered an error
+        └── CensusError              the Census API refused the request or answered garbage
+            └── CensusKeyError       no Census API key, or a key the API refuses
 
 Every message names what was wrong (file, row, column, value) and what was expected.
 """
@@ -23,6 +28,11 @@ __all__ = [
     "MissingColumnError",
     "ParameterError",
     "DataSourceError",
+    "NetworkError",
+    "CensusError",
+    "CensusKeyError",
+    "ScenarioError",
+    "DatasetExistsError",
     "Problem",
 ]
 
@@ -93,3 +103,31 @@ class ParameterError(GapmapError, ValueError):
 
 class DataSourceError(GapmapError):
     """A file or source cannot be read at all."""
+
+
+class NetworkError(DataSourceError):
+    """A download (boundary files) or the geocoder could not be reached, or answered with an error; the
+    message says what to do (usually: try again later, or work offline from the cache)."""
+
+
+class CensusError(DataSourceError):
+    """The Census API could not give the data; the message says what happened and what to do."""
+
+
+class CensusKeyError(CensusError):
+    """No key, or a key the API refuses."""
+
+
+class ScenarioError(GapmapError):
+    """A change of a scenario cannot be applied, or a scenario file is malformed; the message names the change."""
+
+
+class DatasetExistsError(GapmapError):
+    """A dataset with the same key exists already; save again with ``overwrite=True`` to replace it."""
+
+    def __init__(self, key: str, name: str):
+        self.key = key
+        self.existing_name = name
+        super().__init__(
+            f"a dataset called {name!r} exists already (the same name once spaces and case are set aside); replace it or choose another name"
+        )

@@ -23,7 +23,7 @@ import pandas as pd
 import shapely
 
 from gapmap import schema as S
-from gapmap.errors import GapmapError
+from gapmap.errors import ScenarioError
 from gapmap.metrics import MetricsResult, compute_tract_points, metric_column
 from gapmap.metrics.access import TractIndex, compute_decay_weights
 from gapmap.metrics.deserts import DESERT, EXTREME_DESERT, classify_access, classify_cap, classify_osu
@@ -43,10 +43,6 @@ __all__ = [
     "simulate_scenario",
     "compare_outcomes",
 ]
-
-
-class ScenarioError(GapmapError):
-    """A change of a scenario cannot be applied; the message names the change."""
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from gapmap import schema as S
-from gapmap.errors import DataSourceError
+from gapmap.errors import CensusError, CensusKeyError
 from gapmap.metrics.reliability import classify_reliability, compute_cv
 
 __all__ = [
@@ -85,14 +85,6 @@ for _letter, _group in RACE_GROUPS.items():
 
 SENTINELS = (-666666666, -999999999, -888888888, -222222222, -333333333, -555555555)
 _CONTROLLED_MOE = -555555555
-
-
-class CensusError(DataSourceError):
-    """The Census API could not give the data; the message says what happened and what to do."""
-
-
-class CensusKeyError(CensusError):
-    """No key, or a key the API refuses."""
 
 
 def acs_fields() -> list[str]:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from gapmap.errors import DataSourceError, GapmapError
+from gapmap.errors import DataSourceError, GapmapError, NetworkError
 
 __all__ = ["GEOCODER_URL", "BATCH_LIMIT", "GeocodeOutcome", "parse_batch_answer", "geocode_addresses", "address_key"]
 
@@ -115,13 +115,13 @@ def geocode_addresses(
             waiting = todo.iloc[(n - 1) * batch_size :]
             listed = "; ".join(f"{r.id}: {r.street}, {r.city}" for r in waiting.head(10).itertuples(index=False))
             more = f" and {len(waiting) - 10} more" if len(waiting) > 10 else ""
-            raise DataSourceError(
+            raise NetworkError(
                 f"The Census geocoder could not be reached ({type(exc).__name__}). {len(waiting)} addresses still need "
                 f"coordinates: {listed}{more}. Add latitude/longitude columns, or try again when online."
             ) from None
         if resp.status_code != 200:
             _save(cache_file, cache)
-            raise DataSourceError(f"The Census geocoder answered HTTP {resp.status_code}; try again later ({len(todo)} addresses waiting).")
+            raise NetworkError(f"The Census geocoder answered HTTP {resp.status_code}; try again later ({len(todo)} addresses waiting).")
         try:
             by_id = {rec["id"]: rec for rec in parse_batch_answer(resp.text)}
         except csv.Error:

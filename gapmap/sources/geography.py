@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from gapmap import schema as S
-from gapmap.errors import DataSourceError, GapmapError
+from gapmap.errors import DataSourceError, GapmapError, NetworkError
 from gapmap.sources.files import DEFAULT_LIMITS, ReadLimits, UserFile, as_user_file, read_geo
 
 __all__ = [
@@ -140,13 +140,13 @@ def fetch_cb_tracts(state_fips: str, year: int, session, timeout_s: float = 120.
     try:
         resp = session.get(url, timeout=timeout_s)
     except requests.RequestException as exc:
-        raise GapmapError(
+        raise NetworkError(
             f"could not download the {year} tract boundaries of state {state_fips} ({type(exc).__name__}); check the connection and try again"
         ) from None
     if resp.status_code == 404:
-        raise GapmapError(f"the Census Bureau has no {year} tract boundary file for state {state_fips} ({url})")
+        raise NetworkError(f"the Census Bureau has no {year} tract boundary file for state {state_fips} ({url})")
     if resp.status_code != 200:
-        raise GapmapError(
+        raise NetworkError(
             f"downloading the {year} tract boundaries of state {state_fips} failed (HTTP {resp.status_code}); try again later"
         )
     return read_cb_tracts(resp.content)
