@@ -419,7 +419,7 @@ def _cmd_optimize(args) -> int:
             raise GapmapError(
                 f"{args.candidates.name}: candidate sites need the columns name, latitude, longitude (missing: {', '.join(missing)})"
             )
-        from gapmap.sources.provider_steps import parse_numbers
+        from gapmap.schema import parse_numbers
 
         lat, lon = parse_numbers(table[cols["latitude"]])[0], parse_numbers(table[cols["longitude"]])[0]  # inf, NaN, 1e309 unreadable
         candidates = pd.DataFrame({"name": table[cols["name"]].to_numpy(), "latitude": lat.to_numpy(), "longitude": lon.to_numpy()})

@@ -54,6 +54,7 @@ __all__ = [
     "validate_tracts",
     "validate_providers",
     "check_providers",
+    "parse_numbers",
 ]
 
 # --- tracts -------------------------------------------------------------------------------------
@@ -199,32 +200,37 @@ def get_band(key: str) -> Band:
 
 
 # --- shared validation helpers ------------------------------------------------------------------
-def _coerce_numeric(df: pd.DataFrame, columns, problems: list[Problem], expected: str) -> None:
-    """Turn text numbers into floats in place (on a copy the caller owns), recording failures.
+def parse_numbers(series: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Numbers of a column, as floats (``"1,600"`` -> 1600), and a mask of the cells that are not numbers.
 
-    Refused (a :class:`Problem` each): text that is not a number, ``inf``/``Infinity``/``NaN`` written
-    out, numbers too large for a float (``1e309``), infinite floats, and booleans (``True`` is not a
-    count). Empty cells are missing values, not problems.
+    The one number parser of gapmap. Empty cells are missing values (NaN), not bad ones. Bad: text that is
+    not a number, ``inf``/``Infinity``/``NaN`` written out, numbers too large for a float (``1e309``),
+    infinite floats, and booleans (``True`` is not a count). Both returned series have a fresh 0..n-1 index.
     """
+    if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+        values = series.astype("float64").reset_index(drop=True)
+        bad = pd.Series(np.isinf(values.to_numpy()))
+        return values.where(~bad, np.nan), bad
+    text = series.map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v), na_action="ignore")
+    text = text.astype("string").str.strip().str.replace(",", "", regex=False).reset_index(drop=True)
+    text = text.mask(text == "", pd.NA)
+    values = pd.to_numeric(text, errors="coerce").astype("float64")
+    bad = ((values.isna() & text.notna()).fillna(False) | np.isinf(values.to_numpy())).astype(bool)
+    return values.where(~bad, np.nan), bad
+
+
+def _coerce_numeric(df: pd.DataFrame, columns, problems: list[Problem], expected: str) -> None:
+    """Turn text numbers into floats in place (on a copy the caller owns, with a 0..n-1 index), recording
+    a :class:`Problem` for every cell :func:`parse_numbers` cannot read."""
     for col in columns:
         if col not in df.columns:
             continue
         raw = df[col]
-        if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
-            values = raw.astype("float64")
-            bad = np.isinf(values.to_numpy())
-            for idx in np.flatnonzero(bad):
-                problems.append(Problem(int(idx) + 1, col, raw.iloc[idx], expected + " (a finite number)"))
-            df[col] = values.where(~bad, np.nan)
-            continue
-        text = raw.map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v), na_action="ignore")
-        text = text.astype("string").str.strip().str.replace(",", "", regex=False)
-        text = text.mask(text == "", pd.NA)
-        num = pd.to_numeric(text, errors="coerce").astype("float64")
-        bad = (num.isna() & text.notna()) | np.isinf(num.to_numpy())
+        values, bad = parse_numbers(raw)
+        numeric = pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw)
         for idx in np.flatnonzero(bad.to_numpy()):
-            problems.append(Problem(int(idx) + 1, col, raw.iloc[idx], expected))
-        df[col] = num.where(~bad, np.nan)
+            problems.append(Problem(int(idx) + 1, col, raw.iloc[idx], expected + (" (a finite number)" if numeric else "")))
+        df[col] = values.to_numpy()
 
 
 def _pandera_problems(schema: pa.DataFrameSchema, df: pd.DataFrame, expected: dict[str, str], original: pd.DataFrame) -> list[Problem]:

@@ -29,6 +29,7 @@ import pandas as pd
 
 from gapmap import schema as S
 from gapmap.errors import MissingColumnError, ParameterError
+from gapmap.schema import parse_numbers
 
 __all__ = [
     "FIELD_SYNONYMS",
@@ -335,17 +336,6 @@ def map_values(table: pd.DataFrame, plan: ColumnPlan, value_maps: dict[str, dict
 
 
 # --- capacity -------------------------------------------------------------------------------------
-def parse_numbers(series: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Text -> float ("1,600" -> 1600); returns (values, unreadable mask). Empty cells are NaN, not
-    unreadable; ``inf``, ``Infinity``, ``NaN`` and ``1e309`` are unreadable (never a number of slots or
-    a coordinate)."""
-    text = series.astype("string").str.strip().str.replace(",", "", regex=False)
-    text = text.mask(text == "", pd.NA)
-    values = pd.to_numeric(text, errors="coerce").astype("float64")
-    bad = ((values.isna() & text.notna()).fillna(False) | np.isinf(values.to_numpy())).astype(bool)
-    return values.where(~bad, np.nan).reset_index(drop=True), bad.reset_index(drop=True)
-
-
 @dataclass
 class CapacityStep:
     capacity: np.ndarray
