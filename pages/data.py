@@ -1,19 +1,16 @@
 """Your data: tracts (fetched from the Census Bureau, or uploaded) and a provider list, saved as a dataset."""
 
 import streamlit as st
-from census.core import ACS5Client
 
 from gapmap.datasets import MAX_NAME_CHARS, existing_dataset, save_dataset
 from gapmap.errors import GapmapError
 from gapmap.metrics.supply import compute_import_warnings
-from gapmap.sources.census import KEY_HELP
 from gapmap.sources.files import display_name
 from gapmap.sources.geocode import geocode_addresses
-from gapmap.sources.geography import STATES, fetch_region, read_tracts
 from gapmap.sources.providers import FIELD_SYNONYMS, RegionBounds, read_provider_table, standardize_providers
 from gapmap.ui.frame import ensure_frame
-from gapmap.ui.imports import for_this_page, render_import_report, render_value_mapping
-from gapmap.ui.loaders import CACHE_DIR, DATASETS_DIR, census_key, load_region, new_http_session, read_upload, region_options
+from gapmap.ui.imports import for_this_page, render_import_report, render_tract_sources, render_value_mapping
+from gapmap.ui.loaders import CACHE_DIR, DATASETS_DIR, new_http_session, read_upload
 from gapmap.ui.state import KEYS, switch_region
 from gapmap.ui.widgets import plain, render_error
 
@@ -27,63 +24,7 @@ st.caption(
 )
 
 st.subheader("1. Tracts")
-fetch_tab, upload_tab, known_tab = st.tabs(["Fetch from the Census Bureau", "Upload a tract file", "Use a region you have"])
-with fetch_tab:
-    c1, c2, c3 = st.columns([2, 3, 1])
-    state = c1.selectbox("State", list(STATES), format_func=lambda f: STATES[f][1], index=list(STATES).index("41"), key="fetch_state")
-    counties = c2.text_input("Counties (names or FIPS codes, comma-separated; empty = whole state)", key="fetch_counties")
-    year = c3.number_input("ACS 5-year", min_value=2013, max_value=ACS5Client.default_year, value=ACS5Client.default_year, key="fetch_year")
-    key = census_key()
-    if not key:
-        st.warning(KEY_HELP)
-    if st.button("Fetch tracts and ACS estimates", disabled=not key, key="fetch_go"):
-        bar = st.progress(0.0, text="Starting...")
-        steps = []
-
-        def progress(message: str) -> None:
-            steps.append(message)
-            bar.progress(min(0.95, len(steps) / (len(steps) + 2)), text=message)
-
-        wanted = [c.strip() for c in counties.split(",") if c.strip()] or None
-        try:
-            tracts, path = fetch_region(state, wanted, int(year), key, new_http_session(), CACHE_DIR / "regions", progress)
-        except GapmapError as exc:
-            bar.empty()
-            render_error(exc, "fetch the tracts")  # the data already loaded stays in use
-        else:
-            bar.progress(1.0, text=f"{len(tracts)} tracts ready")
-            st.session_state[KEYS.pending_tracts] = tracts
-            st.session_state[KEYS.pending_tracts_source] = f"ACS 5-year {int(year)}, {STATES[state][1]}" + (
-                f" ({counties})" if wanted else ""
-            )
-with upload_tab:
-    up = st.file_uploader(
-        "Tract file",
-        type=["geojson", "json", "gpkg", "parquet", "zip"],
-        key="upload_tracts",
-        help="Columns: geoid, geometry, and child counts such as children_0_2, children_3_5, children_under_5.",
-    )
-    if up is not None and st.session_state.get("_tracts_upload_name") != (up.name, up.size):
-        try:
-            st.session_state[KEYS.pending_tracts] = read_upload(up, read_tracts)
-            st.session_state[KEYS.pending_tracts_source] = f"uploaded {up.name}"
-            st.session_state["_tracts_upload_name"] = (up.name, up.size)
-        except GapmapError as exc:
-            render_error(exc, f"read {display_name(up.name)}")
-
-with known_tab:
-    regions = region_options()
-    known = st.selectbox("Tracts of", list(regions), format_func=regions.get, key="known_region", help="Pair a new provider list with the tracts of the demo or of a saved dataset.")
-    if st.button("Use these tracts", key="use_known"):
-        try:
-            st.session_state[KEYS.pending_tracts] = load_region(known)[0]
-            st.session_state[KEYS.pending_tracts_source] = f"the tracts of {regions[known]}"
-        except GapmapError as exc:
-            render_error(exc, "load those tracts")
-
-tracts = st.session_state.get(KEYS.pending_tracts)
-if tracts is not None:
-    st.success(f"Tracts: {len(tracts)} from {plain(st.session_state[KEYS.pending_tracts_source])}.")
+tracts = render_tract_sources()
 
 st.subheader("2. Providers")
 pup = st.file_uploader("Provider list (CSV, Excel or GeoJSON)", type=["csv", "xlsx", "geojson", "json"], key="upload_providers")
