@@ -92,19 +92,17 @@ def _import(args, path: Path, tracts=None):
     return rep
 
 
-#: The core's words for an option -> this command's flag.
-_OPTION_FLAGS = {
-    "the 'fix swapped coordinates' option": "--fix-swapped",
-    "the 'geocode addresses' option": "--geocode",
-    "the 'keep inactive' option": "--keep-inactive",
-    "the 'coordinate system' option": "--crs",
-    "(the value mapping)": "(--values or --values-file)",
-}
+#: The import's options (gapmap.sources.provider_steps.OPTIONS) -> this command's flags.
+_OPTION_FLAGS = {"fix_swapped": "--fix-swapped", "geocode": "--geocode", "keep_inactive": "--keep-inactive", "crs": "--crs",
+                 "values": "--values or --values-file"}  # fmt: skip
 
 
 def _flags(text: str) -> str:
-    for words, flag in _OPTION_FLAGS.items():
-        text = text.replace(words, flag)
+    """A message of the core with its neutral option names replaced by this command's flags."""
+    from gapmap.sources.provider_steps import OPTIONS
+
+    for key, flag in _OPTION_FLAGS.items():
+        text = text.replace(OPTIONS[key], flag)
     return text
 
 

@@ -75,9 +75,9 @@ def compute_import_warnings(tracts: gpd.GeoDataFrame, report) -> list[str]:
     many rejected rows, or most slots outside every tract (the wrong region, or swapped coordinates).
     ``report`` is a :class:`gapmap.sources.providers.ProviderImport`."""
     out = []
-    if report.rows_read and len(report.rejected) / report.rows_read > WARN_REJECTED_SHARE:
+    if report.rejected_share > WARN_REJECTED_SHARE:
         out.append(
-            f"{len(report.rejected):,} of {report.rows_read:,} rows ({len(report.rejected) / report.rows_read:.0%}) were rejected: "
+            f"{len(report.rejected):,} of {report.rows_read:,} rows ({report.rejected_share:.0%}) were rejected: "
             "the figures will leave those providers out. Check the rejected rows and the value mapping first."
         )
     accepted = report.accepted

@@ -266,12 +266,8 @@ def _content_kind(data: bytes) -> str:
             head = head[len(bom) :].decode(encoding, errors="ignore").encode("utf-8")
             break
     else:
-        if head.count(0) * 3 > max(len(head), 1):
-            try:
-                enc = "utf-16-le" if head[1:2] == b"\x00" else "utf-16-be"
-                head = head.decode(enc, errors="ignore").encode("utf-8")
-            except Exception:  # noqa: BLE001  # undecodable: binary
-                return "binary"
+        if head.count(0) * 3 > max(len(head), 1):  # UTF-16 without a byte-order mark (decode_text says if it is not)
+            head = head.decode("utf-16-le" if head[1:2] == b"\x00" else "utf-16-be", errors="ignore").encode("utf-8")
         elif b"\x00" in head:
             return "binary"
     stripped = head.lstrip()

@@ -48,6 +48,8 @@ __all__ = [
     "guess_value",
     "value_choices",
     "map_values",
+    "check_value_mapping",
+    "OPTIONS",
     "compute_capacity",
     "parse_numbers",
     "locate",
@@ -61,6 +63,15 @@ OPERATING, NOT_OPERATING = "operating", "not_operating"
 STATUS_CODES = {OPERATING: "operating", NOT_OPERATING: "not operating (closed, revoked, suspended, expired...)"}
 #: Fields whose values a user can map to codes: field -> the codes allowed.
 VALUE_FIELDS: dict[str, dict[str, str]] = {S.PROVIDER_TYPE: S.PROVIDER_TYPES, S.FUNDING: S.FUNDING_TYPES, STATUS: STATUS_CODES}
+#: The import's options, in the neutral words its messages use; the CLI and the app each name their own
+#: control for them (``--fix-swapped``, a checkbox...).
+OPTIONS = {
+    "fix_swapped": "the 'fix swapped coordinates' option",
+    "geocode": "the 'geocode addresses' option",
+    "keep_inactive": "the 'keep inactive' option",
+    "crs": "the 'coordinate system' option",
+    "values": "the value mapping",
+}
 #: What a value no vocabulary knows counts as.
 _FALLBACK = {S.PROVIDER_TYPE: "other", S.FUNDING: "unknown", STATUS: OPERATING}
 
@@ -282,6 +293,22 @@ def value_choices(table: pd.DataFrame, plan: ColumnPlan) -> dict[str, pd.DataFra
     return out
 
 
+def check_value_mapping(maps: dict, source: str = "value mapping") -> None:
+    """Raise :class:`ParameterError` unless ``maps`` is ``{field: {value: code}}`` with known fields and codes."""
+    if not isinstance(maps, dict):
+        raise ParameterError(f"{source}: expected an object such as {{'type': {{'GFDC': 'family_home'}}}}")
+    for fld, m in maps.items():
+        if fld not in VALUE_FIELDS:
+            raise ParameterError(f"{source}: unknown field {fld!r}; expected one of {', '.join(VALUE_FIELDS)}")
+        if not isinstance(m, dict):
+            raise ParameterError(f"{source}: {fld!r} must map values to codes")
+        for value, code in m.items():
+            if code not in VALUE_FIELDS[fld]:
+                raise ParameterError(
+                    f"{source}: {fld} value {value!r} -> {code!r}; expected one of {', '.join(VALUE_FIELDS[fld])} ({code!r} is not a {fld} code)"
+                )
+
+
 @dataclass
 class ValueStep:
     codes: dict[str, np.ndarray]  # field -> code per row (None where the field is absent or the cell empty)
@@ -293,13 +320,8 @@ def map_values(table: pd.DataFrame, plan: ColumnPlan, value_maps: dict[str, dict
     """Codes of the type, funding and status columns: the user's value mapping first, then the
     vocabularies. Unknown types become ``other`` and unknown funding ``unknown``, each listed in a note
     with its row count; unknown statuses are kept (taken as operating) and listed."""
+    check_value_mapping(value_maps or {})
     value_maps = {f: {header_key(k): v for k, v in m.items()} for f, m in (value_maps or {}).items()}
-    for fld, m in value_maps.items():
-        if fld not in VALUE_FIELDS:
-            raise ParameterError(f"value mapping for {fld!r}: expected one of {', '.join(VALUE_FIELDS)}")
-        bad = sorted({c for c in m.values() if c not in VALUE_FIELDS[fld]})
-        if bad:
-            raise ParameterError(f"value mapping for {fld}: {', '.join(map(repr, bad))} is not a {fld} code; expected one of {', '.join(VALUE_FIELDS[fld])}")
     n = len(table)
     codes: dict[str, np.ndarray] = {}
     notes: list[str] = []
@@ -331,7 +353,7 @@ def map_values(table: pd.DataFrame, plan: ColumnPlan, value_maps: dict[str, dict
             listed = ", ".join(f"{v!r} ({k:,} row{'s' if k != 1 else ''})" for v, k in sorted(unknown.items(), key=lambda kv: -kv[1])[:8])
             more = f" and {len(unknown) - 8} more" if len(unknown) > 8 else ""
             what = {S.PROVIDER_TYPE: "other: map them to a type", S.FUNDING: "unknown funding: map them", STATUS: "kept as operating: map them if they mean closed"}[fld]
-            notes.append(f"Column {col!r}: values no vocabulary knows, {listed}{more} -> {what} (the value mapping).")
+            notes.append(f"Column {col!r}: values no vocabulary knows, {listed}{more} -> {what} ({OPTIONS['values']}).")
     return ValueStep(codes, notes, used)
 
 
@@ -471,7 +493,7 @@ def locate(
             example = f"{x.dropna().iloc[0]:,.0f}, {y.dropna().iloc[0]:,.0f}" if x.notna().any() else "?"
             raise ParameterError(
                 f"columns {xy['x']!r}/{xy['y']!r} hold projected coordinates (e.g. {example}), not degrees. Give their coordinate "
-                "system (the 'coordinate system' option: EPSG:3857 for Web Mercator, or your state plane's EPSG code), or map "
+                f"system ({OPTIONS['crs']}: EPSG:3857 for Web Mercator, or your state plane's EPSG code), or map "
                 "latitude/longitude columns."
             )
     else:
@@ -502,7 +524,7 @@ def locate(
         notes.append(f"Geocoded {int(matched.sum())} of {len(todo)} addresses with the Census geocoder.")
     why = f"columns {lat_col or xy.get('y')!r}/{lon_col or xy.get('x')!r} are empty" if (lat_col or xy) else "the file has no latitude/longitude columns"
     for i in np.flatnonzero(missing & has_address):
-        reasons[i].append(f"no coordinates ({why}), but an address: geocode it (the 'geocode addresses' option)")
+        reasons[i].append(f"no coordinates ({why}), but an address: geocode it ({OPTIONS['geocode']})")
     for i in np.flatnonzero(missing & ~has_address):
         reasons[i].append(f"no coordinates: {why} and there is no address to geocode")
     return LocationStep(lat_v, lon_v, reasons, notes)
@@ -538,7 +560,7 @@ def check_region(lat: np.ndarray, lon: np.ndarray, bounds, fix_swapped: bool = F
         notes.append(f"{_rows(n_swapped)} had latitude and longitude swapped; they were swapped back as asked.")
     else:
         for i in np.flatnonzero(swapped):
-            reasons[i].append(f"latitude {lat[i]:g} and longitude {lon[i]:g} look swapped (swap them back with the 'fix swapped coordinates' option)")
+            reasons[i].append(f"latitude {lat[i]:g} and longitude {lon[i]:g} look swapped (swap them back with {OPTIONS['fix_swapped']})")
     outside = have & ~swapped & ~inside
     where = f"outside the region (more than {bounds.margin_km:g} km beyond its bounding box)" if bounds is not None else "not valid degrees"
     for i in np.flatnonzero(outside):
@@ -560,5 +582,5 @@ def check_status(status: np.ndarray, table: pd.DataFrame, plan: ColumnPlan, keep
         return reasons, [f"{_rows(k)} have a status that means not operating in {col!r}; they were kept as asked."], 0
     cells = table[col].to_numpy(dtype=object)
     for i in np.flatnonzero(inactive):
-        reasons[i].append(f"column {col!r} value {cells[i]!r}: the provider is not operating (keep such rows with the 'keep inactive' option)")
+        reasons[i].append(f"column {col!r} value {cells[i]!r}: the provider is not operating (keep such rows with {OPTIONS['keep_inactive']})")
     return reasons, [f"{_rows(k)} left out because their status in {col!r} means not operating."], k

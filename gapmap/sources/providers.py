@@ -46,6 +46,7 @@ from gapmap.sources.provider_steps import (
     ColumnPlan,
     check_region,
     check_status,
+    check_value_mapping,
     compute_capacity,
     header_key,
     locate,
@@ -76,10 +77,6 @@ __all__ = [
 
 PROVIDER_FORMATS = (".csv", ".xlsx", ".geojson", ".json")
 VALUE_MAPPING_FORMAT = "gapmap-values/1"
-
-
-def _key(text: object) -> str:
-    return header_key(text)
 
 
 @dataclass(frozen=True)
@@ -179,9 +176,9 @@ def read_provider_table(source: str | Path | UserFile, limits: ReadLimits = DEFA
         gdf = gdf.to_crs(4326)
     table = pd.DataFrame(gdf.drop(columns=gdf.geometry.name)).astype(object)
     is_point = shapely.get_type_id(gdf.geometry.values) == 0
-    if not any(_key(c) in FIELD_SYNONYMS[S.LONGITUDE] for c in table.columns):
+    if not any(header_key(c) in FIELD_SYNONYMS[S.LONGITUDE] for c in table.columns):
         table[S.LONGITUDE] = pd.Series(shapely.get_x(gdf.geometry.values)).where(is_point).astype(object)
-    if not any(_key(c) in FIELD_SYNONYMS[S.LATITUDE] for c in table.columns):
+    if not any(header_key(c) in FIELD_SYNONYMS[S.LATITUDE] for c in table.columns):
         table[S.LATITUDE] = pd.Series(shapely.get_y(gdf.geometry.values)).where(is_point).astype(object)
     return table.map(_cell_text)
 
@@ -249,19 +246,8 @@ def parse_value_mapping(pairs: list[str] | None) -> dict[str, dict[str, str]]:
             if not sep or not value.strip():
                 raise ParameterError(f"--values {pair!r}: {item!r} is not VALUE=CODE")
             out.setdefault(fld, {})[value.strip()] = code.strip()
-    _check_value_mapping(out, "--values")
+    check_value_mapping(out, "--values")
     return out
-
-
-def _check_value_mapping(maps: dict, source: str) -> None:
-    for fld, m in maps.items():
-        if fld not in VALUE_FIELDS:
-            raise ParameterError(f"{source}: unknown field {fld!r}; expected one of {', '.join(VALUE_FIELDS)}")
-        if not isinstance(m, dict):
-            raise ParameterError(f"{source}: {fld!r} must map values to codes")
-        for value, code in m.items():
-            if code not in VALUE_FIELDS[fld]:
-                raise ParameterError(f"{source}: {fld} value {value!r} -> {code!r}; expected one of {', '.join(VALUE_FIELDS[fld])}")
 
 
 def read_value_mapping(source: str | Path | UserFile) -> dict[str, dict[str, str]]:
@@ -273,7 +259,7 @@ def read_value_mapping(source: str | Path | UserFile) -> dict[str, dict[str, str
         raise DataSourceError(f"{file.name}: a value mapping is a JSON object such as {{\"type\": {{\"GFDC\": \"family_home\"}}}}")
     maps = {k: v for k, v in data.items() if k != "format"}
     try:
-        _check_value_mapping(maps, file.name)
+        check_value_mapping(maps, file.name)
     except ParameterError as exc:
         raise DataSourceError(str(exc)) from None
     return {f: {str(k): str(v) for k, v in m.items()} for f, m in maps.items()}

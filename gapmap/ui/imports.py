@@ -13,7 +13,7 @@ from gapmap.errors import GapmapError
 from gapmap.sources.census import KEY_HELP
 from gapmap.sources.files import UserFile, display_name
 from gapmap.sources.geography import STATES, fetch_region, read_tracts
-from gapmap.sources.provider_steps import VALUE_FIELDS
+from gapmap.sources.provider_steps import OPTIONS, VALUE_FIELDS
 from gapmap.sources.providers import ProviderImport, import_choices, read_value_mapping
 from gapmap.ui import loaders
 from gapmap.ui.loaders import census_key, load_region, read_upload, region_options
@@ -22,20 +22,20 @@ from gapmap.ui.widgets import plain, render_error
 
 __all__ = ["render_value_mapping", "render_import_report", "render_tract_sources", "OPTION_LABELS"]
 
-#: The core's neutral option names -> this page's controls.
+#: The import's options (gapmap.sources.provider_steps.OPTIONS) -> this page's controls.
 OPTION_LABELS = {
-    "the 'fix swapped coordinates' option": "'Fix swapped coordinates' under Column mapping and options",
-    "the 'geocode addresses' option": "'Geocode addresses' under Column mapping and options",
-    "the 'keep inactive' option": "'Keep providers that are not operating' under Column mapping and options",
-    "the 'coordinate system' option": "'Coordinate system of projected X/Y columns' under Column mapping and options",
-    "(the value mapping)": "(the value table under 'What the values mean')",
+    "fix_swapped": "'Fix swapped coordinates' under Column mapping and options",
+    "geocode": "'Geocode addresses' under Column mapping and options",
+    "keep_inactive": "'Keep providers that are not operating' under Column mapping and options",
+    "crs": "'Coordinate system of projected X/Y columns' under Column mapping and options",
+    "values": "the value table under 'What the values mean'",
 }
 _FIELD_LABELS = {"type": "Provider type", "funding": "Funding", "status": "License status"}
 
 
 def for_this_page(text: str) -> str:
-    for words, label in OPTION_LABELS.items():
-        text = text.replace(words, label)
+    for key, label in OPTION_LABELS.items():
+        text = text.replace(OPTIONS[key], label)
     return text
 
 

@@ -121,7 +121,9 @@ def render_import_summary(view: View) -> None:
         f"Provider import: {about['rows_read']:,} rows read from {plain(about.get('file', 'the file'))}, {about['accepted']:,} accepted, "
         f"{about['rejected']:,} rejected" + (f" ({about['not_operating']:,} not operating)" if about.get("not_operating") else "") + "."
     )
-    with st.expander(line, expanded=bool(about["rejected"]) and about["rejected"] / max(about["rows_read"], 1) > 0.10):
+    from gapmap.metrics.supply import WARN_REJECTED_SHARE
+
+    with st.expander(line, expanded=about["rejected"] / max(about["rows_read"], 1) > WARN_REJECTED_SHARE):
         for note in about.get("notes", []):
             st.caption(plain(note))
         if about["rejected"]:
