@@ -105,7 +105,7 @@ def main() -> int:
         httpd.shutdown()
 
         # the app's Map page, the state saved as a dataset in a data folder of its own
-        from gapmap.datasets import save_dataset
+        from gapmap.sources.datasets import save_dataset
 
         data_home = Path(tmp) / "xdg"
         key = save_dataset(data_home / "gapmap" / "datasets", "Generated state", tracts, providers, {"benchmark": "benchmarks/synth.py"})

@@ -126,22 +126,22 @@ def measure_case(label: str, tracts, providers, repeat: int) -> dict:
         "ratio_pysal_to_our_e2sfca": t_pysal / t_access_only,
         "ratio_pysal_to_our_full_metrics": t_pysal / t_all,
     }
-    from gapmap.simulate import AddSlots, Scenario, simulate_scenario
+    from gapmap.analysis.scenarios import AddSlots, Scenario, simulate_scenario
 
     scen = Scenario("one change", (AddSlots(providers["provider_id"].iloc[5], 10, 10),))
     simulate_scenario(res, scen)  # the tract index is built once per metrics run
     case["one_change_s"], _ = timed(lambda: simulate_scenario(res, scen), repeat)
-    from gapmap.ranking import PRESETS as _PRESETS
-    from gapmap.ranking import rank_tracts as _rank
+    from gapmap.analysis.ranking import PRESETS as _PRESETS
+    from gapmap.analysis.ranking import rank_tracts as _rank
 
     case["rank_s"], _ = timed(lambda: _rank(res, _PRESETS["balanced"]), repeat)
-    from gapmap.siting import build_coverage, suggest_sites_exact, suggest_sites_greedy
+    from gapmap.analysis.siting import build_coverage, suggest_sites_exact, suggest_sites_greedy
 
     cov = build_coverage(res, "0_2", 60)
     t_greedy, g = timed(lambda: suggest_sites_greedy(cov, 5), repeat)
     case["siting"] = {"greedy_s": t_greedy, "greedy_children": g.covered_children}
-    from gapmap.compare import compare_regions
     from gapmap.regions import county_region_set
+    from gapmap.regions.compare import compare_regions
 
     counties = county_region_set(tracts)
     case["compare_s"], comp = timed(lambda: compare_regions(res, counties), repeat)
@@ -152,7 +152,7 @@ def measure_case(label: str, tracts, providers, repeat: int) -> dict:
         t_dense, dense = timed(lambda: dense_e2sfca(tracts, providers), repeat)
         assert np.allclose(ours, dense, rtol=1e-9)
         case["dense_numpy_e2sfca_s"] = t_dense
-        from gapmap.ranking import PRESETS, RankWeights, rank_tracts
+        from gapmap.analysis.ranking import PRESETS, RankWeights, rank_tracts
 
         weights = [RankWeights(0.30, 0.20, 0.15, 0.20, w) for w in np.linspace(0.05, 1.0, 20)]
         t_rank, _ = timed(lambda: [rank_tracts(res, w) for w in weights], 3)

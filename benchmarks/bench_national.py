@@ -110,9 +110,9 @@ def main() -> int:
     out["ratio_pysal_given_costs_to_fused"] = out["pysal_handed_cost_table_s"] / out["e2sfca_fused_1band_step_s"]
     del cost, theirs
 
-    from gapmap.ranking import PRESETS, rank_tracts
-    from gapmap.simulate import AddSlots, Scenario, simulate_scenario
-    from gapmap.siting import build_coverage, suggest_sites_greedy
+    from gapmap.analysis.ranking import PRESETS, rank_tracts
+    from gapmap.analysis.scenarios import AddSlots, Scenario, simulate_scenario
+    from gapmap.analysis.siting import build_coverage, suggest_sites_greedy
 
     out["rank_s"], _ = timed(lambda: rank_tracts(res, PRESETS["balanced"]), 3)
     scen = Scenario("one change", (AddSlots(providers[S.PROVIDER_ID].iloc[5], 10, 10),))

@@ -25,6 +25,7 @@ from gapmap import __version__
 from gapmap import schema as S
 from gapmap.config import DECAYS, DEFAULT_PARAMS, AnalysisParams
 from gapmap.errors import GapmapError
+from gapmap.sources.session import default_cache_dir, default_datasets_dir, new_http_session
 
 __all__ = ["main", "DEFAULT_DATA_DIR"]
 
@@ -166,7 +167,7 @@ def _load_inputs(args):
         print(f"Region: demo ({DEMO_LABEL})")
         return tracts, providers, f"demo ({DEMO_LABEL})"
     if args.region:
-        from gapmap.datasets import list_datasets, read_dataset
+        from gapmap.sources.datasets import list_datasets, read_dataset
 
         saved = list_datasets(default_datasets_dir())
         if args.region not in saved:
@@ -195,8 +196,8 @@ def _load_inputs(args):
 
 
 def _cmd_metrics(args) -> int:
-    from gapmap.export import to_csv_bytes, to_geojson_bytes
     from gapmap.metrics import compute_metrics_table, compute_summary, compute_tract_metrics
+    from gapmap.outputs.export import to_csv_bytes, to_geojson_bytes
 
     params = _params(args)
     suffix = args.out.suffix.lower()
@@ -234,7 +235,7 @@ def _cmd_metrics(args) -> int:
 
 
 def _cmd_providers(args) -> int:
-    from gapmap.export import to_csv_bytes
+    from gapmap.outputs.export import to_csv_bytes
 
     tracts = None
     if args.region or args.tracts:
@@ -252,7 +253,7 @@ def _cmd_providers(args) -> int:
         print(f"Wrote {len(rep.accepted)} accepted rows to {args.out}")
     if args.rejected:
         args.rejected.parent.mkdir(parents=True, exist_ok=True)
-        args.rejected.write_bytes(rep.rejected_csv_bytes())
+        args.rejected.write_bytes(to_csv_bytes(rep.rejected))
         print(f"Wrote {len(rep.rejected)} rejected rows, with a reason column, to {args.rejected}")
     elif len(rep.rejected):
         _print_rejected(rep)
@@ -262,32 +263,10 @@ def _cmd_providers(args) -> int:
     return 0
 
 
-def new_http_session():
-    """The HTTP session of network commands (tests replace this with recorded answers)."""
-    import requests
-
-    session = requests.Session()
-    session.headers["User-Agent"] = f"gapmap/{__version__}"
-    return session
-
-
-def default_datasets_dir() -> Path:
-    """Where the app saves datasets (the same folder gapmap.ui.loaders uses)."""
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("gapmap")) / "datasets"
-
-
-def default_cache_dir() -> Path:
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("gapmap"))
-
-
 def _cmd_fetch(args) -> int:
     import os
 
-    from gapmap.export import to_geojson_bytes
+    from gapmap.outputs.export import to_geojson_bytes
     from gapmap.sources.geography import fetch_region
 
     counties = [c.strip() for c in args.counties.split(",") if c.strip()] if args.counties else None
@@ -320,8 +299,8 @@ def _cmd_fetch(args) -> int:
 
 
 def _ranking_inputs(args):
+    from gapmap.analysis.ranking import PRESETS
     from gapmap.metrics import compute_tract_metrics
-    from gapmap.ranking import PRESETS
 
     if args.preset not in PRESETS:
         raise GapmapError(f"--preset {args.preset!r}: expected one of {', '.join(PRESETS)}")
@@ -334,8 +313,8 @@ def _ranking_inputs(args):
 
 
 def _cmd_rank(args) -> int:
-    from gapmap.export import PRIORITY_FORMATS, priority_about, to_priority_bytes
-    from gapmap.ranking import add_reasons, rank_tracts
+    from gapmap.analysis.ranking import add_reasons, rank_tracts
+    from gapmap.outputs.export import PRIORITY_FORMATS, priority_about, to_priority_bytes
 
     suffix = args.out.suffix.lower()
     if suffix not in PRIORITY_FORMATS:
@@ -352,12 +331,12 @@ def _cmd_rank(args) -> int:
 
 
 def _cmd_report(args) -> int:
-    from gapmap.ranking import rank_areas, rank_tracts
-    from gapmap.report import to_report_html
+    from gapmap.analysis.ranking import rank_areas, rank_tracts
+    from gapmap.outputs.report import to_report_html
 
     result, weights, params, label = _ranking_inputs(args)
     ranked = rank_tracts(result, weights)
-    from gapmap.export import priority_about
+    from gapmap.outputs.export import priority_about
 
     about = priority_about(label, params, weights, args.preset, args.top) | {"_weights": weights}
     title = args.title or f"Child care priorities: {label}"
@@ -368,9 +347,9 @@ def _cmd_report(args) -> int:
 
 
 def _cmd_simulate(args) -> int:
-    from gapmap.export import to_csv_bytes
+    from gapmap.analysis.scenarios import compare_outcomes, scenario_from_json, simulate_scenario
     from gapmap.metrics import compute_tract_metrics
-    from gapmap.simulate import compare_outcomes, scenario_from_json, simulate_scenario
+    from gapmap.outputs.export import to_csv_bytes
     from gapmap.sources.files import UserFile
 
     file = UserFile.from_path(args.scenario)
@@ -398,9 +377,9 @@ def _cmd_simulate(args) -> int:
 
 
 def _cmd_optimize(args) -> int:
-    from gapmap.export import to_csv_bytes
+    from gapmap.analysis.siting import build_coverage, suggest_sites_exact, suggest_sites_greedy
     from gapmap.metrics import compute_tract_metrics
-    from gapmap.siting import build_coverage, suggest_sites_exact, suggest_sites_greedy
+    from gapmap.outputs.export import to_csv_bytes
 
     params = _params(args)
     tracts, providers, label = _load_inputs(args)
@@ -449,12 +428,12 @@ def _cmd_optimize(args) -> int:
 
 
 def _cmd_compare(args) -> int:
-    from gapmap.compare import choose_region_set, compare_about, compare_regions
-    from gapmap.equity import attach_ruca, read_ruca
-    from gapmap.export import COMPARE_FORMATS, to_compare_bytes, to_csv_bytes
+    from gapmap.analysis.ranking import PRESETS
     from gapmap.metrics import compute_tract_metrics
-    from gapmap.ranking import PRESETS
+    from gapmap.outputs.export import COMPARE_FORMATS, to_compare_bytes, to_csv_bytes
     from gapmap.regions import ALL_TRACTS, list_region_sets, read_region_set
+    from gapmap.regions.compare import choose_region_set, compare_about, compare_regions
+    from gapmap.regions.equity import attach_ruca, read_ruca
 
     suffix = args.out.suffix.lower()
     if suffix not in COMPARE_FORMATS:
@@ -521,7 +500,7 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--out", type=Path, required=True, help="output file: .csv or .geojson")
     m.set_defaults(func=_cmd_metrics)
 
-    from gapmap.ranking import PRESETS
+    from gapmap.analysis.ranking import PRESETS
 
     for cmd, helptext in (
         ("rank", "the priority list: which tracts to serve first, and why"),
@@ -545,7 +524,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_param_args(sm)
     _add_provider_args(sm)
     sm.add_argument("--skip-rejected", action="store_true", help=argparse.SUPPRESS)
-    sm.add_argument("--scenario", type=Path, required=True, help="scenario JSON (see gapmap.simulate)")
+    sm.add_argument("--scenario", type=Path, required=True, help="scenario JSON (see gapmap.analysis.scenarios)")
     sm.add_argument("--out", type=Path, required=True, help="per-tract before/after CSV")
     sm.set_defaults(func=_cmd_simulate)
 

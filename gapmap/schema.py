@@ -55,6 +55,8 @@ __all__ = [
     "validate_providers",
     "check_providers",
     "parse_numbers",
+    "repair_geoids",
+    "GEOID_EXPECTED",
 ]
 
 # --- tracts -------------------------------------------------------------------------------------
@@ -170,11 +172,6 @@ class Band:
     children: str
     slot_columns: tuple[str, ...]
 
-    @property
-    def slots(self) -> str:
-        """Name of the supply column of this band in metric tables (``slots_0_2`` ...)."""
-        return f"slots_{self.key}"
-
     def provider_slots(self, providers: pd.DataFrame) -> np.ndarray:
         """Licensed slots of each provider in this band (the sum of its slot columns)."""
         return sum(providers[c].to_numpy(float) for c in self.slot_columns)
@@ -200,6 +197,25 @@ def get_band(key: str) -> Band:
 
 
 # --- shared validation helpers ------------------------------------------------------------------
+#: What a GEOID cell must hold, in the words of every message about one.
+GEOID_EXPECTED = "an 11-digit census tract GEOID such as '41011000100'"
+
+
+def repair_geoids(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Tract GEOIDs of a column as 11-character strings, and a mask of the cells that are GEOIDs.
+
+    The one GEOID repair of gapmap: surrounding spaces go, a number written with a decimal part of zero
+    (``41011000100.0``, a spreadsheet's doing) loses it, and a 10-digit code that lost its leading zero
+    (a state FIPS below 10 read as a number) gets it back. Anything else that is not 11 digits is not a
+    GEOID. Both returned series have the input's index.
+    """
+    text = values.astype("string").str.strip()
+    text = text.str.replace(r"^(\d+)\.0$", r"\1", regex=True)
+    text = text.where(~text.str.fullmatch(r"\d{10}").fillna(False), "0" + text)
+    ok = text.str.fullmatch(r"\d{11}").fillna(False).astype(bool)
+    return text.astype(object).where(ok, None), ok
+
+
 def parse_numbers(series: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Numbers of a column, as floats (``"1,600"`` -> 1600), and a mask of the cells that are not numbers.
 
@@ -310,13 +326,10 @@ def validate_tracts(tracts: gpd.GeoDataFrame, source: str = "tracts") -> gpd.Geo
 
     # GEOID: digits only, 11 characters; a number that lost its leading zero gets it back.
     raw = gdf[GEOID]
-    text = raw.astype("string").str.strip()
-    text = text.str.replace(r"^(\d+)\.0$", r"\1", regex=True)
-    text = text.where(~text.str.fullmatch(r"\d{10}").fillna(False), "0" + text)
-    ok = text.str.fullmatch(r"\d{11}").fillna(False)
+    text, ok = repair_geoids(raw)
     for idx in np.flatnonzero(~ok.to_numpy()):
-        problems.append(Problem(int(idx) + 1, GEOID, raw.iloc[idx], "an 11-digit census tract GEOID such as '41011000100'"))
-    gdf[GEOID] = text.astype(object)
+        problems.append(Problem(int(idx) + 1, GEOID, raw.iloc[idx], GEOID_EXPECTED))
+    gdf[GEOID] = text.where(ok, raw.astype("string").str.strip()).astype(object)
     dup = text.duplicated(keep="first") & ok
     for idx in np.flatnonzero(dup.to_numpy()):
         problems.append(Problem(int(idx) + 1, GEOID, raw.iloc[idx], "a GEOID that no other row has (this one is repeated)"))

@@ -4,13 +4,13 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from gapmap import schema as S
-from gapmap.compare import compare_about, compare_regions, compute_compare_rows
-from gapmap.equity import DESERT_RULES, attach_ruca, read_ruca
+from gapmap.analysis.ranking import PRESETS
 from gapmap.errors import GapmapError
-from gapmap.export import to_compare_bytes, to_csv_bytes
 from gapmap.metrics import compute_tract_metrics
-from gapmap.ranking import PRESETS
+from gapmap.outputs.export import to_compare_bytes, to_csv_bytes
 from gapmap.regions import ALL_TRACTS, assign_regions, county_region_set, dissolve_regions, read_region_file, region_sets_for
+from gapmap.regions.compare import compare_about, compare_regions, compute_compare_rows
+from gapmap.regions.equity import DESERT_RULES, attach_ruca, read_ruca
 from gapmap.ui.frame import ensure_frame
 from gapmap.ui.loaders import load_region, load_region_sets, region_options
 from gapmap.ui.state import current_view

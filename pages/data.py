@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from gapmap.datasets import MAX_NAME_CHARS, existing_dataset, save_dataset
 from gapmap.errors import GapmapError
 from gapmap.metrics.supply import compute_import_warnings
+from gapmap.sources.datasets import MAX_NAME_CHARS, existing_dataset, save_dataset
 from gapmap.sources.files import display_name
 from gapmap.sources.geocode import geocode_addresses
 from gapmap.sources.providers import FIELD_SYNONYMS, RegionBounds, read_provider_table, standardize_providers

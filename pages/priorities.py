@@ -4,9 +4,9 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from gapmap import schema as S
-from gapmap.export import priority_about, to_priority_bytes
-from gapmap.ranking import COMPONENTS, PRESETS, RankWeights, add_reasons, rank_areas, rank_tracts
-from gapmap.report import to_report_html
+from gapmap.analysis.ranking import COMPONENTS, PRESETS, RankWeights, add_reasons, rank_areas, rank_tracts
+from gapmap.outputs.export import priority_about, to_priority_bytes
+from gapmap.outputs.report import to_report_html
 from gapmap.ui.frame import ensure_frame
 from gapmap.ui.loaders import load_map_geometry, region_options
 from gapmap.ui.state import current_view

@@ -6,8 +6,8 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from gapmap import schema as S
-from gapmap.simulate import AddSlots, CloseProvider, NewSite, compare_outcomes, scenario_to_json
-from gapmap.siting import OBJECTIVES, band_slots, build_coverage, suggest_sites_greedy
+from gapmap.analysis.scenarios import AddSlots, CloseProvider, NewSite, compare_outcomes, scenario_to_json
+from gapmap.analysis.siting import OBJECTIVES, band_slots, build_coverage, suggest_sites_greedy
 from gapmap.ui.frame import ensure_frame
 from gapmap.ui.loaders import load_map_geometry
 from gapmap.ui.scenario import add_changes, changes, load_scenario_upload, simulate_or_stop, store_changes

@@ -14,8 +14,12 @@ All functions are vectorized over numpy arrays; a missing count (NaN) gives a mi
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
+
+from gapmap import measures as M
 
 __all__ = [
     "EXTREME_DESERT",
@@ -28,6 +32,9 @@ __all__ = [
     "classify_cap",
     "classify_osu",
     "classify_access",
+    "DesertRule",
+    "DESERT_RULES",
+    "desert_mask",
 ]
 
 EXTREME_DESERT = "extreme desert"
@@ -94,3 +101,36 @@ def classify_access(
     extreme = a * extreme_children_per_slot <= 1.0
     desert = a * desert_children_per_slot < 1.0
     return _classes(children, extreme, desert)
+
+
+@dataclass(frozen=True)
+class DesertRule:
+    """Which tracts count as deserts: those whose ``measure`` (a flag or a class) takes one of ``values``."""
+
+    key: str
+    label: str
+    measure: str
+    values: tuple[object, ...]
+
+
+#: The desert rules, by key: the one definition that summaries, roll-ups, scenarios and the equity
+#: table all use.
+DESERT_RULES: dict[str, DesertRule] = {
+    r.key: r
+    for r in (
+        DesertRule("osu", "OSU desert or extreme desert (slots inside the tract)", "osu_class", (DESERT, EXTREME_DESERT)),
+        DesertRule("osu_extreme", "OSU extreme desert (slots inside the tract)", "osu_class", (EXTREME_DESERT,)),
+        DesertRule("cap", "CAP child-care desert", "cap_desert", (True,)),
+        DesertRule("access", "Access desert (OSU thresholds on E2SFCA access)", "access_class", (DESERT, EXTREME_DESERT)),
+    )
+}
+
+
+def desert_mask(tracts: pd.DataFrame, rule: str, band: str) -> np.ndarray:
+    """Which tracts are deserts by ``rule`` (a key of :data:`DESERT_RULES`) for ``band``; a tract with no
+    data is not a desert."""
+    r = DESERT_RULES[rule]
+    values = tracts[M.column(r.measure, band)]
+    if r.values == (True,):
+        return values.fillna(False).to_numpy(bool)
+    return np.isin(values.astype(object).to_numpy(), list(r.values))

@@ -13,9 +13,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from gapmap import measures as M
 from gapmap import schema as S
 
-__all__ = ["ProviderLocation", "locate_providers", "compute_slots_in_tracts", "compute_import_warnings", "WARN_REJECTED_SHARE", "WARN_OUTSIDE_SLOTS_SHARE"]
+__all__ = ["ProviderLocation", "locate_providers", "compute_slots_in_tracts", "compute_operating_slots", "compute_import_warnings", "WARN_REJECTED_SHARE", "WARN_OUTSIDE_SLOTS_SHARE"]
 
 
 @dataclass(frozen=True)
@@ -56,12 +57,18 @@ def compute_slots_in_tracts(n_tracts: int, providers: pd.DataFrame, location: Pr
     """
     inside = location.tract_pos >= 0
     pos = location.tract_pos[inside]
-    out = {"providers": np.bincount(pos, minlength=n_tracts).astype(np.int64)}
-    for band in S.BANDS.values():
+    out = {M.column("providers"): np.bincount(pos, minlength=n_tracts).astype(np.int64)}
+    for b, band in S.BANDS.items():
         licensed = np.bincount(pos, weights=band.provider_slots(providers)[inside], minlength=n_tracts)
-        out[f"licensed_{band.slots}"] = licensed
-        out[band.slots] = licensed * utilization
+        out[M.column("licensed_slots", b)] = licensed
+        out[M.column("slots", b)] = compute_operating_slots(licensed, utilization)
     return pd.DataFrame(out)
+
+
+def compute_operating_slots(licensed, utilization: float) -> np.ndarray:
+    """Slots taken to be operating: licensed slots x the utilization factor (GUIDE.md section 4: licensed
+    capacity overstates operating slots; 0.85 is a published choice). The one place the factor applies."""
+    return np.asarray(licensed, dtype=float) * float(utilization)
 
 
 #: Warn before saving a dataset when more than this share of the file's rows were rejected...

@@ -20,7 +20,7 @@ The margin of error of a sum is the square root of the sum of squared margins (C
 approximation). The API's sentinel values (-666666666, -999999999, -888888888, -222222222,
 -333333333, -555555555) are never numbers: an estimate sentinel becomes missing; a margin of
 -555555555 ("controlled, no sampling error") becomes 0, any other margin sentinel missing. Each count
-gets ``<count>_reliability`` from its coefficient of variation (see :mod:`gapmap.metrics.reliability`).
+gets ``<count>_reliability`` from its coefficient of variation (see :mod:`gapmap.sources.acs`).
 
 Since 12 May 2026 every request needs a key. The key is an argument here: the caller reads it from
 ``CENSUS_API_KEY`` or ``st.secrets``; it never appears in a message or a log.
@@ -37,7 +37,7 @@ import pandas as pd
 
 from gapmap import schema as S
 from gapmap.errors import CensusError, CensusKeyError
-from gapmap.metrics.reliability import classify_reliability, compute_cv
+from gapmap.sources.acs import classify_reliability, compute_cv
 
 __all__ = [
     "ACS_SUMS",

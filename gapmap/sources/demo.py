@@ -506,7 +506,7 @@ def demo_hubs():
     whose representative point lies within 10 km of Millbrook's centre) belongs to the Millbrook and
     Cascade hub, the rest of Basalt County to the Riverton hub.
     """
-    from gapmap.regions import Area, RegionDef, RegionSet
+    from gapmap.sources.region_files import Area, RegionDef, RegionSet
 
     to_wgs = Transformer.from_crs(f"+proj=aeqd +lat_0={CENTER_LAT} +lon_0={CENTER_LON} +units=km +ellps=WGS84", "EPSG:4326", always_xy=True)
     millbrook = next(t for t in TOWNS if t.name == "Millbrook")

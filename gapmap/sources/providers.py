@@ -151,11 +151,6 @@ class ProviderImport:
         """The values as applied, as a mapping file the next import of the same export can use."""
         return value_mapping_json(self.values)
 
-    def rejected_csv_bytes(self) -> bytes:
-        from gapmap.export import to_csv_bytes
-
-        return to_csv_bytes(self.rejected)
-
 
 # --- reading files ------------------------------------------------------------------------------
 def read_provider_table(source: str | Path | UserFile, limits: ReadLimits = DEFAULT_LIMITS, sheet: str | None = None) -> pd.DataFrame:

@@ -10,6 +10,7 @@ from census.core import ACS5Client
 from streamlit_folium import st_folium
 
 from gapmap.errors import GapmapError
+from gapmap.outputs.export import to_csv_bytes
 from gapmap.sources.census import KEY_HELP
 from gapmap.sources.files import UserFile, display_name
 from gapmap.sources.geography import STATES, fetch_region, read_tracts
@@ -110,7 +111,7 @@ def render_import_report(report: ProviderImport, privacy: bool) -> None:
         st.markdown("**Rejected rows**, with the reason for each")
         shown = report.rejected.assign(reason=report.rejected["reason"].map(for_this_page))
         st.dataframe(shown, hide_index=True, width="stretch", column_order=["row", "reason", *[c for c in shown.columns if c not in ("row", "reason")]])
-        d1.download_button("Download the rejected rows (CSV)", report.rejected_csv_bytes, file_name="rejected_rows.csv", mime="text/csv", key="dl_rejected")
+        d1.download_button("Download the rejected rows (CSV)", to_csv_bytes(report.rejected), file_name="rejected_rows.csv", mime="text/csv", key="dl_rejected")
     st.markdown("**Preview of the providers**")
     with_rejected = st.checkbox("Also show the rejected rows that have coordinates", key="preview_rejected", disabled=not len(report.rejected_points))
     from gapmap.viz.maps import build_provider_preview_map

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import streamlit as st
 
-from gapmap.cli import default_cache_dir, default_datasets_dir
 from gapmap.config import AnalysisParams
-from gapmap.datasets import dataset_version, list_datasets, read_dataset
 from gapmap.metrics import MetricsResult, compute_summary, compute_tract_metrics
+from gapmap.sources.datasets import dataset_version, list_datasets, read_dataset
 from gapmap.sources.demo import DEMO_LABEL, read_demo
+from gapmap.sources.session import default_cache_dir, default_datasets_dir, new_http_session
 
 __all__ = [
     "DATA_DIR",
@@ -94,13 +94,6 @@ def census_key() -> str | None:
     except Exception:  # no secrets file at all  # noqa: BLE001
         key = None
     return key or os.environ.get("CENSUS_API_KEY") or None
-
-
-def new_http_session():
-    """The HTTP session of the app's network calls (tests replace it with recorded answers)."""
-    from gapmap.cli import new_http_session as make
-
-    return make()
 
 
 def read_upload(upload, reader):

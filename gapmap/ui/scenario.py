@@ -7,8 +7,8 @@ from dataclasses import asdict
 
 import streamlit as st
 
+from gapmap.analysis.scenarios import check_scenario, scenario_from_dict, scenario_from_json, scenario_to_json, simulate_scenario
 from gapmap.errors import GapmapError
-from gapmap.simulate import check_scenario, scenario_from_dict, scenario_from_json, scenario_to_json, simulate_scenario
 from gapmap.sources.files import display_name
 from gapmap.ui.widgets import render_error
 

@@ -11,7 +11,7 @@ from gapmap import __version__
 from gapmap import schema as S
 from gapmap.config import DECAYS, DEFAULT_PARAMS
 from gapmap.errors import GapmapError
-from gapmap.export import to_csv_bytes
+from gapmap.outputs.export import to_csv_bytes
 from gapmap.sources.demo import DEMO_LABEL
 from gapmap.ui import loaders
 from gapmap.ui.loaders import region_options
@@ -86,7 +86,7 @@ def render_data_badge(view: View) -> None:
     if view.region == "demo":
         st.info(f"**Demo region: {DEMO_LABEL}.** Generated for illustration; no number describes a real place.", icon="ℹ️")
     else:
-        from gapmap.datasets import dataset_about
+        from gapmap.sources.datasets import dataset_about
 
         about = dataset_about(loaders.DATASETS_DIR, view.region)
         sources = "; ".join(f"{k}: {v}" for k, v in about.get("sources", {}).items())
@@ -112,7 +112,7 @@ def render_import_summary(view: View) -> None:
     """For a saved dataset: how its provider list was imported, with its rejected rows to download."""
     if view.region == "demo":
         return
-    from gapmap.datasets import dataset_about, read_dataset_rejected
+    from gapmap.sources.datasets import dataset_about, read_dataset_rejected
 
     about = dataset_about(loaders.DATASETS_DIR, view.region).get("import")
     if not about:

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from gapmap import measures as M
 from gapmap import schema as S
 from gapmap.config import AnalysisParams
 from gapmap.regions import ALL_TRACTS
@@ -112,7 +113,7 @@ def build_need_supply_chart(rollup: pd.DataFrame, band: str, params: AnalysisPar
     and per 10 children; a region below a line has fewer slots than that."""
     t = rollup[rollup["region"] != ALL_TRACTS]
     x = t[f"children_{band}"].to_numpy(float)
-    y = t[f"slots_{band}"].to_numpy(float)
+    y = t[M.column("slots", band)].to_numpy(float)
     xmax = float(np.nanmax(x)) * 1.15 if len(x) else 1.0
     fig = go.Figure()
     for ratio, dash, name in (

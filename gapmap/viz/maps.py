@@ -18,9 +18,10 @@ import numpy as np
 import pandas as pd
 from folium.utilities import JsCode
 
+from gapmap import measures as M
 from gapmap import schema as S
 from gapmap.errors import MissingColumnError, ParameterError
-from gapmap.metrics import MetricsResult, metric_column
+from gapmap.metrics import MetricsResult
 from gapmap.viz.geometry import feature_collection_text, map_geometry
 from gapmap.viz.measures import MEASURES, MISSING_COLOR, classify_measure, measure_column
 
@@ -68,13 +69,18 @@ def _fmt(value, digits: int = 1, pct: bool = False) -> str:
 
 
 def _reliability_text(t: pd.DataFrame, band: str) -> pd.Series:
-    cv = t[metric_column("children_cv", band)]
-    cls = t[metric_column("reliability", band)].astype(object)
+    cv = t[M.column("children_cv", band)]
+    cls = t[M.column("reliability", band)].astype(object)
     return pd.Series([f"{c} (CV {v:.2f})" if np.isfinite(v) else str(c) for c, v in zip(cls, cv)], index=t.index)
 
 
-#: The property name of each tooltip field in the tract layer (one letter; "f" is the fill colour). A
-#: clicked tract is identified by ``properties[TRACT_PROPERTY["geoid"]]`` (digits, the same escaped or not).
+#: Tooltip fields of a tract that are not measures: property key -> label.
+_TRACT_IDENTITY: tuple[tuple[str, str], ...] = (("name", "Tract"), ("geoid", "GEOID"), ("county", "County"))
+#: The measures of the registry a tract's tooltip shows, in order.
+TOOLTIP_MEASURES: tuple[str, ...] = tuple(m.key for m in M.MEASURES.values() if m.tooltip)
+#: The property name of each tooltip field in the tract layer (short: the names repeat in every feature,
+#: and "f" is the fill colour). A clicked tract is identified by ``properties[TRACT_PROPERTY["geoid"]]``
+#: (digits, the same escaped or not).
 TRACT_PROPERTY: dict[str, str] = {
     "name": "n",
     "geoid": "g",
@@ -82,33 +88,23 @@ TRACT_PROPERTY: dict[str, str] = {
     "children": "k",
     "children_moe": "m",
     "reliability": "r",
-    "slots": "s",
-    "slots_per_100": "p",
-    "osu_class": "o",
-    "cap_desert": "d",
-    "access_per_100": "a",
-    "access_class": "x",
-    "poverty_share_200": "v",
+    **{key: f"q{i}" for i, key in enumerate(TOOLTIP_MEASURES)},
 }
 
 
-def tract_tooltip_fields(band: str, has_moe: bool, has_poverty: bool) -> list[tuple[str, str]]:
-    """(property, label) pairs shown in a tract's tooltip, in order."""
+def tract_tooltip_fields(band: str, has_moe: bool, present: set[str] | frozenset[str] = frozenset()) -> list[tuple[str, str]]:
+    """(property, label) pairs shown in a tract's tooltip, in order: the tract, its children (with their
+    margin and reliability when ``has_moe``), then the registry's tooltip measures (a measure that is not
+    per band only when its key is in ``present``)."""
     b = S.BANDS[band]
-    fields = [("name", "Tract"), ("geoid", "GEOID"), ("county", "County"), ("children", f"Children {b.short}")]
+    fields = [*_TRACT_IDENTITY, ("children", f"Children {b.short}")]
     if has_moe:
         fields.append(("children_moe", "± margin of error (90%)"))
         fields.append(("reliability", "Estimate reliability"))
-    fields += [
-        ("slots", f"Slots {b.short} in tract"),
-        ("slots_per_100", "Slots per 100 children"),
-        ("osu_class", "Desert class (OSU)"),
-        ("cap_desert", "CAP desert"),
-        ("access_per_100", "Access: slots within reach per 100"),
-        ("access_class", "Access class"),
-    ]
-    if has_poverty:
-        fields.append(("poverty_share_200", "Under 6 below 200% poverty"))
+    for key in TOOLTIP_MEASURES:
+        m = M.measure(key)
+        if m.per_band or key in present:
+            fields.append((key, m.label_for(None) if not m.per_band else m.short_label))
     return fields
 
 
@@ -187,8 +183,8 @@ def build_tract_map(
 
     moe_col = S.moe_column(band_def.children)
     has_moe = moe_col in t.columns
-    has_poverty = "poverty_share_200" in t.columns
-    fields = tract_tooltip_fields(band, has_moe, has_poverty)
+    present = {key for key in TOOLTIP_MEASURES if not M.measure(key).per_band and key in t.columns}
+    fields = tract_tooltip_fields(band, has_moe, present)
     source = {
         "name": t[S.NAME],
         "geoid": t[S.GEOID],
@@ -196,17 +192,12 @@ def build_tract_map(
         "children": t[band_def.children],
         "children_moe": t[moe_col] if has_moe else None,
         "reliability": _reliability_text(t, band) if has_moe else None,
-        "slots": t[band_def.slots],
-        "slots_per_100": t[metric_column("slots_per_100", band)],
-        "osu_class": t[metric_column("osu_class", band)].astype(object),
-        "cap_desert": t[metric_column("cap_desert", band)].astype(object),
-        "access_per_100": t[metric_column("access_per_100", band)],
-        "access_class": t[metric_column("access_class", band)].astype(object),
-        "poverty_share_200": t["poverty_share_200"] if has_poverty else None,
+        **{key: t[M.column(key, band if M.measure(key).per_band else None)].astype(object) for key, _ in fields if key in TOOLTIP_MEASURES},
     }
+    in_percent = {key for key in TOOLTIP_MEASURES if M.measure(key).in_percent}
     geometry = _geometry(t, geometry)
     columns = {
-        key: [_fmt(v, pct=key.startswith("poverty")) for v in source[key].tolist()]
+        key: [_fmt(v, pct=key in in_percent) for v in source[key].tolist()]
         for key, _label in fields
     }
     # one-letter property names: the names repeat in every feature, and a state has thousands
@@ -424,17 +415,17 @@ def build_scenario_map(
     tiles: str | None = "OpenStreetMap",
     geometry: list[str] | None = None,
 ) -> folium.Map:
-    """Access classes of a scenario's outcome (before or after, from :func:`gapmap.simulate.simulate_scenario`),
+    """Access classes of a scenario's outcome (before or after, from :func:`gapmap.analysis.scenarios.simulate_scenario`),
     with the tracts the scenario changed outlined and new sites drawn as stars."""
     from gapmap.viz.measures import MEASURES
 
     band = S.get_band(band).key
-    col = metric_column("access_class", band)
+    col = M.column("access_class", band)
     colors, legend = classify_measure(MEASURES["access_class"], outcomes[col], result.params)
     t = result.tracts
     is_changed = np.zeros(len(t), dtype=bool)
     is_changed[np.asarray(changed, dtype=np.int64)] = True
-    access = outcomes[metric_column("access_per_100", band)].tolist()
+    access = outcomes[M.column("access_per_100", band)].tolist()
     classes = outcomes[col].astype(object).tolist()
     properties = [
         {"name": _text(str(name)), "access": _fmt(a), "class": _text(str(c)), "_fill": fill, "_changed": bool(ch)}
@@ -515,13 +506,16 @@ _REGION_LABEL = JsCode(
 )
 
 
-#: What the region map can colour by: key -> (rollup column template, label).
+#: What the region map can colour by (registry keys): key -> (roll-up column template, label).
 REGION_MEASURES: dict[str, tuple[str, str]] = {
-    "slots_per_100": ("slots_per_100_{b}", "Slots per 100 children"),
-    "access_per_100": ("access_per_100_{b}", "Reachable slots per 100 children (E2SFCA)"),
-    "share_in_osu_deserts": ("share_in_osu_deserts_{b}", "Children in OSU deserts (%)"),
-    "share_in_access_deserts": ("share_in_access_deserts_{b}", "Children in access deserts (%)"),
+    key: (key + "_{b}", M.measure(key).label_for(None) + (" (%)" if M.measure(key).in_percent else ""))
+    for key in ("slots_per_100", "access_per_100", "share_in_osu_deserts", "share_in_access_deserts")
 }
+#: The roll-up figures of a region's tooltip (registry keys, per band).
+REGION_TOOLTIP: tuple[str, ...] = ("children", "slots", "slots_per_100", "share_in_osu_deserts", "access_per_100")
+_REGION_ROUND = {"children": 0, "slots": 1}
+#: The feature property of a region tooltip figure, where it is not the measure's key.
+_REGION_PROPERTY = {"share_in_osu_deserts": "share_osu", "access_per_100": "access"}
 
 
 def region_measure_for(measure: str) -> str:
@@ -555,29 +549,21 @@ def build_region_map(regions, rollup: pd.DataFrame, band: str, params, measure: 
     else:
         colors, legend = classify_measure(MEASURES[measure], values, params)
     b = S.BANDS[band]
-    fields = [
-        ("region", "Region"),
-        ("tracts", "Tracts"),
-        ("children", f"Children {b.short}"),
-        ("children_moe", "± margin of error (90%)"),
-        ("slots", f"Slots {b.short}"),
-        ("slots_per_100", "Slots per 100 children"),
-        ("share_osu", "Children in OSU deserts"),
-        ("access", "Reachable slots per 100 (E2SFCA)"),
-    ]
-    source = {
-        "region": merged["region"],
-        "tracts": merged["tracts"],
-        "children": merged[f"children_{band}"].round(0),
-        "children_moe": merged[f"children_{band}_moe"].round(0),
-        "slots": merged[f"slots_{band}"].round(1),
-        "slots_per_100": merged[f"slots_per_100_{band}"],
-        "share_osu": merged[f"share_in_osu_deserts_{band}"],
-        "access": merged[f"access_per_100_{band}"],
-    }
+    fields = [("region", "Region"), ("tracts", "Tracts")]
+    source = {"region": merged["region"], "tracts": merged["tracts"]}
+    for key in REGION_TOOLTIP:
+        m = M.measure(key)
+        prop = _REGION_PROPERTY.get(key, key)
+        fields.append((prop, m.label_for(band)))
+        values = merged[m.column(band)]
+        source[prop] = values.round(_REGION_ROUND[key]) if key in _REGION_ROUND else values
+        if m.moe:
+            fields.append((f"{prop}_moe", "± margin of error (90%)"))
+            source[f"{prop}_moe"] = merged[m.moe_column(band)].round(0)
+    in_percent = {_REGION_PROPERTY.get(key, key) for key in REGION_TOOLTIP if M.measure(key).in_percent}
     geo = json.loads(merged[["geometry"]].to_json(drop_id=True))
     for i, feature in enumerate(geo["features"]):
-        props = {k: _fmt(source[k].iloc[i], pct=k == "share_osu") for k, _ in fields}
+        props = {k: _fmt(source[k].iloc[i], pct=k in in_percent) for k, _ in fields}
         props["_fill"] = colors[i]
         feature["properties"] = props
     minx, miny, maxx, maxy = merged.total_bounds

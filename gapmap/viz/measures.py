@@ -1,4 +1,5 @@
-"""What a map can colour tracts by: label, unit, bins and a colour-blind-safe palette for each measure.
+"""How a map colours tracts: the bins and a colour-blind-safe palette for each map measure (the measures
+themselves, with their labels and units, are in the registry :mod:`gapmap.measures`).
 
 Palettes are ColorBrewer sequential schemes (OrRd, YlGnBu, Purples, PuRd), which stay distinguishable
 with the common colour-vision deficiencies. Bins of slots per 100 children sit on the desert
@@ -7,15 +8,15 @@ thresholds, so the colours and the desert classes tell one story.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 
+from gapmap import measures as M
 from gapmap.config import AnalysisParams
+from gapmap.measures import Measure
 from gapmap.metrics.deserts import DESERT, EXTREME_DESERT, NO_CHILDREN, NO_DATA, NOT_DESERT
 
-__all__ = ["Measure", "MEASURES", "MISSING_COLOR", "classify_measure", "measure_column"]
+__all__ = ["MAP_MEASURES", "MEASURES", "MISSING_COLOR", "classify_measure", "measure_column"]
 
 MISSING_COLOR = "#d9d9d9"
 
@@ -25,95 +26,24 @@ _CHILD_COLORS = ("#f2f0f7", "#cbc9e2", "#9e9ac8", "#756bb1", "#54278f")  # Purpl
 _POVERTY_COLORS = ("#f1eef6", "#d7b5d8", "#df65b0", "#dd1c77", "#980043")  # PuRd 5
 
 
-@dataclass(frozen=True)
-class Measure:
-    """A way to colour tracts. ``per_band`` measures read the column ``<column>_<band>``."""
-
-    key: str
-    label: str
-    unit: str
-    column: str
-    per_band: bool
-    kind: str  # "class", "flag" or "number"
-    description: str
-
-
-MEASURES: dict[str, Measure] = {
-    m.key: m
-    for m in (
-        Measure(
-            "osu_class",
-            "Desert class (OSU)",
-            "class",
-            "osu_class",
-            True,
-            "class",
-            "Slots inside the tract: a desert has more than 3 children per slot; an extreme desert at most 1 slot per 10 children.",
-        ),
-        Measure(
-            "cap_desert",
-            "Child-care desert (CAP rule)",
-            "yes / no",
-            "cap_desert",
-            True,
-            "flag",
-            "More than 50 children and more than 3 children per slot inside the tract (or no slots).",
-        ),
-        Measure(
-            "slots_per_100",
-            "Slots per 100 children (in tract)",
-            "slots per 100 children",
-            "slots_per_100",
-            True,
-            "number",
-            "Licensed slots located inside the tract, per 100 children of the age band living there.",
-        ),
-        Measure(
-            "access_per_100",
-            "Access: slots within reach per 100 children",
-            "slots per 100 children",
-            "access_per_100",
-            True,
-            "number",
-            "E2SFCA: slots within the catchment, shared among all the children who can reach them, across tract lines.",
-        ),
-        Measure(
-            "access_class",
-            "Access desert class",
-            "class",
-            "access_class",
-            True,
-            "class",
-            "The OSU thresholds applied to access (slots within reach) rather than to slots inside the tract.",
-        ),
-        Measure("children", "Children", "children", "", True, "number", "ACS 5-year estimate of children in the age band."),
-        Measure(
-            "poverty_share_100",
-            "Children under 6 below poverty",
-            "% of children under 6",
-            "poverty_share_100",
-            False,
-            "number",
-            "Share of children under 6 in families below 100% of the federal poverty level (ACS B17024).",
-        ),
-        Measure(
-            "poverty_share_200",
-            "Children under 6 below 200% of poverty",
-            "% of children under 6",
-            "poverty_share_200",
-            False,
-            "number",
-            "Share of children under 6 in families below 200% of the federal poverty level (ACS B17024).",
-        ),
-    )
-}
+#: The measures a tract map can colour by (keys of the registry, :data:`gapmap.measures.MEASURES`).
+MAP_MEASURES: tuple[str, ...] = (
+    "osu_class",
+    "cap_desert",
+    "slots_per_100",
+    "access_per_100",
+    "access_class",
+    "children",
+    "poverty_share_100",
+    "poverty_share_200",
+)
+#: The map measures, from the registry: key -> :class:`gapmap.measures.Measure`.
+MEASURES: dict[str, Measure] = {key: M.measure(key) for key in MAP_MEASURES}
 
 
-def measure_column(measure: Measure, band: str, children_column: str) -> str:
+def measure_column(measure: Measure, band: str, children_column: str | None = None) -> str:
     """The tract column a measure reads for a band."""
-    if measure.key == "children":
-        return children_column
-    return f"{measure.column}_{band}" if measure.per_band else measure.column
+    return measure.column(band if measure.per_band else None)
 
 
 def _nice_quantile_edges(values: np.ndarray, k: int = 5) -> list[float]:
@@ -162,7 +92,7 @@ def classify_measure(measure: Measure, values: pd.Series, params: AnalysisParams
             "75 or more",
         ]
     else:
-        if measure.unit.startswith("%"):
+        if measure.in_percent:
             x = 100 * x
             edges = [0, 10, 20, 30, 40]
             palette = _POVERTY_COLORS

@@ -123,7 +123,7 @@ def test_geocoding_on_the_data_page(places, monkeypatch):
 def test_an_oregon_export_on_the_demo_tracts_imports_whole_and_saves_what_it_read(places, demo):
     import json
 
-    from gapmap.datasets import read_dataset
+    from gapmap.sources.datasets import read_dataset
 
     at = data_page()
     at.selectbox(key="known_region").set_value("demo")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from gapmap.ranking import PRESETS, RankWeights, rank_tracts
+from gapmap.analysis.ranking import PRESETS, RankWeights, rank_tracts
 from tests.app.conftest import open_page
 
 

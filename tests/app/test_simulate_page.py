@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from gapmap.simulate import NewSite, Scenario, compare_outcomes, scenario_from_json, simulate_scenario
+from gapmap.analysis.scenarios import NewSite, Scenario, compare_outcomes, scenario_from_json, simulate_scenario
 from tests.app.conftest import open_page, texts
 
 

@@ -222,7 +222,7 @@ def test_a_scenario_built_in_the_browser_changes_the_figures(page, app_url, demo
     """Open a new site of 300 + 20 slots with the form (at its default place, the middle of the region) and add slots to a
     provider: the before/after figures equal the core's simulation of the same changes, the changed
     tracts are outlined on the map, and the scenario downloads as JSON that loads again."""
-    from gapmap.simulate import AddSlots, NewSite, Scenario, compare_outcomes, scenario_from_json, simulate_scenario
+    from gapmap.analysis.scenarios import AddSlots, NewSite, Scenario, compare_outcomes, scenario_from_json, simulate_scenario
 
     tracts, providers = demo
     open_app(page, app_url, "Simulate")

@@ -14,11 +14,11 @@ import dataclasses
 import pandas as pd
 import pytest
 
+from gapmap.analysis.ranking import PRESETS, rank_areas, rank_tracts
+from gapmap.analysis.scenarios import NewSite, Scenario, simulate_scenario
 from gapmap.metrics import compute_tract_metrics
-from gapmap.ranking import PRESETS, rank_areas, rank_tracts
+from gapmap.outputs.report import to_report_html
 from gapmap.regions import assign_regions, compute_rollup, county_region_set, dissolve_regions
-from gapmap.report import to_report_html
-from gapmap.simulate import NewSite, Scenario, simulate_scenario
 from gapmap.viz.maps import build_priority_map, build_region_map, build_scenario_map, build_tract_map
 
 #: Each would run script if a builder put it in JavaScript source or unescaped HTML.

@@ -143,8 +143,8 @@ def test_saving_again_under_the_same_name_asks_and_then_shows_the_new_figures(pl
 
 def test_a_dataset_of_three_tracts_opens_every_page(places, demo):
     """Small regions are regions too: the priority list's length, sliders and maps fit three tracts."""
-    from gapmap.datasets import save_dataset
     from gapmap.metrics.supply import locate_providers
+    from gapmap.sources.datasets import save_dataset
 
     tracts, providers = demo
     small = tracts.head(3)

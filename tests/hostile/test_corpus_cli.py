@@ -76,7 +76,7 @@ def test_formula_names_survive_as_text_and_no_export_runs_them(tmp_path, capsys)
     """The names arrive whole (apostrophe first where a line would run) in CSV and Excel exports."""
     from openpyxl import load_workbook
 
-    from gapmap.export import neutralize_text, to_xlsx_bytes
+    from gapmap.outputs.export import neutralize_text, to_xlsx_bytes
     from gapmap.sources.providers import import_providers
     from tests.hostile.corpus import FORMULA_NAMES
 
@@ -97,7 +97,7 @@ def test_formula_names_survive_as_text_and_no_export_runs_them(tmp_path, capsys)
 
 
 def test_provenance_rows_with_commas_and_formulas_stay_one_cell(tmp_path, capsys):
-    from gapmap.export import to_csv_bytes
+    from gapmap.outputs.export import to_csv_bytes
 
     about = {"data": 'South Coast, =cmd|" /C calc"!A0', "file": "list.csv\r=1+1", "scenario": "a,b,c"}
     raw = to_csv_bytes(pd.DataFrame({"name": ["x"]}), about)
@@ -273,8 +273,8 @@ def test_a_300_character_file_name_is_shortened_in_messages(tmp_path):
 
 
 def test_dataset_names_normalise_reserve_and_shorten(tmp_path, demo):
-    from gapmap.datasets import DatasetExistsError, list_datasets, read_dataset, save_dataset, slugify
     from gapmap.errors import GapmapError
+    from gapmap.sources.datasets import DatasetExistsError, list_datasets, read_dataset, save_dataset, slugify
 
     tracts, providers = demo
     key = save_dataset(tmp_path, "South Coast", tracts, providers, {})
@@ -295,7 +295,7 @@ def test_dataset_names_normalise_reserve_and_shorten(tmp_path, demo):
 
 def test_a_saved_provider_name_with_a_carriage_return_loads_back(tmp_path, demo):
     """Saved datasets do not go through CSV: a CR in a name no longer breaks the dataset."""
-    from gapmap.datasets import read_dataset, save_dataset
+    from gapmap.sources.datasets import read_dataset, save_dataset
 
     tracts, providers = demo
     p = providers.copy()

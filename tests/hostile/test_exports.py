@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from gapmap.export import PRIORITY_FORMATS, neutralize_text, priority_about, to_compare_bytes, to_csv_bytes, to_priority_bytes
+from gapmap.analysis.ranking import PRESETS, add_reasons, rank_tracts
 from gapmap.metrics import compute_metrics_table, compute_tract_metrics
-from gapmap.ranking import PRESETS, add_reasons, rank_tracts
+from gapmap.outputs.export import PRIORITY_FORMATS, neutralize_text, priority_about, to_compare_bytes, to_csv_bytes, to_priority_bytes
 from gapmap.regions import region_set_from_table
 from tests.hostile.corpus import FORMULA_NAMES
 from tests.hostile.scanner import formula_cells, xlsx_formula_cells
@@ -30,7 +30,7 @@ def hostile(demo):
 
 
 def test_every_export_of_hostile_data_holds_no_formula(hostile):
-    from gapmap.compare import compare_regions
+    from gapmap.regions.compare import compare_regions
 
     w = PRESETS["balanced"]
     ranked = add_reasons(rank_tracts(hostile, w), w, 20)

@@ -9,8 +9,8 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from gapmap.analysis.scenarios import Scenario, scenario_from_json
 from gapmap.errors import GapmapError
-from gapmap.simulate import Scenario, scenario_from_json
 from gapmap.sources.files import UserFile, read_geo, read_table
 from gapmap.sources.providers import standardize_providers
 

@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-from gapmap.compare import compare_regions
 from gapmap.config import AnalysisParams
 from gapmap.metrics import compute_tract_metrics
 from gapmap.regions import ALL_TRACTS, assign_regions, dissolve_regions, region_set_from_table
+from gapmap.regions.compare import compare_regions
 from gapmap.viz.charts import build_compare_bar_chart, build_desert_share_chart, build_equity_chart, build_need_supply_chart
 from gapmap.viz.maps import REGION_CLASS, build_region_map
 

@@ -230,7 +230,7 @@ def test_providers_command_geocodes_with_the_cli_flag(tmp_path, capsys, monkeypa
 
 def test_region_can_be_a_saved_dataset(tmp_path, capsys, monkeypatch, demo):
     from gapmap import cli
-    from gapmap.datasets import save_dataset
+    from gapmap.sources.datasets import save_dataset
 
     monkeypatch.setattr(cli, "default_datasets_dir", lambda: tmp_path)
     save_dataset(tmp_path, "My Hub", demo[0], demo[1], {"tracts": "demo", "providers": "demo"})
@@ -252,8 +252,8 @@ def test_rank_writes_all_four_formats_and_the_about_sheet_lists_every_parameter(
     import geopandas as gpd
     from openpyxl import load_workbook
 
+    from gapmap.analysis.ranking import COMPONENTS
     from gapmap.config import AnalysisParams
-    from gapmap.ranking import COMPONENTS
 
     outs = {ext: tmp_path / f"p.{ext}" for ext in ("csv", "xlsx", "geojson", "gpkg")}
     for path in outs.values():

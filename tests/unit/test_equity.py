@@ -10,7 +10,10 @@ import pytest
 import shapely
 
 from gapmap import schema as S
-from gapmap.equity import (
+from gapmap.errors import DataValidationError, ParameterError
+from gapmap.metrics import compute_tract_metrics
+from gapmap.regions import ALL_TRACTS, RegionDef, RegionSet, assign_regions
+from gapmap.regions.equity import (
     DENSITY_CLASSES,
     SQ_M_PER_SQ_MILE,
     attach_ruca,
@@ -20,9 +23,6 @@ from gapmap.equity import (
     compute_equity,
     read_ruca,
 )
-from gapmap.errors import DataValidationError, ParameterError
-from gapmap.metrics import compute_tract_metrics
-from gapmap.regions import ALL_TRACTS, RegionDef, RegionSet, assign_regions
 from tests.conftest import make_providers
 
 GEOIDS = ["99001000100", "99001000200", "99003000100"]

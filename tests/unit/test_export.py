@@ -4,7 +4,7 @@ import io
 
 import pandas as pd
 
-from gapmap.export import neutralize_formulas, to_csv_bytes
+from gapmap.outputs.export import neutralize_formulas, to_csv_bytes
 
 
 def test_formulas_are_neutralized_numbers_are_not():
@@ -32,7 +32,7 @@ def test_csv_bytes_have_bom_and_about_header():
 def test_xlsx_keeps_a_formula_name_as_text_and_reads_back_equal():
     from openpyxl import load_workbook
 
-    from gapmap.export import to_xlsx_bytes
+    from gapmap.outputs.export import to_xlsx_bytes
 
     df = pd.DataFrame({"name": ['=HYPERLINK("http://x","y")', "Kids & Co."], "slots": [12, 0], "share": [0.25, None]})
     wb = load_workbook(io.BytesIO(to_xlsx_bytes({"Providers": df}, {"data": "test", "parameter utilization": 0.85})))
@@ -54,9 +54,9 @@ def test_csv_keeps_a_formula_name_as_text():
 def test_priority_export_carries_the_scenario(demo):
     from openpyxl import load_workbook
 
-    from gapmap.export import priority_about, to_priority_bytes
+    from gapmap.analysis.ranking import PRESETS, add_reasons, rank_tracts
     from gapmap.metrics import compute_tract_metrics
-    from gapmap.ranking import PRESETS, add_reasons, rank_tracts
+    from gapmap.outputs.export import priority_about, to_priority_bytes
 
     res = compute_tract_metrics(*demo)
     w = PRESETS["balanced"]

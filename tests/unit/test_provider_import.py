@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from gapmap.errors import ParameterError
+from gapmap.outputs.export import to_csv_bytes
 from gapmap.sources.providers import RegionBounds, import_providers, parse_mapping, read_provider_table
 from tests.conftest import FIXTURES
 
@@ -106,7 +107,7 @@ def test_latin1_xlsx_and_geojson_files(tmp_path):
 
 def test_rejected_rows_download_with_reason(bounds):
     rep = import_providers(P / "defects.csv", bounds=bounds)
-    back = pd.read_csv(pd.io.common.BytesIO(rep.rejected_csv_bytes()), encoding="utf-8-sig", dtype=str)
+    back = pd.read_csv(pd.io.common.BytesIO(to_csv_bytes(rep.rejected)), encoding="utf-8-sig", dtype=str)
     assert list(back.columns[:2]) == ["row", "provider_id"] and back.columns[-1] == "reason"
     assert len(back) == 8
     # plain numbers stay numbers; a formula in a name would be neutralized (tests/unit/test_export.py)

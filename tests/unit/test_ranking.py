@@ -7,10 +7,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from gapmap.analysis.ranking import COMPONENTS, PRESETS, RankWeights, explain_rank, rank_areas, rank_tracts
 from gapmap.config import AnalysisParams
 from gapmap.errors import ParameterError
 from gapmap.metrics import compute_tract_metrics
-from gapmap.ranking import COMPONENTS, PRESETS, RankWeights, explain_rank, rank_areas, rank_tracts
 from gapmap.schema import validate_tracts
 from tests.conftest import make_providers, make_tracts
 

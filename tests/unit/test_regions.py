@@ -13,7 +13,6 @@ import pytest
 import shapely
 
 from gapmap import schema as S
-from gapmap.compare import choose_region_set, compare_regions, compute_compare_rows
 from gapmap.errors import DataValidationError, ParameterError
 from gapmap.metrics import compute_tract_metrics, compute_tract_points
 from gapmap.regions import (
@@ -22,16 +21,16 @@ from gapmap.regions import (
     RegionDef,
     RegionSet,
     assign_regions,
-    combine_moe,
     compute_rollup,
     county_region_set,
     dissolve_regions,
     list_region_sets,
     parse_region_set,
-    proportion_moe,
     read_region_file,
     read_region_set,
 )
+from gapmap.regions.compare import choose_region_set, compare_regions, compute_compare_rows
+from gapmap.sources.acs import combine_moe, proportion_moe
 from tests.conftest import DEMO_DIR, make_providers
 
 REGIONS_DIR = DEMO_DIR.parent / "regions"

@@ -3,7 +3,7 @@
 import numpy as np
 
 from gapmap.metrics import compute_tract_metrics
-from gapmap.metrics.reliability import classify_reliability, compute_cv
+from gapmap.sources.acs import classify_reliability, compute_cv
 from tests.conftest import make_providers, make_tracts
 
 

@@ -6,10 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gapmap.config import AnalysisParams
-from gapmap.metrics import compute_tract_metrics
-from gapmap.schema import validate_providers
-from gapmap.simulate import (
+from gapmap.analysis.scenarios import (
     AddSlots,
     CloseProvider,
     NewSite,
@@ -21,6 +18,9 @@ from gapmap.simulate import (
     scenario_to_json,
     simulate_scenario,
 )
+from gapmap.config import AnalysisParams
+from gapmap.metrics import compute_tract_metrics
+from gapmap.schema import validate_providers
 
 
 @pytest.fixture(scope="module")

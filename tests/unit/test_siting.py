@@ -5,9 +5,9 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 
+from gapmap.analysis.scenarios import NewSite, Scenario, simulate_scenario
+from gapmap.analysis.siting import Coverage, build_coverage, suggest_sites_exact, suggest_sites_greedy
 from gapmap.metrics import compute_tract_metrics
-from gapmap.simulate import NewSite, Scenario, simulate_scenario
-from gapmap.siting import Coverage, build_coverage, suggest_sites_exact, suggest_sites_greedy
 
 
 def hand_coverage():

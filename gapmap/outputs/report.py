@@ -73,7 +73,7 @@ def to_report_html(
         f"<td>{100 * r['share_in_cap_deserts']:.0f}%</td><td>{100 * r['share_in_access_deserts']:.0f}%</td></tr>"
         for b, r in s.iterrows()
     )
-    from gapmap.ranking import explain_rank
+    from gapmap.analysis.ranking import explain_rank
 
     weights = about.get("_weights")
     rows = "".join(

@@ -20,15 +20,14 @@ under 5 by default, the band the race counts describe).
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pandas as pd
 
 from gapmap import schema as S
-from gapmap.errors import DataValidationError, MissingColumnError, ParameterError, Problem
-from gapmap.metrics import MetricsResult, metric_column
-from gapmap.metrics.deserts import DESERT, EXTREME_DESERT
+from gapmap.errors import MissingColumnError, ParameterError
+from gapmap.metrics import MetricsResult
+from gapmap.metrics.deserts import DESERT_RULES as RULES
+from gapmap.metrics.deserts import desert_mask
 from gapmap.metrics.urbanicity import (
     DENSITY_CLASSES,
     NOT_CLASSIFIED,
@@ -38,8 +37,10 @@ from gapmap.metrics.urbanicity import (
     classify_ruca,
     classify_urbanicity,
 )
-from gapmap.regions import ALL_TRACTS, RegionAssignment, combine_moe
-from gapmap.sources.files import UserFile, read_table
+from gapmap.regions.assignment import RegionAssignment
+from gapmap.sources.acs import combine_moe
+from gapmap.sources.region_files import ALL_TRACTS
+from gapmap.sources.ruca import attach_ruca, read_ruca
 
 __all__ = [
     "DESERT_RULES",
@@ -56,68 +57,8 @@ __all__ = [
     "compute_equity",
 ]
 
-#: Desert rules the equity table can use: key -> label.
-DESERT_RULES: dict[str, str] = {
-    "osu": "OSU desert or extreme desert (slots inside the tract)",
-    "cap": "CAP child-care desert",
-    "access": "Access desert (OSU thresholds on E2SFCA access)",
-}
-
-_RUCA_ID_COLUMNS = ("geoid", "tractfips", "tractfips20", "tract_fips", "fips", "state-county-tract fips code", "tract")
-
-
-def read_ruca(data: bytes, filename: str) -> pd.Series:
-    """RUCA codes by tract GEOID from a CSV or Excel file (USDA ERS's file, or any table with a GEOID
-    column and a column whose name contains "RUCA", preferring the primary code)."""
-    file = UserFile.of(filename, data)
-    table = read_table(file)
-    table = table.where(table != "", None)
-    filename = file.name
-    lower = {str(c).strip().lower(): c for c in table.columns}
-    id_col = next((lower[c] for c in lower if c in _RUCA_ID_COLUMNS or c.startswith("state-county-tract")), None)
-    ruca_cols = [c for c in lower if "ruca" in c]
-    code_col = next((lower[c] for c in ruca_cols if "primary" in c), lower[ruca_cols[0]] if ruca_cols else None)
-    if id_col is None or code_col is None:
-        raise DataValidationError(
-            filename,
-            [
-                Problem(
-                    None,
-                    "geoid" if id_col is None else "ruca",
-                    None,
-                    f"a tract GEOID column and a RUCA code column (the file has: {', '.join(map(str, table.columns))})",
-                )
-            ],
-        )
-    problems = []
-    geoids, codes = [], []
-    for row, (g, c) in enumerate(zip(table[id_col], table[code_col]), start=1):
-        text = str(g).strip().removesuffix(".0") if isinstance(g, str) else ""
-        if re.fullmatch(r"\d{10}", text):
-            text = "0" + text
-        if not re.fullmatch(r"\d{11}", text):
-            problems.append(Problem(row, str(id_col), g, "an 11-digit census tract GEOID"))
-            continue
-        try:
-            code = float(str(c).strip()) if c is not None and str(c).strip() != "" else np.nan
-        except ValueError:
-            code = None
-        if code is None or (np.isfinite(code) and code != S.RUCA_NOT_CODED and not 1 <= code < 11):
-            problems.append(Problem(row, str(code_col), c, "a RUCA code from 1 to 10 (decimals allowed), 99 or empty when not coded"))
-            continue
-        geoids.append(text)
-        codes.append(np.nan if code == S.RUCA_NOT_CODED else code)
-    if problems:
-        raise DataValidationError(filename, problems)
-    return pd.Series(codes, index=pd.Index(geoids, name=S.GEOID), name=S.RUCA, dtype=float)
-
-
-def attach_ruca(tracts, ruca: pd.Series):
-    """A copy of ``tracts`` with a ``ruca`` column from ``ruca`` (codes by GEOID); tracts absent from it
-    have no code."""
-    out = tracts.copy()
-    out[S.RUCA] = out[S.GEOID].map(ruca[~ruca.index.duplicated()]).astype(float)
-    return out
+#: Desert rules the equity table can use: key -> label (from :data:`gapmap.metrics.deserts.DESERT_RULES`).
+DESERT_RULES: dict[str, str] = {key: RULES[key].label for key in ("osu", "cap", "access")}
 
 
 def compute_desert_mask(result: MetricsResult, rule: str = "osu", band: str = "under_5") -> np.ndarray:
@@ -127,11 +68,7 @@ def compute_desert_mask(result: MetricsResult, rule: str = "osu", band: str = "u
         raise ParameterError(f"unknown desert rule {rule!r}: expected one of {', '.join(DESERT_RULES)}")
     if band not in result.bands:
         raise MissingColumnError(S.BANDS[band].children, f"the equity table on the {S.BANDS[band].short} band")
-    t = result.tracts
-    if rule == "cap":
-        return t[metric_column("cap_desert", band)].fillna(False).to_numpy(bool)
-    col = metric_column("osu_class" if rule == "osu" else "access_class", band)
-    return np.isin(t[col].astype(object).to_numpy(), [DESERT, EXTREME_DESERT])
+    return desert_mask(result.tracts, rule, band)
 
 
 def _group_counts(t: pd.DataFrame, urban: np.ndarray) -> list[tuple[str, str, np.ndarray, np.ndarray | None]]:

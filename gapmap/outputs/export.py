@@ -184,7 +184,7 @@ def priority_about(label: str, params, weights, preset: str, top: int) -> dict:
     }
     about.update({f"parameter {k}": v for k, v in params.to_dict().items()})
     about.update({f"weight {k}": v for k, v in weights.to_dict().items()})
-    about["score"] = "100 x sum of weight x component / sum of weights; see gapmap.ranking for each component and its source"
+    about["score"] = "100 x sum of weight x component / sum of weights; see gapmap.analysis.ranking for each component and its source"
     return about
 
 
@@ -192,13 +192,13 @@ def to_priority_bytes(
     suffix: str, result, ranked: pd.DataFrame, weights, top: int, about: Mapping[str, object], scenario: list[dict] | None = None
 ) -> bytes:
     """The top ``top`` of a ranking as .csv, .xlsx (Priorities, Priority areas, Tracts, Providers, [Scenario,]
-    About), .geojson or .gpkg. ``ranked`` is :func:`gapmap.ranking.rank_tracts` output (with a ``why`` column).
+    About), .geojson or .gpkg. ``ranked`` is :func:`gapmap.analysis.ranking.rank_tracts` output (with a ``why`` column).
     A ``scenario`` (its changes, as in the scenario JSON) is recorded in About and, in Excel, its own sheet."""
     import geopandas as gpd
 
     from gapmap import schema as S
+    from gapmap.analysis.ranking import rank_areas
     from gapmap.metrics import compute_metrics_table
-    from gapmap.ranking import rank_areas
 
     suffix = suffix.lower()
     if scenario:
@@ -232,11 +232,11 @@ COMPARE_FORMATS = (".csv", ".xlsx", ".geojson")
 
 
 def to_compare_bytes(suffix: str, comparison, result, about: Mapping[str, object]) -> bytes:
-    """A region comparison (:func:`gapmap.compare.compare_regions`) as .csv (one row per region, every
+    """A region comparison (:func:`gapmap.regions.compare.compare_regions`) as .csv (one row per region, every
     roll-up column), .xlsx (Comparison as people read it, Roll-up, Who lives in deserts, Region of each
     tract, About) or .geojson (one polygon per region with the roll-up columns)."""
-    from gapmap.compare import compute_compare_rows
     from gapmap.regions import dissolve_regions
+    from gapmap.regions.compare import compute_compare_rows
 
     suffix = suffix.lower()
     if suffix not in COMPARE_FORMATS:

@@ -15,7 +15,7 @@ candidates to maximize the children of covered tracts.
   HiGHS), for small instances and to measure how close the greedy gets.
 
 Several sites near one tract add up, so the simulated effect of the chosen sites
-(:func:`gapmap.simulate.simulate_scenario`) is at least the covered total.
+(:func:`gapmap.analysis.scenarios.simulate_scenario`) is at least the covered total.
 """
 
 from __future__ import annotations
@@ -28,9 +28,10 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from gapmap import measures as M
 from gapmap import schema as S
 from gapmap.errors import ParameterError
-from gapmap.metrics import MetricsResult, compute_tract_points, metric_column
+from gapmap.metrics import MetricsResult, compute_tract_points
 from gapmap.metrics.access import TractIndex, compute_decay_weights
 
 __all__ = ["band_slots", "OBJECTIVES", "Coverage", "build_coverage", "suggest_sites_greedy", "suggest_sites_exact", "SiteChoice"]
@@ -85,7 +86,7 @@ def build_coverage(
             {"name": t[S.NAME].to_numpy(), "longitude": pts[:, 0], "latitude": pts[:, 1], S.GEOID: t[S.GEOID].to_numpy()}
         )
     kids = np.nan_to_num(t[S.BANDS[band].children].to_numpy(float), nan=0.0)
-    access = t[metric_column("access_per_100", band)].to_numpy(float) / 100
+    access = t[M.column("access_per_100", band)].to_numpy(float) / 100
     need = 1.0 / p.desert_children_per_slot
     in_desert = (access < need) & (kids > 0)
     index = TractIndex(pts, result.catchment_km)

@@ -1,4 +1,5 @@
-"""Regions (counties, Early Learning Hubs, custom areas) and roll-ups of tract metrics to them.
+"""Region definitions and their files: the region model (:class:`RegionSet` of :class:`RegionDef`) and
+every way a definition comes in.
 
 A **region** is a named set of tracts. A **region set** (hubs of a state, its counties, a planner's own
 areas) is a list of regions that do not overlap. A region is defined by any mix of
@@ -10,19 +11,14 @@ areas) is a list of regions that do not overlap. A region is defined by any mix 
 * ``tracts``: 11-digit tract GEOIDs.
 
 When two regions claim the same tract, the more specific claim wins: a listed tract beats an area,
-and an area beats a county. This is how a county split between hubs is written: Oregon's Douglas
-County belongs to the South-Central hub as a county, and its coastal part to the South Coast hub as an
-area. Two claims of the same kind on one tract are an error that names the tract and both regions.
+and an area beats a county (the assignment is :func:`gapmap.regions.assign_regions`). This is how a
+county split between hubs is written: Oregon's Douglas County belongs to the South-Central hub as a
+county, and its coastal part to the South Coast hub as an area.
 
 Region sets are kept as small JSON files (``data/regions/*.json``; the format is in
 ``data/regions/README.md`` and :func:`parse_region_set`), or read from polygons (GeoJSON, GeoPackage,
-shapefile zip) or a two-column table of tract and region (CSV, Excel).
-
-**Roll-ups** (:func:`compute_rollup`) aggregate every tract measure correctly (GUIDE.md section 4):
-counts are summed; ratios are recomputed from the sums, never averaged (a region's slots per 100
-children is 100 x its slots / its children); margins of error of sums are the square root of the sum
-of squared margins (Census Bureau, *Understanding and Using ACS Data*, 2020, formula 1); shares of
-children carry the ACS margin of error of a proportion (formula 4); access is weighted by children.
+shapefile zip) or a two-column table of tract and region (CSV, Excel), always through the safe reader.
+The model lives here, at the bottom, because files produce it; :mod:`gapmap.regions` re-exports it.
 """
 
 from __future__ import annotations
@@ -30,7 +26,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
@@ -39,17 +35,15 @@ import pandas as pd
 import shapely
 
 from gapmap import schema as S
-from gapmap.errors import DataValidationError, ParameterError, Problem
-from gapmap.metrics import MetricsResult, compute_tract_points, metric_column
-from gapmap.metrics.deserts import DESERT, EXTREME_DESERT, classify_osu
+from gapmap.errors import DataValidationError, Problem
 from gapmap.sources.files import UserFile, read_geo, read_json, read_table, sniff_format
 
 __all__ = [
     "FORMAT",
+    "ALL_TRACTS",
     "Area",
     "RegionDef",
     "RegionSet",
-    "RegionAssignment",
     "parse_region_set",
     "read_region_set",
     "read_region_file",
@@ -58,12 +52,6 @@ __all__ = [
     "county_region_set",
     "region_set_from_polygons",
     "region_set_from_table",
-    "assign_regions",
-    "combine_moe",
-    "proportion_moe",
-    "compute_rollup",
-    "dissolve_regions",
-    "ALL_TRACTS",
 ]
 
 #: The ``format`` value of a region file this version reads and writes.
@@ -377,12 +365,10 @@ def region_set_from_table(
     problems: list[Problem] = []
     members: dict[str, list[str]] = {}
     first_row: dict[str, int] = {}
-    for row, (g, name) in enumerate(zip(table[geo_col], table[name_col]), start=1):
-        text = "" if g is None or (isinstance(g, float) and np.isnan(g)) else str(g).strip().removesuffix(".0")
-        if re.fullmatch(r"\d{10}", text):
-            text = "0" + text
-        if not re.fullmatch(r"\d{11}", text):
-            problems.append(Problem(row, str(geo_col), g, "an 11-digit census tract GEOID such as '41019000100'"))
+    geoids, is_geoid = S.repair_geoids(table[geo_col])
+    for row, (g, text, ok, name) in enumerate(zip(table[geo_col], geoids, is_geoid, table[name_col]), start=1):
+        if not ok:
+            problems.append(Problem(row, str(geo_col), g, S.GEOID_EXPECTED))
             continue
         if text in first_row:
             problems.append(Problem(row, str(geo_col), g, f"a tract listed once (row {first_row[text]} lists it too)"))
@@ -446,256 +432,3 @@ def county_region_set(tracts: pd.DataFrame) -> RegionSet:
     )
 
 
-# --- assignment ---------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class RegionAssignment:
-    """Which region each tract belongs to. ``table`` has one row per tract, in the tracts' order:
-    ``geoid``, ``region`` (None when in no region) and ``via`` (county, area or tract)."""
-
-    region_set: RegionSet
-    table: pd.DataFrame
-    notes: tuple[str, ...] = field(default_factory=tuple)
-
-    @property
-    def region(self) -> np.ndarray:
-        return self.table["region"].to_numpy(object)
-
-    @property
-    def present(self) -> list[str]:
-        """Regions with at least one tract in the data, in the set's order."""
-        have = set(self.table["region"].dropna())
-        return [n for n in self.region_set.names if n in have]
-
-    def tracts_of(self, name: str) -> list[str]:
-        return self.table.loc[self.table["region"] == name, S.GEOID].tolist()
-
-
-def assign_regions(tracts: gpd.GeoDataFrame, region_set: RegionSet) -> RegionAssignment:
-    """Assign every tract to at most one region of ``region_set`` (see the module docstring for the
-    precedence of claims). Raises :class:`DataValidationError` naming the tract and both regions when
-    two regions claim a tract in the same way."""
-    geoid = tracts[S.GEOID].to_numpy(object)
-    county = np.array([g[:5] for g in geoid], dtype=object)
-    n = len(geoid)
-    level = np.zeros(n, dtype=np.int8)
-    owner = np.full(n, -1, dtype=np.int64)
-    via = np.full(n, None, dtype=object)
-    points = compute_tract_points(tracts) if any(r.areas for r in region_set.regions) and n else None
-    problems: list[Problem] = []
-    listed_missing: list[str] = []
-    for k, region in enumerate(region_set.regions):
-        claims: list[tuple[str, np.ndarray]] = []
-        if region.counties:
-            claims.append(("county", np.isin(county, list(region.counties))))
-        for area in region.areas:
-            inside = shapely.intersects_xy(area.geometry, points[:, 0], points[:, 1])
-            if area.counties:
-                inside &= np.isin(county, list(area.counties))
-            claims.append(("area", inside))
-        if region.tracts:
-            mask = np.isin(geoid, list(region.tracts))
-            claims.append(("tract", mask))
-            missing = set(region.tracts) - set(geoid[mask])
-            if missing:
-                listed_missing.append(f"{len(missing)} of the {len(region.tracts)} tracts listed for {region.name!r}")
-        for how, mask in claims:
-            lv = _SPECIFICITY[how]
-            take = mask & (lv > level)
-            clash = mask & (lv == level) & (owner >= 0) & (owner != k)
-            for i in np.flatnonzero(clash):
-                other = region_set.regions[owner[i]].name
-                problems.append(
-                    Problem(
-                        None,
-                        "regions",
-                        geoid[i],
-                        f"tract {geoid[i]} in one region, but {other!r} and {region.name!r} both claim it by {how}",
-                    )
-                )
-            level[take] = lv
-            owner[take] = k
-            via[take] = how
-    if problems:
-        raise DataValidationError(f"regions {region_set.label!r}", problems)
-    names = np.array(region_set.names + [None], dtype=object)
-    table = pd.DataFrame(
-        {S.GEOID: pd.Series(geoid, dtype=object), "region": pd.Series(names[owner], dtype=object), "via": pd.Series(via, dtype=object)}
-    )
-    notes = []
-    n_out = int((owner < 0).sum())
-    if n_out:
-        notes.append(f"{n_out} of {n} tracts are in no region of {region_set.label!r}: they count only in the {ALL_TRACTS!r} row.")
-    absent = [r.name for r in region_set.regions if not (owner == region_set.names.index(r.name)).any()]
-    if absent and len(absent) < len(region_set.regions):
-        notes.append(f"{len(absent)} of {len(region_set.regions)} regions have no tract in this data: {', '.join(absent)}.")
-    for text in listed_missing:
-        notes.append(f"{text} are not in this data.")
-    return RegionAssignment(region_set, table, tuple(notes))
-
-
-# --- roll-ups -----------------------------------------------------------------------------------
-def combine_moe(moe, estimate=None) -> float:
-    """Margin of error of a sum of estimates: the square root of the sum of squared margins.
-
-    Where several estimates are zero, only the largest of their margins is counted (Census Bureau,
-    *Understanding and Using ACS Data*, 2020, ch. 8), since zeros' margins are not independent.
-    A missing margin of a present estimate makes the result unknown (NaN).
-    """
-    moe = np.asarray(moe, dtype=float)
-    if estimate is None:
-        zero = np.zeros(moe.shape, dtype=bool)
-        present = np.ones(moe.shape, dtype=bool)
-    else:
-        est = np.asarray(estimate, dtype=float)
-        present = np.isfinite(est)
-        zero = present & (est == 0)
-    used = moe[present & ~zero]
-    if np.isnan(used).any():
-        return float("nan")
-    total = float(np.sum(used**2))
-    zero_moes = moe[zero]
-    zero_moes = zero_moes[np.isfinite(zero_moes)]
-    if zero_moes.size:
-        total += float(zero_moes.max() ** 2)
-    return float(np.sqrt(total))
-
-
-def proportion_moe(numerator: float, numerator_moe: float, denominator: float, denominator_moe: float) -> float:
-    """Margin of error of a proportion ``p = X / Y`` where X is a subset of Y (ACS handbook formula 4):
-    ``sqrt(MOE_X^2 - p^2 MOE_Y^2) / Y``, falling back to the ratio formula (``+``) when the quantity
-    under the root is negative."""
-    if not denominator or not np.isfinite(denominator):
-        return float("nan")
-    p = numerator / denominator
-    under = numerator_moe**2 - p**2 * denominator_moe**2
-    if under < 0:
-        under = numerator_moe**2 + p**2 * denominator_moe**2
-    return float(np.sqrt(under) / denominator)
-
-
-def _desert_mask(t: pd.DataFrame, column: str, cap: bool = False) -> np.ndarray:
-    if cap:
-        return t[column].fillna(False).to_numpy(bool)
-    return np.isin(t[column].astype(object).to_numpy(), [DESERT, EXTREME_DESERT])
-
-
-def _rollup_one(t: pd.DataFrame, providers: pd.DataFrame, result: MetricsResult, priority: set[str] | None) -> dict[str, object]:
-    row: dict[str, object] = {"tracts": int(len(t)), "providers": int(t["providers"].sum()) if "providers" in t.columns else np.nan}
-    for b in result.bands:
-        band = S.BANDS[b]
-        kids = t[band.children].to_numpy(float)
-        has = np.isfinite(kids)
-        k = np.where(has, kids, 0.0)
-        total = float(k.sum())
-        slots = float(t[band.slots].sum())
-        row[f"children_{b}"] = total
-        moe_col = S.moe_column(band.children)
-        row[f"children_{b}_moe"] = combine_moe(t[moe_col].to_numpy(float)[has], kids[has]) if moe_col in t.columns else np.nan
-        row[f"licensed_slots_{b}"] = float(t[f"licensed_{band.slots}"].sum())
-        row[f"slots_{b}"] = slots
-        row[f"slots_per_100_{b}"] = 100 * slots / total if total > 0 else np.nan
-        row[f"children_per_slot_{b}"] = total / slots if slots > 0 else np.nan
-        row[f"osu_class_{b}"] = str(
-            classify_osu([total], [slots], result.params.desert_children_per_slot, result.params.extreme_children_per_slot)[0]
-        )
-        for name, col, cap in (
-            ("cap_deserts", metric_column("cap_desert", b), True),
-            ("osu_deserts", metric_column("osu_class", b), False),
-            ("access_deserts", metric_column("access_class", b), False),
-        ):
-            mask = _desert_mask(t, col, cap)
-            row[f"children_in_{name}_{b}"] = float(k[mask].sum())
-            row[f"share_in_{name}_{b}"] = float(k[mask].sum() / total) if total > 0 else np.nan
-        extreme = t[metric_column("osu_class", b)].astype(object).to_numpy() == EXTREME_DESERT
-        row[f"share_in_osu_extreme_{b}"] = float(k[extreme].sum() / total) if total > 0 else np.nan
-        access = t[metric_column("access_per_100", b)].to_numpy(float)
-        ok = has & np.isfinite(access) & (kids > 0)
-        row[f"access_per_100_{b}"] = float((access[ok] * kids[ok]).sum() / kids[ok].sum()) if kids[ok].sum() > 0 else np.nan
-    if S.CHILDREN_UNDER_6 in t.columns:
-        den = float(t[S.CHILDREN_UNDER_6].sum())
-        den_moe = (
-            combine_moe(t[S.moe_column(S.CHILDREN_UNDER_6)], t[S.CHILDREN_UNDER_6])
-            if S.moe_column(S.CHILDREN_UNDER_6) in t.columns
-            else np.nan
-        )
-        row["children_under_6"] = den
-        row["children_under_6_moe"] = den_moe
-        for col, share in (
-            (S.UNDER6_BELOW_100PCT, "poverty_share_100"),
-            (S.UNDER6_BELOW_200PCT, "poverty_share_200"),
-            (S.UNDER6_ALL_PARENTS_WORKING, "working_parents_share"),
-        ):
-            if col not in t.columns:
-                continue
-            num = float(t[col].sum())
-            num_moe = combine_moe(t[S.moe_column(col)], t[col]) if S.moe_column(col) in t.columns else np.nan
-            row[col] = num
-            row[f"{col}_moe"] = num_moe
-            row[share] = num / den if den > 0 else np.nan
-            row[f"{share}_moe"] = proportion_moe(num, num_moe, den, den_moe)
-    slots_all = S.BANDS["under_5"].provider_slots(providers) if len(providers) else np.zeros(0)
-    funding = providers[S.FUNDING].astype(object).to_numpy() if len(providers) else np.zeros(0, dtype=object)
-    total_slots = float(slots_all.sum())
-    row["licensed_slots_all"] = total_slots
-    for kind in S.FUNDING_TYPES:
-        row[f"{kind}_slot_share"] = float(slots_all[funding == kind].sum() / total_slots) if total_slots > 0 else np.nan
-    if priority is not None:
-        row["priority_tracts"] = int(t[S.GEOID].isin(priority).sum())
-    return row
-
-
-def compute_rollup(
-    result: MetricsResult,
-    assignment: RegionAssignment,
-    regions: Iterable[str] | None = None,
-    priority_geoids: Iterable[str] | None = None,
-    include_total: bool = True,
-) -> pd.DataFrame:
-    """One row per region (those in ``regions``, default every region with tracts) and, with
-    ``include_total``, a last row for all tracts of the data.
-
-    Columns: ``region``, ``tracts``, ``providers``; per band ``b``: ``children_b`` and
-    ``children_b_moe``, ``licensed_slots_b``, ``slots_b``, ``slots_per_100_b`` and
-    ``children_per_slot_b`` (from the sums), ``osu_class_b`` (the OSU rule on the sums),
-    ``children_in_<rule>_b`` and ``share_in_<rule>_b`` for the CAP, OSU and access deserts,
-    ``share_in_osu_extreme_b``, ``access_per_100_b`` (E2SFCA access averaged over children); the
-    poverty and working-parent counts with margins and their shares of children under 6 with the
-    margin of a proportion; ``licensed_slots_all`` (ages 0-5 at providers inside the region) and the
-    share of those slots by funding (``public_slot_share`` ...); ``priority_tracts`` when
-    ``priority_geoids`` is given.
-    """
-    t = result.tracts
-    if len(assignment.table) != len(t) or not (assignment.table[S.GEOID].to_numpy(object) == t[S.GEOID].to_numpy(object)).all():
-        raise ParameterError("the region assignment was made for other tracts: assign the regions of these tracts again")
-    names = list(assignment.present if regions is None else regions)
-    unknown = [n for n in names if n not in assignment.region_set.names]
-    if unknown:
-        raise ParameterError(
-            f"no region called {', '.join(map(repr, unknown))} in {assignment.region_set.label!r}: expected one of {', '.join(assignment.region_set.names)}"
-        )
-    priority = set(priority_geoids) if priority_geoids is not None else None
-    region_of_tract = pd.Series(assignment.region, index=t[S.GEOID].to_numpy(object))
-    prov = result.providers
-    prov_region = prov[S.GEOID].map(region_of_tract).astype(object).to_numpy() if len(prov) else np.zeros(0, dtype=object)
-    rows = []
-    for name in names:
-        mask = assignment.region == name
-        rows.append({"region": name, **_rollup_one(t[mask], prov[prov_region == name], result, priority)})
-    if include_total:
-        located = prov[prov[S.GEOID].notna()] if len(prov) else prov
-        rows.append({"region": ALL_TRACTS, **_rollup_one(t, located, result, priority)})
-    return pd.DataFrame(rows)
-
-
-def dissolve_regions(tracts: gpd.GeoDataFrame, assignment: RegionAssignment, regions: Iterable[str] | None = None) -> gpd.GeoDataFrame:
-    """One polygon per region (the union of its tracts), in the set's order: ``region``, ``geometry``."""
-    names = list(assignment.present if regions is None else regions)
-    geoms = []
-    values = tracts.geometry.values
-    for name in names:
-        part = values[assignment.region == name]
-        # tracts tile their region: a coverage union (shared edges cancel) is much faster than a general
-        # union; fall back to the general one when the tracts overlap
-        merged = shapely.coverage_union_all(part) if bool(shapely.coverage_is_valid(part)) else shapely.union_all(part)
-        geoms.append(merged)
-    return gpd.GeoDataFrame({"region": names}, geometry=geoms, crs=tracts.crs)

@@ -22,11 +22,13 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from gapmap import measures as M
 from gapmap import schema as S
+from gapmap.config import DEFAULT_PARAMS, AnalysisParams
 from gapmap.errors import ScenarioError
-from gapmap.metrics import MetricsResult, compute_tract_points, metric_column
+from gapmap.metrics import MetricsResult, compute_tract_points, rollup_tracts
 from gapmap.metrics.access import TractIndex, compute_decay_weights
-from gapmap.metrics.deserts import DESERT, EXTREME_DESERT, classify_access, classify_cap, classify_osu
+from gapmap.metrics.band import BandInputs, compute_band_measures
 
 __all__ = [
     "AddSlots",
@@ -215,20 +217,18 @@ class SimulationResult:
     after: pd.DataFrame
     providers: pd.DataFrame
     changed_tracts: np.ndarray
+    params: AnalysisParams = DEFAULT_PARAMS
 
 
 def _outcomes(result: MetricsResult, slots_in: dict[str, np.ndarray], access: dict[str, np.ndarray]) -> pd.DataFrame:
     t = result.tracts
-    p = result.params
     out = pd.DataFrame({S.GEOID: t[S.GEOID].to_numpy(), S.COUNTY: t[S.COUNTY].to_numpy()})
     for b in result.bands:
         kids = t[S.BANDS[b].children].to_numpy(float)
         out[S.BANDS[b].children] = kids
-        out[S.BANDS[b].slots] = slots_in[b]
-        out[metric_column("cap_desert", b)] = classify_cap(kids, slots_in[b], p.cap_min_children, p.desert_children_per_slot)
-        out[metric_column("osu_class", b)] = classify_osu(kids, slots_in[b], p.desert_children_per_slot, p.extreme_children_per_slot)
-        out[metric_column("access_per_100", b)] = 100 * access[b]
-        out[metric_column("access_class", b)] = classify_access(access[b], kids, p.desert_children_per_slot, p.extreme_children_per_slot)
+        out[M.column("slots", b)] = slots_in[b]
+        for col, values in compute_band_measures(b, BandInputs(kids, slots_in[b], access[b], result.params)).items():
+            out[col] = values
     return out
 
 
@@ -275,8 +275,8 @@ def simulate_scenario(result: MetricsResult, scenario: Scenario) -> SimulationRe
         rows, d_km = index.reach(lon, lat)
         w = compute_decay_weights(d_km, index.radius[rows], params.decay)
         return rows, w, w @ kids[rows]
-    access = {b: t[metric_column("access_per_100", b)].to_numpy(float) / 100 for b in bands}
-    slots_in = {b: t[S.BANDS[b].slots].to_numpy(float).copy() for b in bands}
+    access = {b: t[M.column("access_per_100", b)].to_numpy(float) / 100 for b in bands}
+    slots_in = {b: t[M.column("slots", b)].to_numpy(float).copy() for b in bands}
     pos_of = {pid: i for i, pid in enumerate(prov[S.PROVIDER_ID])}
     tract_pos = {g: i for i, g in enumerate(t[S.GEOID])}
     util = params.utilization
@@ -345,31 +345,32 @@ def simulate_scenario(result: MetricsResult, scenario: Scenario) -> SimulationRe
 
     if added:
         prov = pd.concat([prov, pd.DataFrame(added)], ignore_index=True)
-    base_slots = {b: t[S.BANDS[b].slots].to_numpy(float) for b in bands}
-    base_access = {b: t[metric_column("access_per_100", b)].to_numpy(float) / 100 for b in bands}
+    base_slots = {b: t[M.column("slots", b)].to_numpy(float) for b in bands}
+    base_access = {b: t[M.column("access_per_100", b)].to_numpy(float) / 100 for b in bands}
     before = _outcomes(result, base_slots, base_access)
     after = _outcomes(result, slots_in, access)
-    return SimulationResult(before, after, prov, np.flatnonzero(changed))
+    return SimulationResult(before, after, prov, np.flatnonzero(changed), result.params)
+
+
+#: The figures of :func:`compare_outcomes`, as registry keys.
+OUTCOME_MEASURES: tuple[str, ...] = ("children_in_cap_deserts", "children_in_access_deserts", "cap_desert_tracts", "slots_per_100")
 
 
 def compare_outcomes(sim: SimulationResult, by: str | None = None) -> pd.DataFrame:
     """Before/after figures per band (and per ``by`` group, e.g. ``county``): children in CAP deserts and
-    access deserts, desert tracts, slots per 100 children, with the change."""
+    access deserts, desert tracts, slots per 100 children (:data:`OUTCOME_MEASURES`, each the roll-up
+    of :func:`gapmap.metrics.rollup_tracts`), with the change."""
     rows = []
     groups = [("All", slice(None))] if by is None else [(g, sim.before[by] == g) for g in sorted(sim.before[by].unique())]
     bands = [b for b in S.BANDS if S.BANDS[b].children in sim.before.columns]
     for label, mask in groups:
+        rolled = {when: rollup_tracts(df[mask], bands, sim.params) for when, df in (("before", sim.before), ("after", sim.after))}
         for b in bands:
-            rec = {"group": label, "band": S.BANDS[b].label}
-            for when, df in (("before", sim.before[mask]), ("after", sim.after[mask])):
-                kids = df[S.BANDS[b].children].fillna(0).to_numpy()
-                cap = df[metric_column("cap_desert", b)].fillna(False).to_numpy(bool)
-                acc = np.isin(df[metric_column("access_class", b)].astype(object), [DESERT, EXTREME_DESERT])
-                rec[f"children_in_cap_deserts_{when}"] = float(kids[cap].sum())
-                rec[f"children_in_access_deserts_{when}"] = float(kids[acc].sum())
-                rec[f"cap_desert_tracts_{when}"] = int(cap.sum())
-                rec[f"slots_per_100_{when}"] = float(100 * df[S.BANDS[b].slots].sum() / kids.sum()) if kids.sum() > 0 else np.nan
-            for m in ("children_in_cap_deserts", "children_in_access_deserts", "cap_desert_tracts", "slots_per_100"):
-                rec[f"{m}_change"] = rec[f"{m}_after"] - rec[f"{m}_before"]
+            rec: dict[str, object] = {"group": label, "band": S.BANDS[b].label}
+            for key in OUTCOME_MEASURES:
+                for when in ("before", "after"):
+                    rec[f"{key}_{when}"] = rolled[when][M.column(key, b)]
+            for key in OUTCOME_MEASURES:
+                rec[f"{key}_change"] = rec[f"{key}_after"] - rec[f"{key}_before"]  # type: ignore[operator]
             rows.append(rec)
     return pd.DataFrame(rows)

@@ -25,9 +25,10 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import pandas as pd
 
+from gapmap import measures as M
 from gapmap import schema as S
 from gapmap.errors import MissingColumnError, ParameterError
-from gapmap.metrics import MetricsResult, metric_column
+from gapmap.metrics import MetricsResult
 from gapmap.metrics.deserts import DESERT, EXTREME_DESERT
 
 __all__ = ["COMPONENTS", "PRESETS", "RankWeights", "compute_components", "rank_tracts", "explain_rank", "add_reasons", "rank_areas"]
@@ -97,11 +98,11 @@ def compute_components(result: MetricsResult, band: str) -> pd.DataFrame:
         raise MissingColumnError(S.BANDS[band].children, f"ranking on the {S.BANDS[band].short} band")
     t = result.tracts
     kids = t[S.BANDS[band].children].to_numpy(float)
-    access = t[metric_column("access_per_100", band)].to_numpy(float) / 100
+    access = t[M.column("access_per_100", band)].to_numpy(float) / 100
     unmet = np.nan_to_num(kids, nan=0.0) * np.clip(1 - access, 0, 1)
     threshold = 100 / result.params.desert_children_per_slot
     gap = np.clip((threshold - 100 * access) / threshold, 0, 1)
-    osu = t[metric_column("osu_class", band)].astype(object).to_numpy()
+    osu = t[M.column("osu_class", band)].astype(object).to_numpy()
     desert = np.where(osu == EXTREME_DESERT, 1.0, np.where(osu == DESERT, 0.5, 0.0))
     out = pd.DataFrame({S.GEOID: t[S.GEOID].to_numpy(), "unmet_children": unmet})
     out["unmet_need"] = _relative(unmet)
@@ -112,7 +113,7 @@ def compute_components(result: MetricsResult, band: str) -> pd.DataFrame:
     else:
         out["poverty"] = 0.0
     out["working_parents"] = _relative(t[S.UNDER6_ALL_PARENTS_WORKING]) if S.UNDER6_ALL_PARENTS_WORKING in t.columns else 0.0
-    rel = metric_column("reliability", band)
+    rel = M.column("reliability", band)
     out["unreliable"] = (t[rel].astype(object) == "unreliable").to_numpy() if rel in t.columns else False
     return out
 

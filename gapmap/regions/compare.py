@@ -3,7 +3,7 @@
 :func:`compare_regions` rolls the tract metrics up to regions (:func:`gapmap.regions.compute_rollup`),
 counts each region's priority tracts (the top share of one ranking of all tracts, so every region is
 measured against the same cut-off), and computes who lives in the deserts
-(:func:`gapmap.equity.compute_equity`). :func:`compute_compare_rows` turns a roll-up into the table
+(:func:`gapmap.regions.equity.compute_equity`). :func:`compute_compare_rows` turns a roll-up into the table
 people read: one column per region, one row per measure, with units.
 """
 
@@ -17,12 +17,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from gapmap import measures as M
 from gapmap import schema as S
-from gapmap.equity import DESERT_RULES, compute_equity
+from gapmap.analysis.ranking import PRESETS, RankWeights, rank_tracts
 from gapmap.errors import ParameterError
 from gapmap.metrics import MetricsResult
-from gapmap.ranking import PRESETS, RankWeights, rank_tracts
 from gapmap.regions import ALL_TRACTS, RegionAssignment, RegionSet, assign_regions, compute_rollup, county_region_set
+from gapmap.regions.equity import DESERT_RULES, compute_equity
 
 __all__ = ["Comparison", "compare_regions", "compute_compare_rows", "choose_region_set", "compare_about", "BY_CHOICES"]
 
@@ -82,7 +83,7 @@ def compare_regions(
     """Roll the metrics up to the regions of ``region_set`` (``regions``: a subset, in that order; default
     every region with tracts). A priority tract is one in the top ``priority_share`` of all tracts
     ranked with ``weights``; ``rule`` picks the deserts of the equity table (see
-    :data:`gapmap.equity.DESERT_RULES`). ``band``, when given and computed, is the band the priority
+    :data:`gapmap.regions.equity.DESERT_RULES`). ``band``, when given and computed, is the band the priority
     ranking reads instead of the weights' own."""
     if not 0 < priority_share <= 1:
         raise ParameterError(f"priority share {priority_share!r}: expected a share above 0 and at most 1")
@@ -100,22 +101,37 @@ def compare_regions(
     return Comparison(region_set, assignment, names, rollup, equity, method, rule, weights, top, assignment.notes)
 
 
-_ROWS: tuple[tuple[str, str, str], ...] = (
-    # (column template, label, format)
-    ("tracts", "Tracts", "int"),
-    ("children_{b}", "Children {short}", "int"),
-    ("children_{b}_moe", "  ± margin of error (90%)", "int"),
-    ("slots_{b}", "Slots {short} (x utilization)", "num"),
-    ("licensed_slots_{b}", "Licensed slots {short}", "int"),
-    ("slots_per_100_{b}", "Slots per 100 children {short}", "num"),
-    ("children_per_slot_{b}", "Children per slot {short}", "num"),
-    ("osu_class_{b}", "OSU class of the region {short}", "text"),
-    ("share_in_cap_deserts_{b}", "Children {short} in CAP deserts (%)", "pct"),
-    ("share_in_osu_deserts_{b}", "Children {short} in OSU deserts (%)", "pct"),
-    ("share_in_osu_extreme_{b}", "Children {short} in OSU extreme deserts (%)", "pct"),
-    ("share_in_access_deserts_{b}", "Children {short} in access deserts (%)", "pct"),
-    ("access_per_100_{b}", "Reachable slots per 100 children {short} (E2SFCA)", "num"),
+#: The rows of the comparison table, as registry keys, in order: per band, then the region's own.
+BAND_ROWS: tuple[str, ...] = (
+    "children",
+    "slots",
+    "licensed_slots",
+    "slots_per_100",
+    "children_per_slot",
+    "osu_class",
+    "share_in_cap_deserts",
+    "share_in_osu_deserts",
+    "share_in_osu_extreme",
+    "share_in_access_deserts",
+    "access_per_100",
 )
+REGION_ROWS: tuple[str, ...] = (
+    "priority_tracts",
+    "public_slot_share",
+    "mixed_slot_share",
+    "poverty_share_100",
+    "poverty_share_200",
+    "working_parents_share",
+    "providers",
+)
+
+
+def _fmt(m: M.Measure) -> str:
+    if m.kind == "class":
+        return "text"
+    if m.in_percent:
+        return "pct"
+    return "int" if m.kind == "count" else "num"
 
 
 def _cell(v, fmt: str, as_text: bool):
@@ -142,17 +158,15 @@ def compute_compare_rows(rollup: pd.DataFrame, bands: Sequence[str], as_text: bo
 
     add("tracts", "Tracts", "int")
     for b in bands:
-        band = S.BANDS[b]
-        short = f"aged {band.short}" if b != "under_5" else "under 5"
-        for template, label, fmt in _ROWS[1:]:
-            add(template.format(b=b), label.format(short=short), fmt)
-    add("priority_tracts", "Priority tracts", "int")
-    add("public_slot_share", "Publicly funded slots, ages 0-5 (%)", "pct")
-    add("mixed_slot_share", "Slots with mixed funding (%)", "pct")
-    add("poverty_share_100", "Children under 6 below 100% of poverty (%)", "pct")
-    add("poverty_share_200", "Children under 6 below 200% of poverty (%)", "pct")
-    add("working_parents_share", "Children under 6 with all parents working (%)", "pct")
-    add("providers", "Providers", "int")
+        for key in BAND_ROWS:
+            m = M.measure(key)
+            label = m.label_for(b) + (" (%)" if m.in_percent else "")
+            add(m.column(b), label, _fmt(m))
+            if m.moe:
+                add(m.moe_column(b), "  ± margin of error (90%)", "int")
+    for key in REGION_ROWS:
+        m = M.measure(key)
+        add(m.column(), m.label + (" (%)" if m.in_percent else ""), _fmt(m))
     out = pd.DataFrame(records, columns=["Measure", *rollup["region"].tolist()])
     return out
 

@@ -1,0 +1,83 @@
+"""The result of a metrics run (:class:`MetricsResult`) and the point where each tract's children live."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from gapmap import schema as S
+from gapmap.config import AnalysisParams
+from gapmap.metrics.access import AccessPairs, find_pairs
+
+__all__ = ["MetricsResult", "available_bands", "compute_tract_points"]
+
+
+def available_bands(tracts: pd.DataFrame) -> list[str]:
+    """Bands whose children column the tract table has."""
+    return [key for key, band in S.BANDS.items() if band.children in tracts.columns]
+
+
+def compute_tract_points(tracts: gpd.GeoDataFrame) -> np.ndarray:
+    """One (longitude, latitude) point per tract where its children are taken to live.
+
+    The Census "internal point" rule: ``intptlon``/``intptlat`` columns when the table has them,
+    else the centroid when it lies inside the polygon, else a point guaranteed to be inside.
+    """
+    cols = {c.lower(): c for c in tracts.columns}
+    if "intptlon" in cols and "intptlat" in cols:
+        lon = pd.to_numeric(tracts[cols["intptlon"]], errors="coerce").to_numpy(float)
+        lat = pd.to_numeric(tracts[cols["intptlat"]], errors="coerce").to_numpy(float)
+        if np.isfinite(lon).all() and np.isfinite(lat).all():
+            return np.column_stack([lon, lat])
+    geom = tracts.geometry.values
+    centroid = shapely.centroid(geom)
+    inside = shapely.contains_properly(geom, centroid)
+    points = np.where(inside, centroid, shapely.point_on_surface(geom))
+    return np.column_stack([shapely.get_x(points), shapely.get_y(points)])
+
+
+@dataclass(frozen=True)
+class MetricsResult:
+    """Everything a metrics run produced, and how.
+
+    ``tracts``: the input tracts with the metric columns added (see :func:`compute_tract_metrics`).
+    ``providers``: the input providers with ``geoid`` (the tract containing each, or None) and
+    ``ratio_<band>`` (E2SFCA step-1 slots per weighted child). ``catchment_km``: each tract's catchment;
+    ``catchment_method`` says how it was chosen. ``n_pairs``: tract-provider pairs within the
+    catchments (never stored: :meth:`find_pairs` builds them on request). ``notes``: plain-language caveats.
+    """
+
+    tracts: gpd.GeoDataFrame
+    providers: pd.DataFrame
+    params: AnalysisParams
+    bands: tuple[str, ...]
+    catchment_km: np.ndarray
+    n_pairs: int
+    catchment_method: str = ""
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def select_tracts(self, mask, margin_deg: float = 0.3) -> MetricsResult:
+        """The same result for some tracts only (``mask``: one bool per tract), with the providers within
+        ``margin_deg`` degrees of their bounding box (for drawing a part of a large region). The
+        metrics are not recomputed: each tract keeps the figures of the whole run."""
+        mask = np.asarray(mask, dtype=bool)
+        tracts = self.tracts[mask].reset_index(drop=True)
+        minx, miny, maxx, maxy = tracts.total_bounds if len(tracts) else (0.0, 0.0, -1.0, -1.0)
+        lon, lat = self.providers[S.LONGITUDE].to_numpy(float), self.providers[S.LATITUDE].to_numpy(float)
+        near = (lon >= minx - margin_deg) & (lon <= maxx + margin_deg) & (lat >= miny - margin_deg) & (lat <= maxy + margin_deg)
+        return dataclasses.replace(
+            self, tracts=tracts, providers=self.providers[near].reset_index(drop=True), catchment_km=self.catchment_km[mask]
+        )
+
+    def find_pairs(self) -> AccessPairs:
+        """The tract-provider pairs within each tract's catchment (a KD-tree search; memory grows with
+        the number of pairs, so meant for small regions, notebooks and checks)."""
+        prov = self.providers[[S.LONGITUDE, S.LATITUDE]].to_numpy(float)
+        return find_pairs(compute_tract_points(self.tracts), prov, self.catchment_km)
+
+
