@@ -33,13 +33,22 @@ from typing import Literal
 
 from gapmap.errors import ParameterError
 
-__all__ = ["AnalysisParams", "DECAYS", "DEFAULT_PARAMS"]
+__all__ = ["AnalysisParams", "DECAYS", "DEFAULT_PARAMS", "UTILIZATION_EXPECTED", "is_utilization"]
 
 #: Distance-decay functions available for the access measure.
 DECAYS: dict[str, str] = {
     "step": "every provider within the catchment counts fully (weight 1), none beyond it",
     "gaussian": "Gaussian decay (Dai 2010): weight (exp(-d²/2d0²) - exp(-1/2)) / (1 - exp(-1/2)), 0 at the edge d0",
 }
+
+
+#: What a utilization factor must be, in the words of every message about one.
+UTILIZATION_EXPECTED = "a share greater than 0 and at most 1 (0.85 is a published choice)"
+
+
+def is_utilization(value: float) -> bool:
+    """Whether ``value`` is a utilization factor: greater than 0 and at most 1 (the one range check)."""
+    return 0 < value <= 1
 
 
 @dataclass(frozen=True)
@@ -67,8 +76,8 @@ class AnalysisParams:
                 raise bad(name, "a finite number")
             return float(value)
 
-        if not 0 < number("utilization") <= 1:
-            raise bad("utilization", "a share greater than 0 and at most 1 (0.85 is a published choice)")
+        if not is_utilization(number("utilization")):
+            raise bad("utilization", UTILIZATION_EXPECTED)
         for name in ("catchment_km", "catchment_urban_km", "catchment_town_km", "catchment_rural_km"):
             if not 0 < number(name) <= 500:
                 raise bad(name, "a distance in km greater than 0 and at most 500")

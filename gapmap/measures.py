@@ -151,7 +151,7 @@ _ALL: tuple[Measure, ...] = (
     ),
     Measure(
         "slots",
-        "Slots {band} (x utilization)",
+        "Slots {band} in the area (x utilization)",
         "slots",
         "Licensed slots inside the area times the utilization factor: the slots taken to be operating.",
         "number",

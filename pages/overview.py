@@ -4,18 +4,10 @@ import streamlit as st
 
 from gapmap import schema as S
 from gapmap.metrics import compute_headline_rows
-from gapmap.ui.frame import ensure_frame
 from gapmap.ui.loaders import load_summary
-from gapmap.ui.state import current_view
-from gapmap.ui.widgets import metrics_or_stop, plain, render_data_badge, render_download, render_import_summary
+from gapmap.ui.widgets import plain, render_download, start_page
 
-ensure_frame()
-view = current_view()
-st.title("Child care supply and deserts")
-render_data_badge(view)
-render_import_summary(view)
-
-result = metrics_or_stop(view)
+view, result = start_page("Child care supply and deserts", import_summary=True)
 summary = load_summary(view.region, view.params)
 row = summary.set_index("band").loc[view.band]
 st.subheader(S.BANDS[view.band].label)

@@ -31,7 +31,7 @@ from gapmap.errors import MissingColumnError, ParameterError
 from gapmap.metrics import MetricsResult
 from gapmap.metrics.deserts import DESERT, EXTREME_DESERT
 
-__all__ = ["COMPONENTS", "PRESETS", "RankWeights", "compute_components", "rank_tracts", "explain_rank", "add_reasons", "rank_areas"]
+__all__ = ["COMPONENTS", "COMPONENT_LABELS", "compute_priority_rows", "PRESETS", "RankWeights", "compute_components", "rank_tracts", "explain_rank", "add_reasons", "rank_areas"]
 
 #: Component -> what it measures (shown in tables and exports).
 COMPONENTS: dict[str, str] = {
@@ -40,6 +40,15 @@ COMPONENTS: dict[str, str] = {
     "desert": "OSU desert class of the tract: extreme 1, desert 0.5",
     "poverty": "Children under 6 below 200% of poverty: half count (relative), half share",
     "working_parents": "Children under 6 with all parents working (BPC potential need), relative",
+}
+
+#: The name of each component, as a planner reads it.
+COMPONENT_LABELS: dict[str, str] = {
+    "unmet_need": "Unmet need",
+    "access_gap": "Access gap",
+    "desert": "Desert class",
+    "poverty": "Poverty",
+    "working_parents": "Working parents",
 }
 
 
@@ -204,3 +213,24 @@ def rank_areas(result: MetricsResult, ranked: pd.DataFrame, top: int = 25) -> pd
     areas = pd.DataFrame(rows).sort_values(["unmet_children", "best_rank"], ascending=[False, True], kind="stable").reset_index(drop=True)
     areas.insert(0, "area", np.arange(1, len(areas) + 1))
     return areas
+
+
+def compute_priority_rows(ranked: pd.DataFrame, top: int) -> pd.DataFrame:
+    """The first ``top`` rows of a ranking (with reasons, :func:`add_reasons`) as a planner reads them:
+    rank, tract, county, score, children without a slot in reach, each component's points, whether the
+    estimate is unreliable and why the tract ranks where it does; labelled columns."""
+    shown = ranked.head(top)
+    table = shown[["rank", S.NAME, S.COUNTY, "score", "unmet_children", *[f"{c}_points" for c in COMPONENTS], "unreliable", "why"]]
+    table = table.round({f"{c}_points": 1 for c in COMPONENTS})
+    return table.rename(
+        columns={
+            "rank": "rank",
+            S.NAME: "Tract",
+            S.COUNTY: "County",
+            "score": "Score",
+            "unmet_children": "Children without a slot in reach",
+            **{f"{c}_points": f"{COMPONENT_LABELS[c]} (points)" for c in COMPONENTS},
+            "unreliable": "Unreliable estimate",
+            "why": "Why this rank",
+        }
+    )

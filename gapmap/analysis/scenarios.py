@@ -24,7 +24,7 @@ import shapely
 
 from gapmap import measures as M
 from gapmap import schema as S
-from gapmap.config import DEFAULT_PARAMS, AnalysisParams
+from gapmap.config import DEFAULT_PARAMS, UTILIZATION_EXPECTED, AnalysisParams, is_utilization
 from gapmap.errors import ScenarioError
 from gapmap.metrics import MetricsResult, compute_tract_points, rollup_tracts
 from gapmap.metrics.access import TractIndex, compute_decay_weights
@@ -154,7 +154,9 @@ def _change_from_dict(raw, n: int):
         elif key == "longitude":
             out[key] = _number_field(value, where, key, -180, 180)
         elif key == "utilization":
-            out[key] = _number_field(value, where, key, 0, 1, lo_open=True)
+            out[key] = _number_field(value, where, key, -math.inf, math.inf)
+            if not is_utilization(out[key]):
+                raise ScenarioError(f"{where}: utilization {value!r}: expected {UTILIZATION_EXPECTED}")
         elif key == "type":
             if value not in S.PROVIDER_TYPES:
                 raise ScenarioError(f"{where}: type {_shown(value)}; expected one of {', '.join(S.PROVIDER_TYPES)}")
@@ -246,8 +248,8 @@ def _validate(result: MetricsResult, scenario: Scenario) -> None:
                 )
             if not (minx <= c.longitude <= maxx and miny <= c.latitude <= maxy):
                 raise ScenarioError(f"{where}: {c.latitude:g}, {c.longitude:g} is outside the region")
-        if isinstance(c, SetUtilization) and not 0 < c.utilization <= 1:
-            raise ScenarioError(f"{where}: utilization {c.utilization!r} must be greater than 0 and at most 1")
+        if isinstance(c, SetUtilization) and not is_utilization(c.utilization):
+            raise ScenarioError(f"{where}: utilization {c.utilization!r}: expected {UTILIZATION_EXPECTED}")
 
 
 def _tract_index(result: MetricsResult) -> TractIndex:

@@ -55,6 +55,7 @@ __all__ = [
     "attach_ruca",
     "compute_desert_mask",
     "compute_equity",
+    "compute_equity_rows",
 ]
 
 #: Desert rules the equity table can use: key -> label (from :data:`gapmap.metrics.deserts.DESERT_RULES`).
@@ -166,3 +167,26 @@ def compute_equity(
                 }
             )
     return pd.DataFrame(rows), method
+
+
+def compute_equity_rows(equity: pd.DataFrame, region: str) -> pd.DataFrame:
+    """One region's part of the equity table (:func:`compute_equity`) as a planner reads it: labelled
+    columns, counts rounded, the share in percent (1 decimal)."""
+    part = equity[equity["region"] == region].drop(columns="region")
+    return part.assign(
+        children=part["children"].round(0),
+        children_moe=part["children_moe"].round(0),
+        children_in_deserts=part["children_in_deserts"].round(0),
+        share_in_deserts=(100 * part["share_in_deserts"]).round(1),
+        gap_points=part["gap_points"].round(1),
+    ).rename(
+        columns={
+            "dimension": "Dimension",
+            "group": "Group",
+            "children": "Children",
+            "children_moe": "± MOE (90%)",
+            "children_in_deserts": "Children in deserts",
+            "share_in_deserts": "In deserts (%)",
+            "gap_points": "Gap vs all children (points)",
+        }
+    )

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import streamlit as st
 
+from gapmap.ui.state import IN_FRAME
+
 __all__ = ["PAGES", "FAVICON", "configure_page", "build_navigation", "run_framed", "ensure_frame"]
 
 #: Served by Streamlit itself (a Material icon as favicon would make the browser fetch it from Google).
@@ -28,7 +30,6 @@ PAGES = (
     ("pages/compare.py", "Compare regions", ":material/compare_arrows:", False),
     ("pages/data.py", "Your data", ":material/upload_file:", False),
 )
-_IN_FRAME = "_gapmap_in_frame"
 _LOG = logging.getLogger("gapmap")
 
 
@@ -48,7 +49,7 @@ def run_framed(navigation) -> None:
     under that reference. (``client.showErrorDetails = "none"`` in .streamlit/config.toml covers a page
     run without the frame.) Streamlit's own stop and rerun signals are not exceptions and pass through.
     """
-    st.session_state[_IN_FRAME] = True
+    IN_FRAME.set(True)
     try:
         navigation.run()
     except Exception as exc:  # noqa: BLE001  # the last line of defence: nothing reaches the browser but this
@@ -60,12 +61,12 @@ def run_framed(navigation) -> None:
             "tell whoever runs this server the reference."
         )
     finally:
-        st.session_state[_IN_FRAME] = False
+        IN_FRAME.set(False)
 
 
 def ensure_frame() -> None:
     """Called first by every page: when ``app.py`` did not frame this run, draw the frame here."""
-    if st.session_state.get(_IN_FRAME):
+    if IN_FRAME.get():
         return
     from gapmap.ui.widgets import render_sidebar
 

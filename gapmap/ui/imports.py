@@ -10,18 +10,29 @@ from census.core import ACS5Client
 from streamlit_folium import st_folium
 
 from gapmap.errors import GapmapError
+from gapmap.metrics.supply import compute_import_warnings
 from gapmap.outputs.export import to_csv_bytes
 from gapmap.sources.census import KEY_HELP
+from gapmap.sources.datasets import MAX_NAME_CHARS, existing_dataset, save_dataset
 from gapmap.sources.files import UserFile, display_name
+from gapmap.sources.geocode import geocode_addresses
 from gapmap.sources.geography import STATES, fetch_region, read_tracts
 from gapmap.sources.provider_steps import OPTIONS, VALUE_FIELDS
-from gapmap.sources.providers import ProviderImport, import_choices, read_value_mapping
+from gapmap.sources.providers import (
+    FIELD_SYNONYMS,
+    ProviderImport,
+    RegionBounds,
+    import_choices,
+    read_provider_table,
+    read_value_mapping,
+    standardize_providers,
+)
 from gapmap.ui import loaders
 from gapmap.ui.loaders import census_key, load_region, read_upload, region_options
-from gapmap.ui.state import KEYS
+from gapmap.ui.state import PENDING_TRACTS, PENDING_TRACTS_SOURCE, PRIVACY, forget, is_new, switch_region
 from gapmap.ui.widgets import plain, render_error
 
-__all__ = ["render_value_mapping", "render_import_report", "render_tract_sources", "OPTION_LABELS"]
+__all__ = ["render_value_mapping", "render_import_report", "render_tract_sources", "render_provider_import", "render_save", "OPTION_LABELS", "AUTO"]
 
 #: The import's options (gapmap.sources.provider_steps.OPTIONS) -> this page's controls.
 OPTION_LABELS = {
@@ -148,10 +159,8 @@ def render_tract_sources():
                 render_error(exc, "fetch the tracts")  # the data already loaded stays in use
             else:
                 bar.progress(1.0, text=f"{len(tracts)} tracts ready")
-                st.session_state[KEYS.pending_tracts] = tracts
-                st.session_state[KEYS.pending_tracts_source] = f"ACS 5-year {int(year)}, {STATES[state][1]}" + (
-                    f" ({counties})" if wanted else ""
-                )
+                PENDING_TRACTS.set(tracts)
+                PENDING_TRACTS_SOURCE.set(f"ACS 5-year {int(year)}, {STATES[state][1]}" + (f" ({counties})" if wanted else ""))
     with upload_tab:
         up = st.file_uploader(
             "Tract file",
@@ -159,12 +168,12 @@ def render_tract_sources():
             key="upload_tracts",
             help="Columns: geoid, geometry, and child counts such as children_0_2, children_3_5, children_under_5.",
         )
-        if up is not None and st.session_state.get("_tracts_upload_name") != (up.name, up.size):
+        if up is not None and is_new("tracts upload", (up.name, up.size)):
             try:
-                st.session_state[KEYS.pending_tracts] = read_upload(up, read_tracts)
-                st.session_state[KEYS.pending_tracts_source] = f"uploaded {display_name(up.name)}"
-                st.session_state["_tracts_upload_name"] = (up.name, up.size)
+                PENDING_TRACTS.set(read_upload(up, read_tracts))
+                PENDING_TRACTS_SOURCE.set(f"uploaded {display_name(up.name)}")
             except GapmapError as exc:
+                forget("tracts upload")  # read it again next time: the error stays on screen
                 render_error(exc, f"read {display_name(up.name)}")
 
     with known_tab:
@@ -172,11 +181,89 @@ def render_tract_sources():
         known = st.selectbox("Tracts of", list(regions), format_func=regions.get, key="known_region", help="Pair a new provider list with the tracts of the demo or of a saved dataset.")
         if st.button("Use these tracts", key="use_known"):
             try:
-                st.session_state[KEYS.pending_tracts] = load_region(known)[0]
-                st.session_state[KEYS.pending_tracts_source] = f"the tracts of {regions[known]}"
+                PENDING_TRACTS.set(load_region(known)[0])
+                PENDING_TRACTS_SOURCE.set(f"the tracts of {regions[known]}")
             except GapmapError as exc:
                 render_error(exc, "load those tracts")
-    tracts = st.session_state.get(KEYS.pending_tracts)
+    tracts = PENDING_TRACTS.get()
     if tracts is not None:
-        st.success(f"Tracts: {len(tracts)} from {plain(st.session_state[KEYS.pending_tracts_source])}.")
+        st.success(f"Tracts: {len(tracts)} from {plain(PENDING_TRACTS_SOURCE.get() or '')}.")
     return tracts
+
+
+#: The column-mapping choice that leaves a field to gapmap's recognition.
+AUTO = "(recognised automatically)"
+
+
+def render_provider_import(tracts) -> ProviderImport | None:
+    """Upload a provider list, map its columns and values, and import it against the tracts (when there
+    are any): the import's report, or None when no file is there or it cannot be imported."""
+    pup = st.file_uploader("Provider list (CSV, Excel or GeoJSON)", type=["csv", "xlsx", "geojson", "json"], key="upload_providers")
+    report = None
+    if pup is not None:
+        try:
+            table = read_upload(pup, read_provider_table)
+        except GapmapError as exc:
+            render_error(exc, f"read {display_name(pup.name)}")
+            table = None
+        if table is not None:
+            with st.expander("Column mapping and options"):
+                st.caption("gapmap recognises common licensing-export column names. Choose a column here to override.")
+                cols = st.columns(3)
+                mapping = {}
+                for i, fld in enumerate(FIELD_SYNONYMS):
+                    choice = cols[i % 3].selectbox(fld, [AUTO, *table.columns], key=f"map_{fld}")
+                    if choice != AUTO:
+                        mapping[fld] = choice
+                fix_swapped = st.checkbox("Fix swapped coordinates (latitude and longitude back where they look swapped)", key="fix_swapped")
+                keep_inactive = st.checkbox("Keep providers that are not operating (closed, revoked, suspended, expired...)", key="keep_inactive")
+                crs = st.text_input("Coordinate system of projected X/Y columns (e.g. EPSG:3857)", key="provider_crs") or None
+                geocode = st.checkbox("Geocode addresses: find coordinates for rows that have an address and none (Census geocoder, needs internet)", key="geocode")
+            value_maps = render_value_mapping(table, mapping, pup.name)
+            bounds = RegionBounds.of_tracts(tracts) if tracts is not None else None
+            geocoder = None
+            if geocode:
+                status = st.empty()
+
+                def geocoder(addresses):
+                    return geocode_addresses(addresses, loaders.new_http_session(), loaders.CACHE_DIR / "geocoder.json", progress=status.info)
+
+            try:
+                report = standardize_providers(table, display_name(pup.name), mapping, bounds, fix_swapped, crs, geocoder, value_maps, keep_inactive)
+            except GapmapError as exc:
+                render_error(for_this_page(str(exc)), "import the provider list")
+    if report is not None:
+        render_import_report(report, privacy=bool(PRIVACY.get()))
+        if bounds is None:
+            st.caption("Add tracts above to check that providers lie in the region.")
+
+    return report
+
+
+def render_save(tracts, report: ProviderImport | None) -> None:
+    """Name the dataset, read the warnings, and save it (then use it on every page)."""
+    ready = tracts is not None and report is not None and len(report.accepted) > 0
+    name = st.text_input("Dataset name", placeholder="e.g. South Coast hub 2023", key="dataset_name", max_chars=MAX_NAME_CHARS)
+    taken = existing_dataset(loaders.DATASETS_DIR, name) if name else None
+    replace = st.checkbox(f"Replace the saved dataset {plain(taken)!s}", key="replace_dataset") if taken else False
+    warnings = compute_import_warnings(tracts, report) if ready else []
+    for warning in warnings:
+        st.warning(plain(warning))
+    confirmed = st.checkbox("Save anyway", key="save_anyway") if warnings else True
+    if st.button("Save dataset and use it", key="save_dataset", type="primary"):
+        if not (ready and name):
+            st.warning("Give the dataset a name; saving needs tracts and at least one accepted provider.")
+            st.stop()
+        if not confirmed:
+            st.warning("Read the warnings above, then tick 'Save anyway' to save this dataset as it is.")
+            st.stop()
+        sources = {"tracts": PENDING_TRACTS_SOURCE.get() or "", "providers": report.summary()}
+        try:
+            key = save_dataset(loaders.DATASETS_DIR, name, tracts, report.accepted, sources, replace, report.about(), report.rejected)
+        except GapmapError as exc:
+            render_error(exc, "save the dataset")
+        else:
+            switch_region(key)
+            st.rerun()
+    if not ready:
+        st.caption("Saving needs tracts and at least one accepted provider.")

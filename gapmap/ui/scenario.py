@@ -5,21 +5,50 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 
+import pandas as pd
 import streamlit as st
+import streamlit_folium  # called through the module: tests answer as st_folium does after a click
 
-from gapmap.analysis.scenarios import check_scenario, scenario_from_dict, scenario_from_json, scenario_to_json, simulate_scenario
+from gapmap import schema as S
+from gapmap.analysis.scenarios import (
+    AddSlots,
+    CloseProvider,
+    NewSite,
+    check_scenario,
+    compare_outcomes,
+    scenario_from_dict,
+    scenario_from_json,
+    scenario_to_json,
+    simulate_scenario,
+)
+from gapmap.analysis.siting import OBJECTIVES, band_slots, build_coverage, suggest_sites_greedy
 from gapmap.errors import GapmapError
 from gapmap.sources.files import display_name
+from gapmap.ui.state import SCENARIO_CHANGES, SITE_LAT, SITE_LON, View, is_new
 from gapmap.ui.widgets import render_error
 
-__all__ = ["CHANGES", "changes", "store_changes", "add_changes", "simulate_or_stop", "load_scenario_upload"]
+__all__ = [
+    "CHANGES",
+    "changes",
+    "store_changes",
+    "add_changes",
+    "simulate_or_stop",
+    "load_scenario_upload",
+    "place_site_default",
+    "render_scenario_map",
+    "render_change_forms",
+    "render_changes_editor",
+    "render_outcomes",
+    "render_site_suggestions",
+    "render_scenario_files",
+]
 
 #: The session key of the scenario's changes (dicts as in the scenario JSON).
-CHANGES = "scenario_changes"
+CHANGES = SCENARIO_CHANGES.key
 
 
 def changes() -> list[dict]:
-    return st.session_state.setdefault(CHANGES, [])
+    return SCENARIO_CHANGES.value()
 
 
 def store_changes(result, new: list[dict], doing: str) -> bool:
@@ -30,7 +59,7 @@ def store_changes(result, new: list[dict], doing: str) -> bool:
     except GapmapError as exc:
         render_error(exc, doing)
         return False
-    st.session_state[CHANGES] = new
+    SCENARIO_CHANGES.set(new)
     return True
 
 
@@ -48,16 +77,15 @@ def simulate_or_stop(result):
     except GapmapError as exc:
         render_error(exc, "apply the scenario")
         if st.button("Start a new scenario", key="clear_changes"):
-            st.session_state[CHANGES] = []
+            SCENARIO_CHANGES.set([])
             st.rerun()
         st.stop()
 
 
 def load_scenario_upload(result, upload) -> None:
     """Load an uploaded scenario file once (whatever the outcome), storing it only when it applies."""
-    if upload is None or st.session_state.get("_loaded_scenario") == (upload.name, upload.size):
+    if upload is None or not is_new("scenario upload", (upload.name, upload.size)):
         return
-    st.session_state["_loaded_scenario"] = (upload.name, upload.size)
     try:
         loaded = scenario_from_json(upload.getvalue(), display_name(upload.name))
     except GapmapError as exc:
@@ -65,3 +93,119 @@ def load_scenario_upload(result, upload) -> None:
         return
     if store_changes(result, json.loads(scenario_to_json(loaded))["changes"], "load the scenario file"):
         st.rerun()
+
+
+def place_site_default(result) -> None:
+    """Put the new-site form's point in the middle of the region until the planner moves it."""
+    minx, miny, maxx, maxy = result.tracts.total_bounds
+    SITE_LAT.setdefault(float((miny + maxy) / 2))
+    SITE_LON.setdefault(float((minx + maxx) / 2))
+
+
+def render_scenario_map(view: View, result, sim) -> None:
+    """The map after (or before) the changes; a click moves the new site's point there."""
+    from gapmap.ui.loaders import load_map_geometry
+    from gapmap.viz.maps import build_scenario_map
+
+    when = st.radio("Show", ["After", "Before"], horizontal=True, key="sim_when")
+    new_sites = pd.DataFrame([c for c in changes() if c["kind"] == "new_site"])
+    fmap = build_scenario_map(
+        result,
+        sim.after if when == "After" else sim.before,
+        view.band,
+        sim.changed_tracts,
+        new_sites if len(new_sites) else None,
+        geometry=load_map_geometry(view.region),
+    )
+    clicked = streamlit_folium.st_folium(fmap, key="sim_map", returned_objects=["last_clicked"], height=460, use_container_width=True) or {}
+    point = clicked.get("last_clicked")
+    if point and is_new("scenario map click", point):  # a new click: move the site there
+        SITE_LAT.set(float(point["lat"]))
+        SITE_LON.set(float(point["lng"]))
+    st.caption("Click the map to place a new site there.")
+
+
+def render_change_forms(result) -> None:
+    """Open a new site; add slots to or close a provider."""
+    with st.form("new_site"):
+        st.markdown("**Open a new site**")
+        name = st.text_input("Name", value="New site", key="site_name")
+        c1, c2 = st.columns(2)
+        lat = c1.number_input("Latitude", format="%.5f", key=SITE_LAT.key)
+        lon = c2.number_input("Longitude", format="%.5f", key=SITE_LON.key)
+        c3, c4 = st.columns(2)
+        s02 = c3.number_input("Slots 0-2", 0, 500, 16, key="site_02")
+        s35 = c4.number_input("Slots 3-5", 0, 500, 20, key="site_35")
+        if st.form_submit_button("Add this site") and add_changes(result, NewSite(name, lat, lon, float(s02), float(s35))):
+            st.rerun()
+    with st.form("provider_change"):
+        st.markdown("**Change a provider**")
+        prov = result.providers
+        names = dict(zip(prov[S.PROVIDER_ID], prov[S.PROVIDER_NAME]))
+        pid = st.selectbox("Provider", prov[S.PROVIDER_ID], format_func=lambda p: f"{names[p]} ({p})", key="prov_pick")
+        c5, c6 = st.columns(2)
+        d02 = c5.number_input("Add slots 0-2 (negative removes)", -500, 500, 10, key="prov_02")
+        d35 = c6.number_input("Add slots 3-5", -500, 500, 0, key="prov_35")
+        a, b = st.columns(2)
+        if a.form_submit_button("Add slots") and add_changes(result, AddSlots(pid, float(d02), float(d35))):
+            st.rerun()
+        if b.form_submit_button("Close it") and add_changes(result, CloseProvider(pid)):
+            st.rerun()
+
+
+def render_changes_editor(result) -> None:
+    """The scenario's changes as an editable table."""
+    edited = st.data_editor(pd.DataFrame(changes()), num_rows="dynamic", key="changes_editor", width="stretch")
+    if st.button("Apply edits to the changes", key="apply_edits") and store_changes(
+        result, [{k: v for k, v in rec.items() if pd.notna(v)} for rec in edited.to_dict("records")], "apply the edits"
+    ):
+        st.rerun()
+
+
+def render_outcomes(view: View, sim) -> None:
+    """Before and after, for the band and by county."""
+    summary = compare_outcomes(sim).set_index("band").loc[S.BANDS[view.band].label]
+    m1, m2, m3 = st.columns(3)
+    m1.metric(
+        "Children in access deserts",
+        f"{summary['children_in_access_deserts_after']:,.0f}",
+        f"{summary['children_in_access_deserts_change']:+,.0f}",
+        delta_color="inverse",
+        help="Access desert: fewer than 1 slot within reach per 3 children (E2SFCA, across tract lines).",
+    )
+    m2.metric("CAP desert tracts", f"{summary['cap_desert_tracts_after']:,}", f"{summary['cap_desert_tracts_change']:+,}", delta_color="inverse")
+    m3.metric("Slots per 100 children", f"{summary['slots_per_100_after']:.1f}", f"{summary['slots_per_100_change']:+.1f}")
+    st.dataframe(compare_outcomes(sim, by="county"), hide_index=True, width="stretch", key="by_county")
+
+
+def render_site_suggestions(result) -> None:
+    """Suggest where new sites help most, and add them to the scenario."""
+    c7, c8, c9 = st.columns(3)
+    k = int(c7.number_input("How many sites", 1, 20, 5, key="suggest_k"))
+    slots = float(c8.number_input("Slots at each", 5, 300, 60, key="suggest_slots"))
+    sband = c9.selectbox("For ages", list(S.BANDS), format_func=lambda b: S.BANDS[b].short, key="suggest_band")
+    objective = st.radio("Aim", list(OBJECTIVES), format_func=lambda o: OBJECTIVES[o], key="suggest_objective")
+    if st.button("Suggest where they help most", key="suggest"):
+        bar = st.progress(0.0, text="Choosing sites...")
+        cov = build_coverage(result, sband, slots, objective=objective)
+        choice = suggest_sites_greedy(cov, k, progress=lambda n, total: bar.progress(n / total, text=f"Site {n} of {total} chosen"))
+        suggested = [
+            NewSite(f"Suggested: {r.name}"[:200], float(r.latitude), float(r.longitude), *band_slots(sband, slots))
+            for r in cov.candidates.iloc[choice.chosen].itertuples(index=False)
+        ]
+        if add_changes(result, *suggested):
+            st.success(f"{len(choice.chosen)} sites added ({choice.covered_children:,.0f} children by the chosen aim).")
+            st.rerun()
+
+
+def render_scenario_files(result, scenario) -> None:
+    """Download the scenario as JSON; load one."""
+    d1, d2 = st.columns(2)
+    d1.download_button(
+        "Download this scenario (JSON)",
+        lambda: scenario_to_json(scenario),  # made when clicked
+        file_name="gapmap_scenario.json",
+        mime="application/json",
+        key="dl_scenario",
+    )
+    load_scenario_upload(result, d2.file_uploader("Load a scenario (JSON)", type=["json"], key="load_scenario"))

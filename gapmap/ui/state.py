@@ -1,9 +1,16 @@
-"""Session-state keys and the URL: the current view (region, band, measure, parameters) lives in
-``st.query_params`` so that a view can be shared as a link."""
+"""The session, typed: every read and write of ``st.session_state`` goes through this module.
+
+The current view (region, band, measure, parameters) lives in ``st.query_params`` so that a view can be
+shared as a link (:func:`current_view`, :func:`sync_query_params`). Everything else a page keeps between
+runs is a :class:`Slot`, a typed accessor of one session key (``PENDING_TRACTS.get()``,
+``SELECTED_GEOID.set(geoid)``); widget keys are the strings of :class:`KEYS`.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 import streamlit as st
 
@@ -11,7 +18,32 @@ from gapmap import schema as S
 from gapmap.config import DECAYS, DEFAULT_PARAMS, AnalysisParams
 from gapmap.viz.measures import MEASURES
 
-__all__ = ["KEYS", "View", "init_state", "carry_over_widget_state", "current_view", "sync_query_params", "switch_region"]
+__all__ = [
+    "KEYS",
+    "View",
+    "Slot",
+    "init_state",
+    "carry_over_widget_state",
+    "current_view",
+    "sync_query_params",
+    "switch_region",
+    "is_new",
+    "forget",
+    "weight",
+    "set_weight",
+    "PENDING_TRACTS",
+    "PENDING_TRACTS_SOURCE",
+    "SELECTED_GEOID",
+    "SCENARIO_CHANGES",
+    "CUSTOM_REGIONS",
+    "RUCA_CODES",
+    "IN_FRAME",
+    "PRIVACY",
+    "REGION",
+    "PRESET",
+    "SITE_LAT",
+    "SITE_LON",
+]
 
 
 class KEYS:
@@ -29,6 +61,94 @@ class KEYS:
     next_region = "_gapmap_next_region"
     pending_tracts = "_gapmap_pending_tracts"
     pending_tracts_source = "_gapmap_pending_tracts_source"
+    scenario_changes = "scenario_changes"
+    custom_regions = "custom_region_set"
+    ruca_codes = "ruca_codes"
+    in_frame = "_gapmap_in_frame"
+    preset = "preset"
+    site_lat = "site_lat"
+    site_lon = "site_lon"
+    seen = "_gapmap_seen"
+
+
+T = TypeVar("T")
+
+
+class Slot(Generic[T]):
+    """A typed accessor of one session-state key."""
+
+    def __init__(self, key: str, default: Callable[[], T] | None = None) -> None:
+        self.key = key
+        self._default = default
+
+    def get(self) -> T | None:
+        """The value, or the default (None when the slot has none) when nothing is stored."""
+        if self.key in st.session_state:
+            return st.session_state[self.key]
+        return self._default() if self._default is not None else None
+
+    def value(self) -> T:
+        """The value, storing the default first when nothing is stored (a slot with a default only)."""
+        if self.key not in st.session_state:
+            if self._default is None:
+                raise KeyError(self.key)
+            st.session_state[self.key] = self._default()
+        return st.session_state[self.key]
+
+    def set(self, value: T) -> None:
+        st.session_state[self.key] = value
+
+    def setdefault(self, value: T) -> T:
+        if self.key not in st.session_state:
+            st.session_state[self.key] = value
+        return st.session_state[self.key]
+
+    def clear(self) -> None:
+        st.session_state.pop(self.key, None)
+
+
+#: Tracts read or fetched on the Your data page, waiting for a provider list; and where they came from.
+PENDING_TRACTS: Slot[Any] = Slot(KEYS.pending_tracts)
+PENDING_TRACTS_SOURCE: Slot[str] = Slot(KEYS.pending_tracts_source)
+#: The tract clicked on the Map page.
+SELECTED_GEOID: Slot[str] = Slot(KEYS.selected_geoid)
+#: The Simulate page's scenario: its changes, as dicts of the scenario JSON.
+SCENARIO_CHANGES: Slot[list[dict]] = Slot(KEYS.scenario_changes, list)
+#: A region set uploaded on the Compare page, and RUCA codes by tract.
+CUSTOM_REGIONS: Slot[Any] = Slot(KEYS.custom_regions)
+RUCA_CODES: Slot[Any] = Slot(KEYS.ruca_codes)
+#: Whether app.py framed this run (see :func:`gapmap.ui.frame.ensure_frame`).
+IN_FRAME: Slot[bool] = Slot(KEYS.in_frame, lambda: False)
+#: Widget values other code reads: privacy mode, the data source, the ranking preset, a new site's point.
+PRIVACY: Slot[bool] = Slot(KEYS.privacy, lambda: False)
+REGION: Slot[str] = Slot(KEYS.region)
+PRESET: Slot[str] = Slot(KEYS.preset)
+SITE_LAT: Slot[float] = Slot(KEYS.site_lat)
+SITE_LON: Slot[float] = Slot(KEYS.site_lon)
+
+
+def is_new(what: str, token: object) -> bool:
+    """Whether ``token`` (an upload's name and size, a map click) is new for ``what`` since the last call
+    that saw it; remembers it. Pages use it to act on an upload or a click once, not on every rerun."""
+    seen: dict[str, object] = st.session_state.setdefault(KEYS.seen, {})
+    if seen.get(what) == token:
+        return False
+    seen[what] = token
+    return True
+
+
+def forget(what: str) -> None:
+    """Forget the token :func:`is_new` last saw for ``what``."""
+    st.session_state.setdefault(KEYS.seen, {}).pop(what, None)
+
+
+def weight(name: str) -> float:
+    """The value of the ranking weight slider ``name``."""
+    return float(st.session_state[f"w_{name}"])
+
+
+def set_weight(name: str, value: float) -> None:
+    st.session_state[f"w_{name}"] = float(value)
 
 
 _DEFAULTS = {

@@ -15,13 +15,13 @@ from gapmap.outputs.export import to_csv_bytes
 from gapmap.sources.demo import DEMO_LABEL
 from gapmap.ui import loaders
 from gapmap.ui.loaders import region_options
-from gapmap.ui.state import KEYS, View, carry_over_widget_state, current_view, init_state, sync_query_params
+from gapmap.ui.state import KEYS, REGION, View, carry_over_widget_state, current_view, init_state, sync_query_params
 from gapmap.viz.measures import MEASURES
 
 #: Served by Streamlit itself (a Material icon would make the browser fetch it from Google).
 FAVICON = str(Path(__file__).with_name("assets") / "favicon.png")
 
-__all__ = ["metrics_or_stop", "FAVICON", "render_sidebar", "render_data_badge", "render_error", "render_download", "about_view", "plain", "plain_lines", "render_import_summary"]
+__all__ = ["start_page", "render_downloads", "MIME", "metrics_or_stop", "FAVICON", "render_sidebar", "render_data_badge", "render_error", "render_download", "about_view", "plain", "plain_lines", "render_import_summary"]
 
 
 def render_sidebar() -> View:
@@ -30,8 +30,8 @@ def render_sidebar() -> View:
     init_state()
     with st.sidebar:
         options = region_options()
-        if st.session_state.get(KEYS.region) not in options:  # a dataset deleted on disk
-            st.session_state[KEYS.region] = "demo"
+        if REGION.get() not in options:  # a dataset deleted on disk
+            REGION.set("demo")
         st.selectbox(
             "Data",
             list(options),
@@ -177,3 +177,38 @@ def render_download(label: str, df, file_name: str, view: View, key: str) -> Non
     about = about_view(view)
     # generated when clicked (Streamlit runs the callable then), not on every rerun of the page
     st.download_button(label, lambda: to_csv_bytes(df, about), file_name=file_name, mime="text/csv", key=key)
+
+
+#: MIME types of the files gapmap hands out, by suffix.
+MIME = {
+    ".csv": "text/csv",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".geojson": "application/geo+json",
+    ".gpkg": "application/geopackage+sqlite3",
+    ".html": "text/html",
+    ".json": "application/json",
+}
+
+
+def start_page(title: str, *, import_summary: bool = False):
+    """The start of every page that shows an analysis: frame, view, title (``{band}`` becomes the band,
+    e.g. "Simulate, ages {band}"; ``{measure}`` the map measure), the data badge, and the metrics (or a message and a stopped page).
+    Returns ``(view, result)``."""
+    from gapmap.ui.frame import ensure_frame
+
+    ensure_frame()
+    view = current_view()
+    st.title(title.format(band=S.BANDS[view.band].short, measure=MEASURES[view.measure].label))
+    render_data_badge(view)
+    if import_summary:
+        render_import_summary(view)
+    return view, metrics_or_stop(view)
+
+
+def render_downloads(items) -> None:
+    """A row of download buttons. ``items``: (label, make_bytes, file name, widget key); the bytes are made
+    only when the button is clicked (Streamlit calls ``make_bytes`` then)."""
+    items = list(items)
+    for col, (label, make, file_name, key) in zip(st.columns(len(items)), items):
+        suffix = file_name[file_name.rfind(".") :]
+        col.download_button(label, make, file_name=file_name, mime=MIME.get(suffix, "application/octet-stream"), key=key)

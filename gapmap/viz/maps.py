@@ -104,7 +104,7 @@ def tract_tooltip_fields(band: str, has_moe: bool, present: set[str] | frozenset
     for key in TOOLTIP_MEASURES:
         m = M.measure(key)
         if m.per_band or key in present:
-            fields.append((key, m.label_for(None) if not m.per_band else m.short_label))
+            fields.append((key, m.label_for(None)))
     return fields
 
 

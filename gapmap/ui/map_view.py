@@ -1,0 +1,97 @@
+"""The Map page's panels: the county overview of a large region, the map options, the tract map and the
+clicked tract's details."""
+
+from __future__ import annotations
+
+import streamlit as st
+import streamlit_folium  # called through the module, as tests answer for it
+
+from gapmap import schema as S
+from gapmap.metrics import compute_metrics_table, compute_tract_details, find_nearest_providers
+from gapmap.ui.loaders import load_county_map, load_map_geometry
+from gapmap.ui.state import KEYS, SELECTED_GEOID, View
+from gapmap.ui.widgets import plain, render_download
+from gapmap.viz import maps  # the draw limit read from the module: tests lower it
+from gapmap.viz.maps import (
+    PROVIDER_DRAW_LIMIT,
+    REGION_MEASURES,
+    TRACT_PROPERTY,
+    build_region_map,
+    build_tract_map,
+    region_measure_for,
+)
+
+__all__ = ["tracts_to_draw", "render_tract_map", "render_tract_details", "render_tracts_download"]
+
+
+def tracts_to_draw(view: View, result):
+    """The result and map geometry to draw. Above :data:`gapmap.viz.maps.TRACT_DRAW_LIMIT` tracts the map shows counties
+    (and stops the page) until a county is picked, then that county's tracts."""
+    geometry = load_map_geometry(view.region)
+    if len(result.tracts) <= maps.TRACT_DRAW_LIMIT:
+        return result, geometry
+    shapes, county_rollup, county_of = load_county_map(view.region, view.params)
+    county = st.selectbox(
+        "County",
+        ["All counties"] + list(shapes["region"]),
+        key="map_county",
+        help=f"This data has {len(result.tracts):,} tracts: the map shows counties until you pick one.",
+    )
+    if county == "All counties":
+        measure_key = region_measure_for(view.measure)
+        st.caption(f"Counties coloured by {REGION_MEASURES[measure_key][1].lower()}, from the sums of their tracts. Pick a county to see its tracts.")
+        fmap = build_region_map(shapes, county_rollup, view.band, view.params, measure_key)
+        streamlit_folium.st_folium(fmap, key="county_map", returned_objects=[], height=560, use_container_width=True)
+        st.stop()
+    keep = county_of == county
+    return result.select_tracts(keep), [g for g, k in zip(geometry, keep) if k]
+
+
+def render_tract_map(view: View, result, geometry) -> tuple[str | None, bool]:
+    """The map options and the tract map; a click on a tract selects it. Returns the selected tract's
+    GEOID (or None) and whether privacy mode is on."""
+    c1, c2 = st.columns(2)
+    show_providers = c1.toggle(
+        "Show providers",
+        value=len(result.providers) <= PROVIDER_DRAW_LIMIT,
+        key=KEYS.show_providers,
+        help=f"Regions with more than {PROVIDER_DRAW_LIMIT:,} providers start with them hidden: thousands of circles slow the map down.",
+    )
+    privacy = c2.toggle(
+        "Privacy mode: hide family child care homes",
+        value=False,
+        key=KEYS.privacy,
+        help="Family child care homes are residences; many states keep their addresses confidential.",
+    )
+    selected = SELECTED_GEOID.get()
+    fmap = build_tract_map(result, view.band, view.measure, show_providers=show_providers, privacy=privacy, selected_geoid=selected, geometry=geometry)
+    state = streamlit_folium.st_folium(
+        fmap, key=KEYS.tract_map, returned_objects=["last_active_drawing"], height=560, use_container_width=True, render=False
+    )
+    clicked = ((state or {}).get("last_active_drawing") or {}).get("properties", {}).get(TRACT_PROPERTY["geoid"])
+    if clicked and clicked != selected:
+        SELECTED_GEOID.set(clicked)
+        st.rerun()
+    return selected, privacy
+
+
+def render_tract_details(view: View, result, selected: str | None, privacy: bool) -> None:
+    """The clicked tract's figures and nearest providers (family homes hidden in privacy mode)."""
+    if not selected:
+        st.info("Click a tract on the map to see its figures and its nearest providers.")
+        return
+    name = result.tracts.loc[result.tracts[S.GEOID] == selected, S.NAME]
+    st.subheader(f"Tract {selected}" + (f": {plain(name.iloc[0])}" if len(name) else ""))
+    details = compute_tract_details(result, selected)
+    st.dataframe(details, hide_index=True, width="stretch")
+    st.markdown("**Nearest providers** (straight-line distance)")
+    nearest = find_nearest_providers(result, selected, k=5)
+    if privacy:
+        nearest = nearest[nearest[S.PROVIDER_TYPE] != S.PROVIDER_TYPES["family_home"]]
+    st.dataframe(nearest.rename(columns=S.PROVIDER_LABELS), hide_index=True, width="stretch")
+    render_download("Download this tract's figures (CSV)", details, f"gapmap_tract_{selected}.csv", view, key="dl_tract")
+
+
+def render_tracts_download(view: View, result) -> None:
+    table = compute_metrics_table(result, view.band)
+    render_download("Download every tract's figures (CSV)", table, f"gapmap_tracts_{view.band}.csv", view, key="dl_tracts")

@@ -1,0 +1,70 @@
+"""The Priorities page's panels: the weights, the ranked table and its downloads."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from gapmap.analysis.ranking import COMPONENT_LABELS, COMPONENTS, PRESETS, RankWeights
+from gapmap.errors import ParameterError
+from gapmap.outputs.export import to_priority_bytes
+from gapmap.outputs.report import to_report_html
+from gapmap.ui.state import PRESET, SCENARIO_CHANGES, View, set_weight, weight
+
+__all__ = ["render_weights", "render_priority_downloads"]
+
+
+def _apply_preset() -> None:
+    preset = PRESETS[PRESET.get() or "balanced"]
+    for name in COMPONENTS:
+        set_weight(name, float(getattr(preset, name)))
+
+
+def render_weights(view: View, n_tracts: int) -> tuple[RankWeights, int]:
+    """The preset, how many tracts, the down-weighting and the weight sliders: the weights and the number
+    of tracts to show (an all-zero set of weights says so and stops the page)."""
+    if PRESET.get() is None:
+        PRESET.set("balanced")
+        _apply_preset()
+    c1, c2, c3 = st.columns([2, 1, 1])
+    c1.selectbox(
+        "Start from a preset",
+        list(PRESETS),
+        key=PRESET.key,
+        on_change=_apply_preset,
+        format_func=lambda p: p.replace("_", " ").capitalize(),
+        help="Infant/toddler focus is meant for the 0-2 band (choose it in the sidebar).",
+    )
+    top = int(c2.number_input("How many tracts", 1, n_tracts, value=min(25, n_tracts), step=5 if n_tracts >= 10 else 1, key="top_n"))
+    down = c3.checkbox(
+        "Down-weight unreliable estimates",
+        key="down_weight",
+        help="Scores of tracts whose children estimate has a CV (coefficient of variation) above 0.40 are halved.",
+    )
+    with st.expander("Weights", expanded=True):
+        for col, (name, text) in zip(st.columns(len(COMPONENTS)), COMPONENTS.items()):
+            col.slider(COMPONENT_LABELS[name], 0.0, 1.0, step=0.05, key=f"w_{name}", help=text)
+    try:
+        weights = RankWeights(**{n: weight(n) for n in COMPONENTS}, band=view.band, unreliable_factor=0.5 if down else 1.0)
+    except ParameterError as exc:  # all-zero weights: say so and stop
+        st.warning(str(exc))
+        st.stop()
+    return weights, top
+
+
+def render_priority_downloads(result, ranked, areas, weights: RankWeights, top: int, about: dict, label: str) -> None:
+    """The priority list as CSV, Excel, GeoJSON and GeoPackage, and the printable summary."""
+    scenario = SCENARIO_CHANGES.get()
+    st.markdown("**Download**")
+    files = [
+        (f"Priorities {suffix}", lambda suffix=suffix: to_priority_bytes(suffix, result, ranked, weights, top, about, scenario), f"gapmap_priorities{suffix}", f"dl_priorities{suffix}")
+        for suffix in (".csv", ".xlsx", ".geojson", ".gpkg")
+    ]
+    report = (
+        "Printable summary",
+        lambda: to_report_html(result, ranked, areas, about | {"_weights": weights}, f"Child care priorities: {label}", min(top, 10)),
+        "gapmap_summary.html",
+        "dl_report",
+    )
+    from gapmap.ui.widgets import render_downloads
+
+    render_downloads([*files, report])
