@@ -33,7 +33,6 @@ from benchmarks.common import timed  # noqa: E402
 CHROMIUM = Path(os.environ.get("GAPMAP_CHROMIUM", "/usr/bin/chromium"))
 
 
-
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -56,7 +55,9 @@ def main() -> int:
     out["vertices_raw"] = vertices_raw
     out["vertices_map"] = int(sum(g.count("],[") + 1 for g in geometry))
 
-    out["build_cached_geometry_s"], fmap = timed(lambda: build_tract_map(res, "0_2", "osu_class", show_providers=False, geometry=geometry), 3)
+    out["build_cached_geometry_s"], fmap = timed(
+        lambda: build_tract_map(res, "0_2", "osu_class", show_providers=False, geometry=geometry), 3
+    )
     out["build_from_polygons_s"], _ = timed(lambda: build_tract_map(res, "0_2", "osu_class", show_providers=False), 3)
     out["render_html_s"], html = timed(lambda: fmap.get_root().render(), 3)
     out["tract_layer_html_bytes"] = len(html.encode())
@@ -93,10 +94,13 @@ def main() -> int:
 
         httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=tmp))
         threading.Thread(target=httpd.serve_forever, daemon=True).start()
+
         def draw_time(name: str) -> float:
             def draw():
                 page.goto(f"http://127.0.0.1:{httpd.server_address[1]}/{name}")
-                page.wait_for_function(f"document.querySelectorAll('path.gapmap-tract').length === {len(tracts)}", timeout=60_000, polling=50)
+                page.wait_for_function(
+                    f"document.querySelectorAll('path.gapmap-tract').length === {len(tracts)}", timeout=60_000, polling=50
+                )
 
             return timed(draw, 3)[0]
 
@@ -112,7 +116,19 @@ def main() -> int:
         port = _free_port()
         env = {**os.environ, "XDG_DATA_HOME": str(data_home)}
         server = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "app.py",
+                "--server.headless",
+                "true",
+                "--server.port",
+                str(port),
+                "--browser.gatherUsageStats",
+                "false",
+            ],
             cwd=ROOT,
             env=env,
             stdout=subprocess.DEVNULL,

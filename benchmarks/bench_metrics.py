@@ -35,7 +35,6 @@ from gapmap.viz.maps import build_tract_map  # noqa: E402
 PARAMS = AnalysisParams()
 
 
-
 def peak_mb(fn) -> float:
     tracemalloc.start()
     tracemalloc.reset_peak()

@@ -42,7 +42,6 @@ def rss_mb() -> float:
         return int(fh.read().split()[1]) * 4096 / 2**20
 
 
-
 def load_nation():
     import geopandas as gpd
 
@@ -50,7 +49,12 @@ def load_nation():
 
     t_path, p_path = CACHE / "nation_tracts.parquet", CACHE / "nation_providers.parquet"
     meta = CACHE / "nation.json"
-    if not (t_path.exists() and p_path.exists() and meta.exists() and json.loads(meta.read_text()) == {k: list(v) if isinstance(v, tuple) else v for k, v in NATION.items()}):
+    if not (
+        t_path.exists()
+        and p_path.exists()
+        and meta.exists()
+        and json.loads(meta.read_text()) == {k: list(v) if isinstance(v, tuple) else v for k, v in NATION.items()}
+    ):
         CACHE.mkdir(parents=True, exist_ok=True)
         tracts, providers = generate_nation()
         tracts.to_parquet(t_path)

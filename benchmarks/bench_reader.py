@@ -63,7 +63,9 @@ def main() -> None:
     print("|---|---:|---:|---:|---:|")
     for name, size, ours, theirs in rows:
         print(f"| {name} | {size / 1e6:.1f} MB | {ours:.2f} s | {theirs:.2f} s | {ours / theirs:.1f}x |")
-    print(f"| licensing export CSV, 100,000 rows x 51 columns, read | {len(export) / 1e6:.1f} MB | {read_only:.2f} s | {baseline:.2f} s (pandas.read_csv) | {read_only / baseline:.1f}x |")
+    print(
+        f"| licensing export CSV, 100,000 rows x 51 columns, read | {len(export) / 1e6:.1f} MB | {read_only:.2f} s | {baseline:.2f} s (pandas.read_csv) | {read_only / baseline:.1f}x |"
+    )
     print(f"| the same, whole import (columns, values, capacity, coordinates, status) | | {whole:.2f} s | | |")
 
 
@@ -74,7 +76,13 @@ def _licensing_export(n: int) -> bytes:
     w = csv.writer(buf)
     w.writerow(["License Number", "Facility Name", "Facility Type", "License Status", "Latitude", "Longitude", "Licensed Capacity",
                 "Infant Capacity", "Toddler Capacity", "Preschool Capacity", "School Age Capacity"] + [f"Extra {i}" for i in range(40)])  # fmt: skip
-    types = ["Certified Child Care Center", "Registered Family Child Care Home", "Certified Family Child Care Home", "Recorded Program", "Type 7"]
+    types = [
+        "Certified Child Care Center",
+        "Registered Family Child Care Home",
+        "Certified Family Child Care Home",
+        "Recorded Program",
+        "Type 7",
+    ]
     for i in range(n):
         w.writerow([f"L{i}", f"Provider {i}", types[i % 5], "Closed" if i % 10 == 9 else "Active", f"{44 + rng.random():.5f}",
                     f"{-121 + rng.random():.5f}", "1,000" if i % 97 == 0 else "40", "5", "5", "20", "10"] + ["x"] * 40)  # fmt: skip

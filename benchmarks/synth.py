@@ -104,7 +104,15 @@ def generate_region(
 #: The nation: 85,000 tracts and 200,000 providers over a 4,500 x 2,500 km extent with 600 cities, tuned so
 #: that a 16 km catchment holds about 59 million pairs, as clustered national points did in GUIDE.md.
 NATION = dict(
-    n_tracts=85_000, n_providers=200_000, width_km=4500, height_km=2500, n_cities=600, lat0=38.5, lon0=-96.0, city_km=(8, 60), urban_share=0.75
+    n_tracts=85_000,
+    n_providers=200_000,
+    width_km=4500,
+    height_km=2500,
+    n_cities=600,
+    lat0=38.5,
+    lon0=-96.0,
+    city_km=(8, 60),
+    urban_share=0.75,
 )
 
 

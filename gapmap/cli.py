@@ -16,6 +16,7 @@ value), 1 on any other failure.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -60,7 +61,9 @@ def _add_provider_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--values-file", type=Path, help="a value mapping file (JSON, as the app downloads it after an import)")
     g.add_argument("--sheet", help="the sheet of an Excel file to read (default: the first that looks like a provider list)")
     g.add_argument("--keep-inactive", action="store_true", help="keep providers whose license status means closed, revoked, expired...")
-    g.add_argument("--fix-swapped", action="store_true", help="fix swapped coordinates: swap back latitude/longitude in rows where they look swapped")
+    g.add_argument(
+        "--fix-swapped", action="store_true", help="fix swapped coordinates: swap back latitude/longitude in rows where they look swapped"
+    )
     g.add_argument("--crs", help="coordinate system of projected X/Y columns, e.g. EPSG:3857 or a state plane EPSG code")
     g.add_argument(
         "--geocode",
@@ -86,7 +89,9 @@ def _import(args, path: Path, tracts=None):
     values = read_value_mapping(args.values_file) if args.values_file else {}
     for fld, m in parse_value_mapping(args.values).items():  # --values wins over the file
         values.setdefault(fld, {}).update(m)
-    rep = import_providers(path, parse_mapping(args.map), bounds, args.fix_swapped, args.crs, geocoder, values, args.keep_inactive, args.sheet)
+    rep = import_providers(
+        path, parse_mapping(args.map), bounds, args.fix_swapped, args.crs, geocoder, values, args.keep_inactive, args.sheet
+    )
     print(rep.summary())
     for note in rep.notes:
         print("  note: " + _flags(note))
@@ -136,7 +141,9 @@ def _add_param_args(p: argparse.ArgumentParser) -> None:
     )
     for name, label in (("urban", "urban"), ("town", "micropolitan"), ("rural", "small-town and rural")):
         default = getattr(DEFAULT_PARAMS, f"catchment_{name}_km")
-        g.add_argument(f"--catchment-{name}-km", type=float, default=default, help=f"with --catchment-by-place: {label} tracts (default {default:g})")
+        g.add_argument(
+            f"--catchment-{name}-km", type=float, default=default, help=f"with --catchment-by-place: {label} tracts (default {default:g})"
+        )
 
 
 def _params(args) -> AnalysisParams:
@@ -306,7 +313,7 @@ def _ranking_inputs(args):
         raise GapmapError(f"--preset {args.preset!r}: expected one of {', '.join(PRESETS)}")
     weights = PRESETS[args.preset]
     if args.band:
-        weights = type(weights)(**{**weights.to_dict(), "band": S.get_band(args.band).key})
+        weights = dataclasses.replace(weights, band=S.get_band(args.band).key)
     params = _params(args)
     tracts, providers, label = _load_inputs(args)
     return compute_tract_metrics(tracts, providers, params), weights, params, label
@@ -576,7 +583,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_param_args(cp)
     _add_provider_args(cp)
     cp.add_argument("--skip-rejected", action="store_true", help=argparse.SUPPRESS)
-    cp.add_argument("--by", default="county", help="county (default), hub (the bundled hub definition of the data's state), or a region file (.json, polygons, or a CSV of geoid,region)")
+    cp.add_argument(
+        "--by",
+        default="county",
+        help="county (default), hub (the bundled hub definition of the data's state), or a region file (.json, polygons, or a CSV of geoid,region)",
+    )
     cp.add_argument("--regions", help="comma-separated region names to compare (default: every region with tracts)")
     cp.add_argument("--rule", choices=["osu", "cap", "access"], default="osu", help="deserts of the equity table (default osu)")
     cp.add_argument("--preset", default="balanced", help=f"weights that pick the priority tracts: {', '.join(PRESETS)}")

@@ -94,9 +94,9 @@ class AnalysisParams:
                 "extreme_children_per_slot", f"more children per slot than desert_children_per_slot ({self.desert_children_per_slot})"
             )
 
-    def replace(self, **changes) -> AnalysisParams:
+    def replace(self, **changes: object) -> AnalysisParams:
         """A copy with some parameters changed (validated again)."""
-        return replace(self, **changes)
+        return replace(self, **changes)  # type: ignore[arg-type]  # each value is checked in __post_init__
 
     def to_dict(self) -> dict[str, object]:
         """The parameters as a plain dict, for exports and "where this number came from" notes."""

@@ -39,10 +39,23 @@ from typing import Literal
 from gapmap import schema as S
 from gapmap.errors import ParameterError
 
-__all__ = ["Measure", "MEASURES", "ROLLUPS", "measure", "column", "per_band", "region_measures", "tract_measures", "columns_table_markdown"]
+__all__ = [
+    "Measure",
+    "MEASURES",
+    "ROLLUPS",
+    "measure",
+    "column",
+    "per_band",
+    "region_measures",
+    "tract_measures",
+    "columns_table_markdown",
+    "readme_with_table",
+]
 
 Kind = Literal["count", "number", "share", "class", "flag"]
-Rollup = Literal["sum", "ratio", "weighted_mean", "desert_share", "desert_children", "desert_tracts", "rule_on_sums", "providers", "priority", "none"]
+Rollup = Literal[
+    "sum", "ratio", "weighted_mean", "desert_share", "desert_children", "desert_tracts", "rule_on_sums", "providers", "priority", "none"
+]
 Level = Literal["tract", "region", "both"]
 
 #: The roll-up rules a measure may declare (see the module docstring).
@@ -72,7 +85,8 @@ class Measure:
     factor. ``level``: whether the figure exists per tract, per region, or both. ``headline``: repeated
     without a band suffix (for the band chosen) in the tract table. ``moe``: a count that carries an ACS
     margin of error (``<column>_moe``). ``short``: the compact label of a tract's detail table (the
-    label when empty). ``tooltip``: shown in a tract's map tooltip.
+    label when empty). ``tooltip``: shown in a tract's map tooltip. ``compare``: a row of the region
+    comparison table.
     """
 
     key: str
@@ -89,6 +103,7 @@ class Measure:
     moe: bool = False
     short: str = ""
     tooltip: bool = False
+    compare: bool = False
 
     def __post_init__(self) -> None:
         if self.rollup not in ROLLUPS:
@@ -129,7 +144,9 @@ class Measure:
 _ALL: tuple[Measure, ...] = (
     # --- counts ------------------------------------------------------------------------------------
     Measure("tracts", "Tracts", "tracts", "Census tracts in the area.", "count", "sum", per_band=False, level="region"),
-    Measure("providers", "Providers", "providers", "Licensed providers located inside the area.", "count", "sum", per_band=False),
+    Measure(
+        "providers", "Providers", "providers", "Licensed providers located inside the area.", "count", "sum", per_band=False, compare=True
+    ),
     Measure(
         "children",
         "Children",
@@ -138,7 +155,8 @@ _ALL: tuple[Measure, ...] = (
         "count",
         "sum",
         moe=True,
-        short="Children"
+        short="Children",
+        compare=True,
     ),
     Measure(
         "licensed_slots",
@@ -147,7 +165,8 @@ _ALL: tuple[Measure, ...] = (
         "Licensed slots for the age band at providers located inside the area.",
         "count",
         "sum",
-        short="Licensed slots in tract"
+        short="Licensed slots in tract",
+        compare=True,
     ),
     Measure(
         "slots",
@@ -156,7 +175,9 @@ _ALL: tuple[Measure, ...] = (
         "Licensed slots inside the area times the utilization factor: the slots taken to be operating.",
         "number",
         "sum",
-        short="Slots in tract", tooltip=True
+        short="Slots in tract",
+        tooltip=True,
+        compare=True,
     ),
     # --- ratios inside the tract -------------------------------------------------------------------
     Measure(
@@ -168,7 +189,8 @@ _ALL: tuple[Measure, ...] = (
         "ratio",
         of=("children", "slots"),
         headline=True,
-        short="Children per slot"
+        short="Children per slot",
+        compare=True,
     ),
     Measure(
         "slots_per_100",
@@ -180,7 +202,9 @@ _ALL: tuple[Measure, ...] = (
         of=("slots", "children"),
         scale=100.0,
         headline=True,
-        short="Slots per 100", tooltip=True
+        short="Slots per 100",
+        tooltip=True,
+        compare=True,
     ),
     # --- desert rules on the tract ----------------------------------------------------------------
     Measure(
@@ -192,7 +216,8 @@ _ALL: tuple[Measure, ...] = (
         "none",
         level="tract",
         headline=True,
-        short="CAP desert", tooltip=True
+        short="CAP desert",
+        tooltip=True,
     ),
     Measure(
         "osu_class",
@@ -203,7 +228,9 @@ _ALL: tuple[Measure, ...] = (
         "rule_on_sums",
         of=("osu",),
         headline=True,
-        short="OSU class", tooltip=True
+        short="OSU class",
+        tooltip=True,
+        compare=True,
     ),
     # --- access across tract lines ----------------------------------------------------------------
     Measure(
@@ -216,7 +243,9 @@ _ALL: tuple[Measure, ...] = (
         "weighted_mean",
         of=("children",),
         headline=True,
-        short="Access per 100", tooltip=True
+        short="Access per 100",
+        tooltip=True,
+        compare=True,
     ),
     Measure(
         "access_class",
@@ -227,7 +256,8 @@ _ALL: tuple[Measure, ...] = (
         "none",
         level="tract",
         headline=True,
-        short="Access class", tooltip=True
+        short="Access class",
+        tooltip=True,
     ),
     # --- reliability of the estimate --------------------------------------------------------------
     Measure(
@@ -247,7 +277,7 @@ _ALL: tuple[Measure, ...] = (
         "class",
         "none",
         level="tract",
-        short="Estimate reliability"
+        short="Estimate reliability",
     ),
     # --- who lives in the deserts (regions) ---------------------------------------------------------
     *(
@@ -268,6 +298,7 @@ _ALL: tuple[Measure, ...] = (
                 "desert_share",
                 of=(words[0],),
                 level="region",
+                compare=True,
             ),
             Measure(
                 f"children_in_{rule}",
@@ -313,6 +344,7 @@ _ALL: tuple[Measure, ...] = (
             per_band=False,
             of=(kind,),
             level="region",
+            compare=kind in ("public", "mixed"),
         )
         for kind, label in (
             ("public", "Publicly funded slots, ages 0-5"),
@@ -330,6 +362,7 @@ _ALL: tuple[Measure, ...] = (
         "priority",
         per_band=False,
         level="region",
+        compare=True,
     ),
     # --- families (children under 6) --------------------------------------------------------------
     Measure(
@@ -341,6 +374,7 @@ _ALL: tuple[Measure, ...] = (
         "ratio",
         per_band=False,
         of=(S.UNDER6_BELOW_100PCT, S.CHILDREN_UNDER_6),
+        compare=True,
     ),
     Measure(
         "poverty_share_200",
@@ -351,7 +385,8 @@ _ALL: tuple[Measure, ...] = (
         "ratio",
         per_band=False,
         of=(S.UNDER6_BELOW_200PCT, S.CHILDREN_UNDER_6),
-        tooltip=True
+        tooltip=True,
+        compare=True,
     ),
     Measure(
         "working_parents_share",
@@ -362,6 +397,7 @@ _ALL: tuple[Measure, ...] = (
         "ratio",
         per_band=False,
         of=(S.UNDER6_ALL_PARENTS_WORKING, S.CHILDREN_UNDER_6),
+        compare=True,
     ),
 )
 
@@ -409,3 +445,25 @@ def columns_table_markdown() -> str:
             f"| {col} | {m.label.replace('{band}', '').replace('  ', ' ')} | {m.unit} | {'yes' if m.per_band else 'no'} | {m.level} | {rule} | {m.description} |"
         )
     return "\n".join(rows) + "\n"
+
+
+README_START, README_END = "<!-- measures:start -->", "<!-- measures:end -->"
+
+
+def readme_with_table(text: str) -> str:
+    """``text`` (the README) with the table between its measure markers regenerated."""
+    head, found, rest = text.partition(README_START)
+    if not found or README_END not in rest:
+        raise ParameterError(f"the README has no {README_START} ... {README_END} block for the table of measures")
+    return head + README_START + "\n" + columns_table_markdown() + README_END + rest.split(README_END, 1)[1]
+
+
+if __name__ == "__main__":  # pragma: no cover - a developer's command
+    import sys
+    from pathlib import Path
+
+    if sys.argv[1:2] == ["--readme"] and len(sys.argv) == 3:
+        path = Path(sys.argv[2])
+        path.write_text(readme_with_table(path.read_text(encoding="utf-8")), encoding="utf-8")
+    else:
+        sys.stdout.write(columns_table_markdown())

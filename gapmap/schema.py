@@ -427,7 +427,9 @@ _PROVIDER_SCHEMA = pa.DataFrameSchema(
         LATITUDE: pa.Column(float, pa.Check.in_range(-90, 90, error=_PROVIDER_EXPECTED[LATITUDE]), nullable=False),
         LONGITUDE: pa.Column(float, pa.Check.in_range(-180, 180, error=_PROVIDER_EXPECTED[LONGITUDE]), nullable=False),
         CAPACITY: pa.Column(
-            float, [pa.Check.gt(0, error=_PROVIDER_EXPECTED[CAPACITY]), pa.Check.le(MAX_CAPACITY, error=_PROVIDER_EXPECTED[CAPACITY])], nullable=False
+            float,
+            [pa.Check.gt(0, error=_PROVIDER_EXPECTED[CAPACITY]), pa.Check.le(MAX_CAPACITY, error=_PROVIDER_EXPECTED[CAPACITY])],
+            nullable=False,
         ),
         SLOTS_0_2: pa.Column(float, pa.Check.ge(0, error=_PROVIDER_EXPECTED[SLOTS_0_2]), nullable=False),
         SLOTS_3_5: pa.Column(float, pa.Check.ge(0, error=_PROVIDER_EXPECTED[SLOTS_3_5]), nullable=False),
@@ -472,27 +474,29 @@ def check_providers(providers: pd.DataFrame, source: str = "providers") -> tuple
     coerced_bad = {(p.row, p.column) for p in problems[n_before:]}
     checked = df.copy()
     for row, col in coerced_bad:  # already reported as "not a number"; do not report "empty" too
-        checked.loc[row - 1, col] = 0.0 if col != CAPACITY else 1.0
+        if row is not None:
+            checked.loc[row - 1, col] = 0.0 if col != CAPACITY else 1.0
     problems += _pandera_problems(_PROVIDER_SCHEMA, checked, _PROVIDER_EXPECTED, original)
     ids = df[PROVIDER_ID]
-    first_row = {}
-    for idx, pid in enumerate(ids):
+    first_row: dict[object, int] = {}
+    for pos, pid in enumerate(ids):
         if pid is None:
             continue
         if pid in first_row:
             problems.append(
                 Problem(
-                    idx + 1,
+                    pos + 1,
                     PROVIDER_ID,
-                    original[PROVIDER_ID].iloc[idx],
+                    original[PROVIDER_ID].iloc[pos],
                     f"a provider id that no other row has (row {first_row[pid]} has it too)",
                 )
             )
         else:
-            first_row[pid] = idx + 1
+            first_row[pid] = pos + 1
     unreadable = np.zeros(len(df), dtype=bool)
     for row, _col in coerced_bad:
-        unreadable[row - 1] = True
+        if row is not None:
+            unreadable[row - 1] = True
     over = ((checked[SLOTS_0_2] + checked[SLOTS_3_5]) > checked[CAPACITY]) & (checked[CAPACITY] > 0) & ~unreadable
     for idx in np.flatnonzero(over.fillna(False).to_numpy()):
         problems.append(

@@ -24,6 +24,7 @@ def _full_error_details_in_apptest():
     config.set_option("client.showErrorDetails", "full", where_defined="tests/conftest.py")
     yield
 
+
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_DIR = ROOT / "data" / "demo"
 FIXTURES = ROOT / "tests" / "fixtures"

@@ -31,7 +31,18 @@ from gapmap.errors import MissingColumnError, ParameterError
 from gapmap.metrics import MetricsResult
 from gapmap.metrics.deserts import DESERT, EXTREME_DESERT
 
-__all__ = ["COMPONENTS", "COMPONENT_LABELS", "compute_priority_rows", "PRESETS", "RankWeights", "compute_components", "rank_tracts", "explain_rank", "add_reasons", "rank_areas"]
+__all__ = [
+    "COMPONENTS",
+    "COMPONENT_LABELS",
+    "compute_priority_rows",
+    "PRESETS",
+    "RankWeights",
+    "compute_components",
+    "rank_tracts",
+    "explain_rank",
+    "add_reasons",
+    "rank_areas",
+]
 
 #: Component -> what it measures (shown in tables and exports).
 COMPONENTS: dict[str, str] = {

@@ -14,6 +14,7 @@ recompute (the tests check it).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from dataclasses import asdict, dataclass, field
@@ -79,7 +80,15 @@ class SetUtilization:
     kind: str = field(default="set_utilization", init=False)
 
 
-_KINDS = {"add_slots": AddSlots, "new_site": NewSite, "close_provider": CloseProvider, "set_utilization": SetUtilization}
+#: One change of a scenario.
+Change = AddSlots | NewSite | CloseProvider | SetUtilization
+
+_KINDS: dict[str, type[Change]] = {
+    "add_slots": AddSlots,
+    "new_site": NewSite,
+    "close_provider": CloseProvider,
+    "set_utilization": SetUtilization,
+}
 
 
 @dataclass(frozen=True)
@@ -101,7 +110,7 @@ def scenario_to_json(scenario: Scenario) -> str:
     return json.dumps({"name": scenario.name, "changes": [asdict(c) for c in scenario.changes]}, indent=2)
 
 
-def _text_field(value, where: str, field_name: str) -> str:
+def _text_field(value: object, where: str, field_name: str) -> str:
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise ScenarioError(f"{where}: {field_name} {_shown(value)} must be text")
     text = str(value).strip()
@@ -110,7 +119,7 @@ def _text_field(value, where: str, field_name: str) -> str:
     return text
 
 
-def _number_field(value, where: str, field_name: str, lo: float, hi: float, lo_open: bool = False) -> float:
+def _number_field(value: object, where: str, field_name: str, lo: float, hi: float, lo_open: bool = False) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         raise ScenarioError(f"{where}: {field_name} {_shown(value)} must be a number")
     if value < lo or value > hi or (lo_open and value == lo):
@@ -119,12 +128,12 @@ def _number_field(value, where: str, field_name: str, lo: float, hi: float, lo_o
     return float(value)
 
 
-def _shown(value) -> str:
+def _shown(value: object) -> str:
     text = json.dumps(value) if not isinstance(value, str) else repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def _change_from_dict(raw, n: int):
+def _change_from_dict(raw: object, n: int) -> Change:
     if not isinstance(raw, dict):
         raise ScenarioError(f"change {n}: {_shown(raw)} is not a change (expected an object with a 'kind')")
     kind = raw.get("kind")
@@ -132,13 +141,20 @@ def _change_from_dict(raw, n: int):
         raise ScenarioError(f"change {n}: unknown kind {_shown(kind)}; expected one of {', '.join(_KINDS)}")
     cls = _KINDS[kind]
     fields = {k: v for k, v in raw.items() if k != "kind"}
-    allowed = {f for f in cls.__dataclass_fields__ if f != "kind"}
+    allowed = {f.name for f in dataclasses.fields(cls) if f.name != "kind"}
     unknown = sorted(str(u) for u in set(fields) - allowed)
     if unknown:
         hint = " (age bands are slots_0_2 and slots_3_5)" if any(u.startswith("slots") for u in unknown) else ""
-        raise ScenarioError(f"change {n} ({kind}): unknown field {', '.join(map(repr, unknown))}; expected {', '.join(sorted(allowed))}{hint}")
+        raise ScenarioError(
+            f"change {n} ({kind}): unknown field {', '.join(map(repr, unknown))}; expected {', '.join(sorted(allowed))}{hint}"
+        )
     where = f"change {n} ({kind})"
-    required = {"add_slots": ("provider_id",), "close_provider": ("provider_id",), "new_site": ("name", "latitude", "longitude"), "set_utilization": ("utilization",)}[kind]
+    required = {
+        "add_slots": ("provider_id",),
+        "close_provider": ("provider_id",),
+        "new_site": ("name", "latitude", "longitude"),
+        "set_utilization": ("utilization",),
+    }[kind]
     missing = [f for f in required if f not in fields]
     if missing:
         raise ScenarioError(f"{where}: needs {', '.join(missing)}")
@@ -155,7 +171,7 @@ def _change_from_dict(raw, n: int):
             out[key] = _number_field(value, where, key, -180, 180)
         elif key == "utilization":
             out[key] = _number_field(value, where, key, -math.inf, math.inf)
-            if not is_utilization(out[key]):
+            if not is_utilization(float(out[key])):  # type: ignore[arg-type]
                 raise ScenarioError(f"{where}: utilization {value!r}: expected {UTILIZATION_EXPECTED}")
         elif key == "type":
             if value not in S.PROVIDER_TYPES:
@@ -165,17 +181,17 @@ def _change_from_dict(raw, n: int):
             if value not in S.FUNDING_TYPES:
                 raise ScenarioError(f"{where}: funding {_shown(value)}; expected one of {', '.join(S.FUNDING_TYPES)}")
             out[key] = value
-    return cls(**out)
+    return cls(**out)  # type: ignore[arg-type]  # every field was checked above
 
 
-def scenario_from_dict(data, source: str = "the scenario") -> Scenario:
+def scenario_from_dict(data: object, source: str = "the scenario") -> Scenario:
     """A scenario from its parsed JSON, every field checked: an object with an optional ``name`` and a
     ``changes`` list of at most :data:`MAX_CHANGES` changes, each of a known kind with fields of the
     right type and range (finite numbers, text of at most 200 characters). A bad one raises
     :class:`ScenarioError` naming the change and the field."""
     if not isinstance(data, dict):
         kind = {list: "a list", type(None): "null", str: "text", bool: "true or false"}.get(type(data), "a number")
-        raise ScenarioError(f"{source} is {kind}; expected a JSON object such as {{\"name\": \"plan\", \"changes\": [...]}}")
+        raise ScenarioError(f'{source} is {kind}; expected a JSON object such as {{"name": "plan", "changes": [...]}}')
     unknown = sorted(str(k) for k in set(data) - {"name", "changes"})
     if unknown:
         raise ScenarioError(f"{source}: unknown field {', '.join(map(repr, unknown))}; expected name and changes")
@@ -185,7 +201,9 @@ def scenario_from_dict(data, source: str = "the scenario") -> Scenario:
     if not isinstance(raw_changes, list):
         raise ScenarioError(f"{source}: 'changes' must be a list of changes")
     if len(raw_changes) > MAX_CHANGES:
-        raise ScenarioError(f"{source} has {len(raw_changes):,} changes; gapmap simulates at most {MAX_CHANGES:,} at once: split it into smaller scenarios")
+        raise ScenarioError(
+            f"{source} has {len(raw_changes):,} changes; gapmap simulates at most {MAX_CHANGES:,} at once: split it into smaller scenarios"
+        )
     return Scenario(name, tuple(_change_from_dict(raw, n) for n, raw in enumerate(raw_changes, start=1)))
 
 
@@ -277,6 +295,7 @@ def simulate_scenario(result: MetricsResult, scenario: Scenario) -> SimulationRe
         rows, d_km = index.reach(lon, lat)
         w = compute_decay_weights(d_km, index.radius[rows], params.decay)
         return rows, w, w @ kids[rows]
+
     access = {b: t[M.column("access_per_100", b)].to_numpy(float) / 100 for b in bands}
     slots_in = {b: t[M.column("slots", b)].to_numpy(float).copy() for b in bands}
     pos_of = {pid: i for i, pid in enumerate(prov[S.PROVIDER_ID])}
@@ -290,7 +309,7 @@ def simulate_scenario(result: MetricsResult, scenario: Scenario) -> SimulationRe
         per = {S.SLOTS_0_2: d02, S.SLOTS_3_5: d35}
         return {b: sum(per[c] for c in band_cols[b]) * util for b in bands}
 
-    def apply_delta(col_rows, col_w, dem, d: dict[str, float], home: int | None) -> None:
+    def apply_delta(col_rows: np.ndarray, col_w: np.ndarray, dem: np.ndarray, d: dict[str, float], home: int | None) -> None:
         for k, b in enumerate(bands):
             if d[b] == 0:
                 continue

@@ -122,7 +122,8 @@ def suggest_sites_greedy(cov: Coverage, k: int, progress: Callable[[int, int], N
 
     heap = [(-gain(j), j) for j in range(m.shape[1])]
     heapq.heapify(heap)
-    chosen, total = [], 0.0
+    chosen: list[int] = []
+    total = 0.0
     while heap and len(chosen) < k:
         neg, j = heapq.heappop(heap)
         fresh = gain(j)

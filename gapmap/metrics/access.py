@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
+from numpy.typing import ArrayLike
 from scipy.spatial import cKDTree
 
 from gapmap.config import DECAYS
@@ -50,7 +51,7 @@ __all__ = [
 EARTH_RADIUS_KM = 6371.0088
 
 
-def lonlat_to_xyz(lon, lat) -> np.ndarray:
+def lonlat_to_xyz(lon: ArrayLike, lat: ArrayLike) -> np.ndarray:
     """Unit-sphere Cartesian coordinates (n, 3) of longitudes and latitudes in degrees."""
     lon = np.radians(np.asarray(lon, dtype=float))
     lat = np.radians(np.asarray(lat, dtype=float))
@@ -58,24 +59,24 @@ def lonlat_to_xyz(lon, lat) -> np.ndarray:
     return np.column_stack([cos_lat * np.cos(lon), cos_lat * np.sin(lon), np.sin(lat)])
 
 
-def chord_from_km(km) -> np.ndarray:
+def chord_from_km(km: ArrayLike) -> np.ndarray:
     """Chord length on the unit sphere of a great-circle distance in km."""
     return 2.0 * np.sin(np.asarray(km, dtype=float) / (2.0 * EARTH_RADIUS_KM))
 
 
-def km_from_chord(chord) -> np.ndarray:
+def km_from_chord(chord: ArrayLike) -> np.ndarray:
     """Great-circle distance in km of a chord length on the unit sphere."""
     return 2.0 * EARTH_RADIUS_KM * np.arcsin(np.clip(np.asarray(chord, dtype=float) / 2.0, 0.0, 1.0))
 
 
-def haversine_km(lon1, lat1, lon2, lat2) -> np.ndarray:
+def haversine_km(lon1: ArrayLike, lat1: ArrayLike, lon2: ArrayLike, lat2: ArrayLike) -> np.ndarray:
     """Great-circle distance in km by the haversine formula (an independent check of the chord route)."""
-    lon1, lat1, lon2, lat2 = (np.radians(np.asarray(v, dtype=float)) for v in (lon1, lat1, lon2, lat2))
-    h = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    x1, y1, x2, y2 = (np.radians(np.asarray(v, dtype=float)) for v in (lon1, lat1, lon2, lat2))
+    h = np.sin((y2 - y1) / 2) ** 2 + np.cos(y1) * np.cos(y2) * np.sin((x2 - x1) / 2) ** 2
     return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(h))
 
 
-def compute_decay_weights(distance_km, catchment_km: float, decay: str = "step") -> np.ndarray:
+def compute_decay_weights(distance_km: ArrayLike, catchment_km: ArrayLike, decay: str = "step") -> np.ndarray:
     """Weight of each distance: see :data:`gapmap.config.DECAYS`. Zero beyond the catchment."""
     d = np.asarray(distance_km, dtype=float)
     inside = d <= catchment_km
@@ -115,7 +116,7 @@ class AccessPairs:
         return len(self.tract)
 
 
-def tract_catchments(catchment_km, n_tracts: int) -> np.ndarray:
+def tract_catchments(catchment_km: ArrayLike, n_tracts: int) -> np.ndarray:
     """One catchment distance (km) per tract from a number or an array, checked."""
     radius = np.broadcast_to(np.asarray(catchment_km, dtype=float), (n_tracts,)).copy()
     if n_tracts and not (np.isfinite(radius).all() and (radius > 0).all()):

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from gapmap import measures as M
 
@@ -46,7 +47,7 @@ NO_DATA = "no data"
 DESERT_CLASSES: tuple[str, ...] = (EXTREME_DESERT, DESERT, NOT_DESERT, NO_CHILDREN, NO_DATA)
 
 
-def compute_ratios(children, slots) -> tuple[np.ndarray, np.ndarray]:
+def compute_ratios(children: ArrayLike, slots: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     """Children per slot and slots per 100 children.
 
     ``children_per_slot`` is NaN where there are no slots (the ratio is undefined; the desert rules
@@ -60,16 +61,18 @@ def compute_ratios(children, slots) -> tuple[np.ndarray, np.ndarray]:
     return children_per_slot, slots_per_100
 
 
-def classify_cap(children, slots, min_children: float = 50, children_per_slot: float = 3.0) -> pd.array:
+def classify_cap(
+    children: ArrayLike, slots: ArrayLike, min_children: float = 50, children_per_slot: float = 3.0
+) -> pd.api.extensions.ExtensionArray:
     """CAP desert flag: more than ``min_children`` children and more than ``children_per_slot`` per slot.
 
     "No providers" is the case ``slots == 0``, which the ratio test already covers (any positive number
     of children is more than 3 x 0). Returns a nullable boolean array (missing where children is NaN).
     """
-    children = np.asarray(children, dtype=float)
-    slots = np.asarray(slots, dtype=float)
-    flag = (children > min_children) & (children > children_per_slot * slots)
-    return pd.array(np.where(np.isnan(children), None, flag), dtype="boolean")
+    kids = np.asarray(children, dtype=float)
+    supply = np.asarray(slots, dtype=float)
+    flag = (kids > min_children) & (kids > children_per_slot * supply)
+    return pd.array(np.where(np.isnan(kids), np.array(None, dtype=object), flag), dtype="boolean")
 
 
 def _classes(children: np.ndarray, extreme: np.ndarray, desert: np.ndarray) -> pd.Categorical:
@@ -81,7 +84,9 @@ def _classes(children: np.ndarray, extreme: np.ndarray, desert: np.ndarray) -> p
     return pd.Categorical(labels, categories=list(DESERT_CLASSES))
 
 
-def classify_osu(children, slots, desert_children_per_slot: float = 3.0, extreme_children_per_slot: float = 10.0) -> pd.Categorical:
+def classify_osu(
+    children: ArrayLike, slots: ArrayLike, desert_children_per_slot: float = 3.0, extreme_children_per_slot: float = 10.0
+) -> pd.Categorical:
     """OSU classes: extreme desert (at most 1 slot per ``extreme_children_per_slot`` children), desert
     (more than ``desert_children_per_slot`` children per slot), not a desert, no children, no data."""
     children = np.asarray(children, dtype=float)
@@ -92,7 +97,7 @@ def classify_osu(children, slots, desert_children_per_slot: float = 3.0, extreme
 
 
 def classify_access(
-    access_slots_per_child, children, desert_children_per_slot: float = 3.0, extreme_children_per_slot: float = 10.0
+    access_slots_per_child: ArrayLike, children: ArrayLike, desert_children_per_slot: float = 3.0, extreme_children_per_slot: float = 10.0
 ) -> pd.Categorical:
     """The OSU classes applied to access: a tract is an access desert when the slots its children can
     reach (E2SFCA, slots per child) are fewer than 1 per ``desert_children_per_slot`` children."""
@@ -133,4 +138,4 @@ def desert_mask(tracts: pd.DataFrame, rule: str, band: str) -> np.ndarray:
     values = tracts[M.column(r.measure, band)]
     if r.values == (True,):
         return values.fillna(False).to_numpy(bool)
-    return np.isin(values.astype(object).to_numpy(), list(r.values))
+    return np.isin(values.astype(object).to_numpy(), np.array(r.values, dtype=object))

@@ -19,9 +19,11 @@ catchment"). Results equal :func:`gapmap.metrics.access.compute_e2sfca` on the p
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 import numpy as np
 from numba import njit, prange
+from numpy.typing import ArrayLike
 
 from gapmap.errors import ParameterError
 from gapmap.metrics.access import EARTH_RADIUS_KM, chord_from_km, lonlat_to_xyz
@@ -68,11 +70,21 @@ def _range(keys: np.ndarray, key: int) -> tuple[int, int]:
     hi = lo
     while hi < keys.size and keys[hi] == key:
         hi += 1
-    return lo, hi
+    return int(lo), int(hi)
 
 
 @njit(parallel=True, cache=True)
-def _provider_pass(p_xyz, p_ijk, t_xyz, t_keys, t_children, t_chord2, t_radius, n, decay):
+def _provider_pass(
+    p_xyz: np.ndarray,
+    p_ijk: np.ndarray,
+    t_xyz: np.ndarray,
+    t_keys: np.ndarray,
+    t_children: np.ndarray,
+    t_chord2: np.ndarray,
+    t_radius: np.ndarray,
+    n: int,
+    decay: int,
+) -> tuple[np.ndarray, np.ndarray]:
     """D_j for each provider (n_providers, k), and how many pairs each provider has."""
     n_p = p_xyz.shape[0]
     k = t_children.shape[1]
@@ -98,7 +110,17 @@ def _provider_pass(p_xyz, p_ijk, t_xyz, t_keys, t_children, t_chord2, t_radius, 
 
 
 @njit(parallel=True, cache=True)
-def _tract_pass(t_xyz, t_ijk, t_chord2, t_radius, p_xyz, p_keys, p_ratio, n, decay):
+def _tract_pass(
+    t_xyz: np.ndarray,
+    t_ijk: np.ndarray,
+    t_chord2: np.ndarray,
+    t_radius: np.ndarray,
+    p_xyz: np.ndarray,
+    p_keys: np.ndarray,
+    p_ratio: np.ndarray,
+    n: int,
+    decay: int,
+) -> np.ndarray:
     """A_i for each tract (n_tracts, k)."""
     n_t = t_xyz.shape[0]
     k = p_ratio.shape[1]
@@ -119,7 +141,7 @@ def _tract_pass(t_xyz, t_ijk, t_chord2, t_radius, p_xyz, p_keys, p_ratio, n, dec
     return access
 
 
-def _prepare(tract_lonlat, provider_lonlat, catchment_km):
+def _prepare(tract_lonlat: np.ndarray, provider_lonlat: np.ndarray, catchment_km: ArrayLike) -> dict[str, Any]:
     n_t = len(tract_lonlat)
     radius = np.broadcast_to(np.asarray(catchment_km, dtype=float), (n_t,)).copy()
     if n_t and not (np.isfinite(radius).all() and (radius > 0).all()):
@@ -157,7 +179,7 @@ def compute_e2sfca_fused(
     catchment_km: float | np.ndarray,
     decay: str = "step",
     per_provider: bool = False,
-):
+) -> tuple[np.ndarray, np.ndarray, int | np.ndarray]:
     """E2SFCA access and provider ratios without storing pairs; also the number of pairs.
 
     ``children`` (n_tracts,) or (n_tracts, k), ``slots`` (n_providers,) or (n_providers, k); missing

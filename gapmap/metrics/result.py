@@ -9,6 +9,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from numpy.typing import ArrayLike
 
 from gapmap import schema as S
 from gapmap.config import AnalysisParams
@@ -61,7 +62,7 @@ class MetricsResult:
     catchment_method: str = ""
     notes: tuple[str, ...] = field(default_factory=tuple)
 
-    def select_tracts(self, mask, margin_deg: float = 0.3) -> MetricsResult:
+    def select_tracts(self, mask: ArrayLike, margin_deg: float = 0.3) -> MetricsResult:
         """The same result for some tracts only (``mask``: one bool per tract), with the providers within
         ``margin_deg`` degrees of their bounding box (for drawing a part of a large region). The
         metrics are not recomputed: each tract keeps the figures of the whole run."""
@@ -79,5 +80,3 @@ class MetricsResult:
         the number of pairs, so meant for small regions, notebooks and checks)."""
         prov = self.providers[[S.LONGITUDE, S.LATITUDE]].to_numpy(float)
         return find_pairs(compute_tract_points(self.tracts), prov, self.catchment_km)
-
-

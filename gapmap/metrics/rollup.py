@@ -18,6 +18,7 @@ from gapmap import measures as M
 from gapmap import schema as S
 from gapmap.config import AnalysisParams
 from gapmap.metrics.deserts import classify_osu, desert_mask
+from gapmap.metrics.result import MetricsResult
 from gapmap.sources.acs import combine_moe, proportion_moe
 
 __all__ = ["rollup_tracts", "compute_summary", "compute_headline_rows"]
@@ -57,7 +58,7 @@ def _band_rollup(t: pd.DataFrame, b: str, params: AnalysisParams, row: dict[str,
             row[col] = float((values[ok] * kids[ok]).sum() / weight) if weight > 0 else np.nan
         elif m.rollup == "rule_on_sums":
             slots = row.get(M.column("slots", b))
-            if slots is not None:
+            if isinstance(slots, float):
                 row[col] = str(classify_osu([total], [slots], params.desert_children_per_slot, params.extreme_children_per_slot)[0])
         elif m.rollup in ("desert_share", "desert_children", "desert_tracts"):
             try:
@@ -128,7 +129,7 @@ def rollup_tracts(
     return row
 
 
-def compute_summary(result) -> pd.DataFrame:
+def compute_summary(result: MetricsResult) -> pd.DataFrame:
     """Headline figures of the whole data, one row per band: the one-region roll-up (:func:`rollup_tracts`)
     of every tract, with ``band``, ``label`` and each per-band region measure under its key (``children``,
     ``licensed_slots``, ``slots``, ``slots_per_100``, ``share_in_cap_deserts``, ``osu_desert_tracts`` ...)

@@ -7,16 +7,29 @@ that contains the provider. Providers outside every tract are counted and report
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from numpy.typing import ArrayLike
 
 from gapmap import measures as M
 from gapmap import schema as S
 
-__all__ = ["ProviderLocation", "locate_providers", "compute_slots_in_tracts", "compute_operating_slots", "compute_import_warnings", "WARN_REJECTED_SHARE", "WARN_OUTSIDE_SLOTS_SHARE"]
+if TYPE_CHECKING:
+    from gapmap.sources.providers import ProviderImport
+
+__all__ = [
+    "ProviderLocation",
+    "locate_providers",
+    "compute_slots_in_tracts",
+    "compute_operating_slots",
+    "compute_import_warnings",
+    "WARN_REJECTED_SHARE",
+    "WARN_OUTSIDE_SLOTS_SHARE",
+]
 
 
 @dataclass(frozen=True)
@@ -65,7 +78,7 @@ def compute_slots_in_tracts(n_tracts: int, providers: pd.DataFrame, location: Pr
     return pd.DataFrame(out)
 
 
-def compute_operating_slots(licensed, utilization: float) -> np.ndarray:
+def compute_operating_slots(licensed: ArrayLike, utilization: float) -> np.ndarray:
     """Slots taken to be operating: licensed slots x the utilization factor (GUIDE.md section 4: licensed
     capacity overstates operating slots; 0.85 is a published choice). The one place the factor applies."""
     return np.asarray(licensed, dtype=float) * float(utilization)
@@ -77,7 +90,7 @@ WARN_REJECTED_SHARE = 0.10
 WARN_OUTSIDE_SLOTS_SHARE = 0.5
 
 
-def compute_import_warnings(tracts: gpd.GeoDataFrame, report) -> list[str]:
+def compute_import_warnings(tracts: gpd.GeoDataFrame, report: ProviderImport) -> list[str]:
     """What a planner should know before saving a provider import with these tracts (one sentence each):
     many rejected rows, or most slots outside every tract (the wrong region, or swapped coordinates).
     ``report`` is a :class:`gapmap.sources.providers.ProviderImport`."""

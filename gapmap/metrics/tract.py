@@ -64,7 +64,8 @@ def compute_tract_metrics(
     catchment, catchment_method = compute_catchments(tracts, params)
     children = np.column_stack([tracts[S.BANDS[b].children].to_numpy(float) for b in bands])
     prov_slots = np.column_stack([operating[b] for b in bands])
-    access, ratio, reach = compute_e2sfca_fused(tract_pts, prov_pts, children, prov_slots, catchment, params.decay, per_provider=True)
+    access, ratio, pairs = compute_e2sfca_fused(tract_pts, prov_pts, children, prov_slots, catchment, params.decay, per_provider=True)
+    reach = np.asarray(pairs)  # tracts within reach of each provider
 
     prov_out = providers.copy()
     geoids = tracts[S.GEOID].to_numpy(object)
@@ -108,5 +109,3 @@ def compute_tract_metrics(
         if n_missing:
             notes.append(f"{n_missing} tracts have no estimate of {col}: their classes are 'no data'.")
     return MetricsResult(out, prov_out, params, bands, catchment, int(reach.sum()), catchment_method, tuple(notes))
-
-

@@ -6,8 +6,11 @@ Used by the equity table (who lives in the deserts) and by catchments that vary 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike
 
 from gapmap import schema as S
+from gapmap.config import AnalysisParams
 
 __all__ = [
     "URBAN_DENSITY_PER_SQ_MILE",
@@ -38,17 +41,18 @@ DENSITY_CLASSES: tuple[str, str] = ("Urban (1,000+ people per sq. mile)", "Rural
 NOT_CLASSIFIED = "Not classified"
 
 
-def classify_ruca(codes) -> np.ndarray:
+def classify_ruca(codes: ArrayLike) -> np.ndarray:
     """Class label of each RUCA code (primary 1-10, or a secondary code such as 4.1, whose integer part
     is the primary code); missing codes are "Not classified"."""
-    codes = np.floor(np.asarray(codes, dtype=float))
-    out = np.full(codes.shape, NOT_CLASSIFIED, dtype=object)
+    primary = np.floor(np.asarray(codes, dtype=float))
+    out = np.empty(primary.shape, dtype=object)
+    out[:] = NOT_CLASSIFIED
     for lo, hi, label in RUCA_CLASSES:
-        out[(codes >= lo) & (codes < hi)] = label
+        out[(primary >= lo) & (primary < hi)] = label
     return out
 
 
-def classify_urbanicity(tracts) -> tuple[np.ndarray, str]:
+def classify_urbanicity(tracts: pd.DataFrame) -> tuple[np.ndarray, str]:
     """Rural/urban class of each tract and the method used.
 
     RUCA codes (column ``ruca``) when the tracts carry any; otherwise population density: ``population``
@@ -79,9 +83,7 @@ def classify_urbanicity(tracts) -> tuple[np.ndarray, str]:
     )
 
 
-
-
-def compute_catchments(tracts, params) -> tuple[np.ndarray, str]:
+def compute_catchments(tracts: pd.DataFrame, params: AnalysisParams) -> tuple[np.ndarray, str]:
     """Each tract's catchment in km, and how it was chosen (see :class:`gapmap.config.AnalysisParams`).
 
     With ``params.catchment_by_place`` false, every tract has ``catchment_km``. Otherwise urban tracts

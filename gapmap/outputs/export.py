@@ -23,7 +23,16 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-__all__ = ["FORMULA_PREFIXES", "neutralize_formulas", "neutralize_text", "to_csv_bytes", "to_geojson_bytes", "to_xlsx_bytes", "to_gpkg_bytes", "about_lines"]
+__all__ = [
+    "FORMULA_PREFIXES",
+    "neutralize_formulas",
+    "neutralize_text",
+    "to_csv_bytes",
+    "to_geojson_bytes",
+    "to_xlsx_bytes",
+    "to_gpkg_bytes",
+    "about_lines",
+]
 
 #: What a spreadsheet reads as the start of a formula (and the full-width forms some accept).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
@@ -119,7 +128,7 @@ def to_xlsx_bytes(sheets: dict[str, pd.DataFrame], about: Mapping[str, object]) 
         table = neutralize_formulas(pd.DataFrame(df.drop(columns="geometry", errors="ignore")))
         ws.append([str(c) for c in table.columns])
         for row in table.itertuples(index=False):
-            cells = []
+            cells: list[object] = []
             for v in row:
                 if v is None or (isinstance(v, float) and not np.isfinite(v)) or v is pd.NA:
                     cells.append(None)

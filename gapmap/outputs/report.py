@@ -16,6 +16,7 @@ import shapely
 
 from gapmap import __version__
 from gapmap import schema as S
+from gapmap.analysis.ranking import RankWeights
 from gapmap.metrics import MetricsResult, compute_summary
 
 __all__ = ["build_priority_svg", "to_report_html"]
@@ -76,6 +77,8 @@ def to_report_html(
     from gapmap.analysis.ranking import explain_rank
 
     weights = about.get("_weights")
+    if not isinstance(weights, RankWeights):
+        weights = None
     rows = "".join(
         f"<tr><td>{int(r['rank'])}</td><td>{esc(str(r[S.NAME]))}</td><td>{esc(str(r[S.COUNTY]))}</td><td>{r['score']:.1f}</td>"
         f"<td>{r['unmet_children']:,.0f}</td><td>{esc(explain_rank(r, weights)) if weights is not None else ''}</td></tr>"

@@ -53,7 +53,7 @@ def assign_regions(tracts: gpd.GeoDataFrame, region_set: RegionSet) -> RegionAss
     level = np.zeros(n, dtype=np.int8)
     owner = np.full(n, -1, dtype=np.int64)
     via = np.full(n, None, dtype=object)
-    points = compute_tract_points(tracts) if any(r.areas for r in region_set.regions) and n else None
+    points = compute_tract_points(tracts) if any(r.areas for r in region_set.regions) and n else np.empty((0, 2))
     problems: list[Problem] = []
     listed_missing: list[str] = []
     for k, region in enumerate(region_set.regions):

@@ -20,6 +20,7 @@ import pandas as pd
 from gapmap import measures as M
 from gapmap import schema as S
 from gapmap.analysis.ranking import PRESETS, RankWeights, rank_tracts
+from gapmap.config import AnalysisParams
 from gapmap.errors import ParameterError
 from gapmap.metrics import MetricsResult
 from gapmap.regions import ALL_TRACTS, RegionAssignment, RegionSet, assign_regions, compute_rollup, county_region_set
@@ -101,29 +102,9 @@ def compare_regions(
     return Comparison(region_set, assignment, names, rollup, equity, method, rule, weights, top, assignment.notes)
 
 
-#: The rows of the comparison table, as registry keys, in order: per band, then the region's own.
-BAND_ROWS: tuple[str, ...] = (
-    "children",
-    "slots",
-    "licensed_slots",
-    "slots_per_100",
-    "children_per_slot",
-    "osu_class",
-    "share_in_cap_deserts",
-    "share_in_osu_deserts",
-    "share_in_osu_extreme",
-    "share_in_access_deserts",
-    "access_per_100",
-)
-REGION_ROWS: tuple[str, ...] = (
-    "priority_tracts",
-    "public_slot_share",
-    "mixed_slot_share",
-    "poverty_share_100",
-    "poverty_share_200",
-    "working_parents_share",
-    "providers",
-)
+#: The rows of the comparison table (registry measures marked ``compare``): per band, then the region's own.
+BAND_ROWS: tuple[str, ...] = tuple(m.key for m in M.MEASURES.values() if m.compare and m.per_band)
+REGION_ROWS: tuple[str, ...] = tuple(m.key for m in M.MEASURES.values() if m.compare and not m.per_band)
 
 
 def _fmt(m: M.Measure) -> str:
@@ -134,10 +115,10 @@ def _fmt(m: M.Measure) -> str:
     return "int" if m.kind == "count" else "num"
 
 
-def _cell(v, fmt: str, as_text: bool):
+def _cell(v: object, fmt: str, as_text: bool) -> object:
     if fmt == "text":
         return v
-    if v is None or not np.isfinite(v):
+    if not isinstance(v, (int, float, np.number)) or not np.isfinite(v):
         return "–" if as_text else None
     if fmt == "int":
         return f"{round(float(v)):,}" if as_text else round(float(v))
@@ -171,7 +152,7 @@ def compute_compare_rows(rollup: pd.DataFrame, bands: Sequence[str], as_text: bo
     return out
 
 
-def compare_about(comparison: Comparison, data_label: str, params) -> dict[str, object]:
+def compare_about(comparison: Comparison, data_label: str, params: AnalysisParams) -> dict[str, object]:
     """Where a comparison came from (the CSV header / the About sheet)."""
     rs = comparison.region_set
     about: dict[str, object] = {

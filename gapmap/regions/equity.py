@@ -20,6 +20,8 @@ under 5 by default, the band the race counts describe).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 import pandas as pd
 
@@ -77,7 +79,7 @@ def _group_counts(t: pd.DataFrame, urban: np.ndarray) -> list[tuple[str, str, np
     out = []
     kids = t[S.CHILDREN_UNDER_5].to_numpy(float) if S.CHILDREN_UNDER_5 in t.columns else None
 
-    def moe_of(col):
+    def moe_of(col: str) -> np.ndarray | None:
         return t[S.moe_column(col)].to_numpy(float) if S.moe_column(col) in t.columns else None
 
     if kids is not None:
@@ -100,12 +102,13 @@ def _group_counts(t: pd.DataFrame, urban: np.ndarray) -> list[tuple[str, str, np
         for label in labels:
             mask = urban == label
             if mask.any():
+                under5_moe = moe_of(S.CHILDREN_UNDER_5)
                 out.append(
                     (
                         "Rural or urban (under 5)",
                         label,
                         np.where(mask, kids, 0.0),
-                        None if moe_of(S.CHILDREN_UNDER_5) is None else np.where(mask, moe_of(S.CHILDREN_UNDER_5), 0.0),
+                        None if under5_moe is None else np.where(mask, under5_moe, 0.0),
                     )
                 )
     return out
@@ -114,7 +117,7 @@ def _group_counts(t: pd.DataFrame, urban: np.ndarray) -> list[tuple[str, str, np
 def compute_equity(
     result: MetricsResult,
     assignment: RegionAssignment | None = None,
-    regions=None,
+    regions: Iterable[str] | None = None,
     rule: str = "osu",
     band: str = "under_5",
     include_total: bool = True,

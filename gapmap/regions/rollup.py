@@ -65,5 +65,3 @@ def compute_rollup(
         located = prov[prov[S.GEOID].notna()] if len(prov) else prov
         rows.append({"region": ALL_TRACTS, **rollup_tracts(t, result.bands, result.params, located, priority)})
     return pd.DataFrame(rows)
-
-

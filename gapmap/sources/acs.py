@@ -72,5 +72,3 @@ def proportion_moe(numerator: float, numerator_moe: float, denominator: float, d
     if under < 0:
         under = numerator_moe**2 + p**2 * denominator_moe**2
     return float(np.sqrt(under) / denominator)
-
-

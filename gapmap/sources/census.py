@@ -31,6 +31,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -101,7 +102,7 @@ class _Transient(Exception):
 class _GuardedSession:
     """Wraps the caller's HTTP session: adds a timeout and turns 429/5xx/timeouts into :class:`_Transient`."""
 
-    inner: object
+    inner: Any
     timeout_s: float
 
     def get(self, url, params=None, **kwargs):
@@ -147,7 +148,9 @@ def _check_records(rows, fields: list[str], where: str) -> list[dict]:
             )
         for f in ("state", "county", "tract"):
             if not isinstance(rec[f], (str, int)) or not str(rec[f]).strip().isdigit():
-                raise CensusError(f"The Census API's answer for {where} has {f} {str(rec[f])[:20]!r} in row {n}, not a code. Try again later.")
+                raise CensusError(
+                    f"The Census API's answer for {where} has {f} {str(rec[f])[:20]!r} in row {n}, not a code. Try again later."
+                )
     return rows
 
 

@@ -99,18 +99,17 @@ def _draw_people(rng: np.random.Generator, outline: shapely.Polygon) -> np.ndarr
         pts.append(np.column_stack([town.x + r * np.cos(a), town.y + r * np.sin(a)]))
     n_rural = int(round(RURAL_POPULATION / PEOPLE_PER_DRAW))
     minx, miny, maxx, maxy = outline.bounds
-    rural = []
-    while sum(len(p) for p in rural) < n_rural:
+    parts: list[np.ndarray] = []
+    while sum(len(p) for p in parts) < n_rural:
         cand = np.column_stack([rng.uniform(minx, maxx, 4 * n_rural), rng.uniform(miny, maxy, 4 * n_rural)])
         # farmland in two river valleys is more settled than the hills
         valley = np.exp(-((cand[:, 1] - 0.25 * cand[:, 0] - 5) ** 2) / (2 * 12**2)) + 0.6 * np.exp(-((cand[:, 0] + 20) ** 2) / (2 * 10**2))
         keep = rng.random(len(cand)) < 0.25 + 0.75 * valley / valley.max()
-        rural.append(cand[keep])
-    rural = np.concatenate(rural)
-    pts.append(rural[:n_rural])
-    pts = np.concatenate(pts)
-    inside = shapely.contains_xy(outline, pts[:, 0], pts[:, 1])
-    return pts[inside]
+        parts.append(cand[keep])
+    pts.append(np.concatenate(parts)[:n_rural])
+    people = np.concatenate(pts)
+    inside = shapely.contains_xy(outline, people[:, 0], people[:, 1])
+    return people[inside]
 
 
 def _tract_seeds(rng, people: np.ndarray) -> np.ndarray:
@@ -171,8 +170,8 @@ def _tracts(rng, outline) -> tuple[gpd.GeoDataFrame, np.ndarray]:
     tree = shapely.STRtree(cells)
     p_idx, c_idx = tree.query(shapely.points(people), predicate="intersects")
     first = np.unique(p_idx, return_index=True)[1]
-    counts = np.bincount(c_idx[first], minlength=len(cells))
-    pop = counts * PEOPLE_PER_DRAW + rng.integers(-12, 13, len(cells))
+    draws = np.bincount(c_idx[first], minlength=len(cells))
+    pop = draws * PEOPLE_PER_DRAW + rng.integers(-12, 13, len(cells))
     pop = np.maximum(pop, 40)
     reps = shapely.point_on_surface(cells)
     cx, cy = shapely.get_x(reps), shapely.get_y(reps)
@@ -244,7 +243,9 @@ def _add_race_ethnicity(rng: np.random.Generator, tracts: gpd.GeoDataFrame) -> g
     reps = shapely.point_on_surface(tracts.geometry.values)
     x, y = shapely.get_x(reps), shapely.get_y(reps)
     u5 = tracts[S.CHILDREN_UNDER_5].to_numpy(np.int64)
-    hisp = np.clip(0.16 + _smooth(x, y, [(24, -13, 8, 0.22), (-52, -24, 7, 0.18), (10, -45, 20, 0.15)]) + rng.normal(0, 0.03, len(x)), 0.03, 0.7)
+    hisp = np.clip(
+        0.16 + _smooth(x, y, [(24, -13, 8, 0.22), (-52, -24, 7, 0.18), (10, -45, 20, 0.15)]) + rng.normal(0, 0.03, len(x)), 0.03, 0.7
+    )
     weights = np.column_stack(
         [
             0.70 - 0.5 * hisp,  # white alone

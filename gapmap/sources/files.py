@@ -235,10 +235,10 @@ def decode_text(file: UserFile) -> str:
                 raise DataSourceError(f"{file.name}: starts as {encoding.upper()} text but byte {exc.start + len(bom)} is not") from None
     head = data[:4096]
     if len(head) >= 4 and head.count(0) * 3 > len(head):  # UTF-16 without a byte-order mark
-        encoding = "utf-16-le" if head[1] == 0 else "utf-16-be" if head[0] == 0 else None
-        if encoding is not None:
+        utf16 = "utf-16-le" if head[1] == 0 else "utf-16-be" if head[0] == 0 else None
+        if utf16 is not None:
             try:
-                return data.decode(encoding)
+                return data.decode(utf16)
             except UnicodeDecodeError:
                 pass
         raise DataSourceError(f"{file.name}: is not a text file (it holds binary data); expected a CSV table in UTF-8, UTF-16 or latin-1")
@@ -293,7 +293,9 @@ def sniff_format(file: UserFile, allowed: Iterable[str]) -> str:
     expected = ", ".join(FORMAT_LABELS[a] for a in allowed)
     suffix = file.suffix
     if suffix == ".xls" and _is_html(file.data):
-        raise DataSourceError(f"{file.name}: a web page (HTML) saved with an Excel name; open it in Excel and save it as .xlsx (Excel workbook) or CSV")
+        raise DataSourceError(
+            f"{file.name}: a web page (HTML) saved with an Excel name; open it in Excel and save it as .xlsx (Excel workbook) or CSV"
+        )
     if suffix in _REFUSED_SUFFIX:
         raise DataSourceError(f"{file.name}: {_REFUSED_SUFFIX[suffix]}; expected {expected}")
     claimed = _SUFFIX_FORMAT.get(suffix)
@@ -313,7 +315,9 @@ def sniff_format(file: UserFile, allowed: Iterable[str]) -> str:
             f"expected {expected}"
         )
     if kind == "binary":
-        raise DataSourceError(f"{file.name}: the content is not {_a(FORMAT_LABELS.get(claimed, claimed))} (unknown binary data); expected {expected}")
+        raise DataSourceError(
+            f"{file.name}: the content is not {_a(FORMAT_LABELS.get(claimed, claimed))} (unknown binary data); expected {expected}"
+        )
     actual = None
     if kind == "zip":
         names = [n.lower() for n in _zip_names(file)]
@@ -413,7 +417,7 @@ def _csv_rows(file: UserFile, limits: ReadLimits) -> Iterator[list[str]]:
     text = decode_text(file)
     first_line = text.lstrip("\ufeff").split("\n", 1)[0]
     counts = {d: first_line.count(d) for d in (",", ";", "\t", "|")}
-    delimiter = "," if counts[","] else max(counts, key=counts.get) if any(counts.values()) else ","
+    delimiter = "," if counts[","] else max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
     csv.field_size_limit(limits.max_cell_chars)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
     while True:
@@ -569,7 +573,9 @@ def read_geo(
     elif fmt == "shapefile":
         gdf = _read_shapefile_zip(file, limits)
     else:
-        raise DataSourceError(f"{file.name}: a {FORMAT_LABELS[fmt]} has no geometry; expected {', '.join(FORMAT_LABELS[f] for f in formats)}")
+        raise DataSourceError(
+            f"{file.name}: a {FORMAT_LABELS[fmt]} has no geometry; expected {', '.join(FORMAT_LABELS[f] for f in formats)}"
+        )
     return _checked_geo(gdf, file.name, limits)
 
 
@@ -617,10 +623,14 @@ def _geojson_crs(content: dict, name: str):
     try:
         text = str(crs["properties"]["name"]).strip()
     except (TypeError, KeyError):
-        raise DataSourceError(f"{name}: the 'crs' member is not of the form {{'type': 'name', 'properties': {{'name': 'EPSG:4326'}}}}") from None
+        raise DataSourceError(
+            f"{name}: the 'crs' member is not of the form {{'type': 'name', 'properties': {{'name': 'EPSG:4326'}}}}"
+        ) from None
     m = _CRS_NAME.match(text)
     if not m:
-        raise DataSourceError(f"{name}: the coordinate system {_short(text)} is not one gapmap reads; expected an EPSG code such as EPSG:4326")
+        raise DataSourceError(
+            f"{name}: the coordinate system {_short(text)} is not one gapmap reads; expected an EPSG code such as EPSG:4326"
+        )
     return "EPSG:4326" if m.group(3) else f"EPSG:{m.group(2)}"
 
 
@@ -632,12 +642,13 @@ def _read_geojson(file: UserFile, limits: ReadLimits):
     if isinstance(content, dict) and content.get("type") == "Feature":
         content = {"type": "FeatureCollection", "features": [content]}
     if not isinstance(content, dict) or content.get("type") != "FeatureCollection" or not isinstance(content.get("features"), list):
-        raise DataSourceError(f"{file.name}: not a GeoJSON FeatureCollection (expected {{\"type\": \"FeatureCollection\", \"features\": [...]}})")
+        raise DataSourceError(f'{file.name}: not a GeoJSON FeatureCollection (expected {{"type": "FeatureCollection", "features": [...]}})')
     features = content["features"]
     if len(features) > limits.max_features:
         raise DataSourceError(f"{file.name}: {len(features):,} features; gapmap reads files of at most {limits.max_features:,} features")
     crs = _geojson_crs(content, file.name)
-    geoms, props = [], []
+    geoms: list[object] = []
+    props: list[dict] = []
     for n, feat in enumerate(features, start=1):
         if not isinstance(feat, dict) or feat.get("type") != "Feature":
             raise DataSourceError(f"{file.name}, feature {n}: not a GeoJSON Feature")
@@ -725,7 +736,9 @@ def _read_parquet(file: UserFile, limits: ReadLimits):
     if meta.num_rows > limits.max_features:
         raise DataSourceError(f"{file.name}: {meta.num_rows:,} rows; gapmap reads files of at most {limits.max_features:,} features")
     if unpacked > limits.max_unpacked_bytes:
-        raise DataSourceError(f"{file.name}: unpacks to {_size(unpacked)}; gapmap reads files that unpack to at most {_size(limits.max_unpacked_bytes)}")
+        raise DataSourceError(
+            f"{file.name}: unpacks to {_size(unpacked)}; gapmap reads files that unpack to at most {_size(limits.max_unpacked_bytes)}"
+        )
     try:
         return gpd.read_parquet(io.BytesIO(file.data))
     except Exception as exc:  # noqa: BLE001  # no geo metadata, bad geometry...
@@ -752,7 +765,9 @@ def _read_shapefile_zip(file: UserFile, limits: ReadLimits):
                 try:
                     data = zf.read(parts[ext])
                 except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, EOFError, RuntimeError) as exc:
-                    raise DataSourceError(f"{file.name}: the member {display_name(parts[ext].filename)} cannot be unpacked ({type(exc).__name__})") from None
+                    raise DataSourceError(
+                        f"{file.name}: the member {display_name(parts[ext].filename)} cannot be unpacked ({type(exc).__name__})"
+                    ) from None
                 (Path(tmp) / f"upload{ext}").write_bytes(data)
         shp = (Path(tmp) / "upload.shp").read_bytes()[:4]
         if len(shp) < 4 or struct.unpack(">i", shp)[0] != 9994:

@@ -126,7 +126,9 @@ def geocode_addresses(
             by_id = {rec["id"]: rec for rec in parse_batch_answer(resp.text)}
         except csv.Error:
             _save(cache_file, cache)
-            raise DataSourceError(f"The Census geocoder sent an answer that is not a CSV table; try again later ({len(todo)} addresses waiting).") from None
+            raise DataSourceError(
+                f"The Census geocoder sent an answer that is not a CSV table; try again later ({len(todo)} addresses waiting)."
+            ) from None
         for r in batch.itertuples(index=False):
             rec = by_id.get(str(r.id), {"status": "No answer", "matched_address": "", "longitude": None, "latitude": None})
             cache[address_key(r.street, r.city, r.state, r.zip)] = {k: v for k, v in rec.items() if k != "id"}

@@ -206,7 +206,7 @@ def fetch_region(
         return full
 
     if counties and all(str(c).strip().isdigit() for c in counties):
-        county_codes = sorted({str(c).strip()[-3:].zfill(3) for c in counties})
+        county_codes: list[str] | None = sorted({str(c).strip()[-3:].zfill(3) for c in counties})
     elif counties:
         if known_file.exists():
             known = pd.read_csv(known_file, dtype=str)

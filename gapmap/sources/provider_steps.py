@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -30,6 +31,9 @@ import pandas as pd
 from gapmap import schema as S
 from gapmap.errors import MissingColumnError, ParameterError
 from gapmap.schema import parse_numbers
+
+if TYPE_CHECKING:
+    from gapmap.sources.geocode import GeocodeOutcome
 
 __all__ = [
     "FIELD_SYNONYMS",
@@ -202,13 +206,13 @@ def recognise_columns(columns: list[str], mapping: dict[str, str] | None = None)
     for fld, names in FIELD_SYNONYMS.items():
         if fld in found:
             continue
-        col = next((keyed[n] for n in names if n in keyed and keyed[n] not in used), None)
-        if col is not None:
-            found[fld] = col
-            used.add(col)
+        match = next((keyed[n] for n in names if n in keyed and keyed[n] not in used), None)
+        if match is not None:
+            found[fld] = match
+            used.add(match)
     ages: dict[str, list[str]] = {"0_2": [], "3_5": [], "school_age": []}
-    home = None
-    ambiguous = []
+    home: str | None = None
+    ambiguous: list[str] = []
     totals = []
     for col in columns:
         if col in used:
@@ -218,7 +222,7 @@ def recognise_columns(columns: list[str], mapping: dict[str, str] | None = None)
         band = _age_band(words)
         if band is False:
             ambiguous.append(col)
-        elif band:
+        elif isinstance(band, str):
             ages[band].append(col)
         elif tokens & {"capacity", "cap", "slots", "spaces", "places", "seats"} and not tokens & _NOT_CAPACITY:
             if tokens & {"home", "homes", "family"}:
@@ -234,9 +238,9 @@ def recognise_columns(columns: list[str], mapping: dict[str, str] | None = None)
     used = set(found.values()) | {c for cols in ages.values() for c in cols} | ({home} if home else set())
     xy = {}
     for axis, names in XY_SYNONYMS.items():
-        col = next((keyed[n] for n in names if n in keyed and keyed[n] not in used), None)
-        if col is not None:
-            xy[axis] = col
+        match = next((keyed[n] for n in names if n in keyed and keyed[n] not in used), None)
+        if match is not None:
+            xy[axis] = match
     address = {part: next((keyed[n] for n in names if n in keyed), None) for part, names in ADDRESS_SYNONYMS.items()}
     return ColumnPlan(found, ages, home, xy, address if address["street"] else None, tuple(ambiguous))
 
@@ -352,7 +356,11 @@ def map_values(table: pd.DataFrame, plan: ColumnPlan, value_maps: dict[str, dict
         if unknown:
             listed = ", ".join(f"{v!r} ({k:,} row{'s' if k != 1 else ''})" for v, k in sorted(unknown.items(), key=lambda kv: -kv[1])[:8])
             more = f" and {len(unknown) - 8} more" if len(unknown) > 8 else ""
-            what = {S.PROVIDER_TYPE: "other: map them to a type", S.FUNDING: "unknown funding: map them", STATUS: "kept as operating: map them if they mean closed"}[fld]
+            what = {
+                S.PROVIDER_TYPE: "other: map them to a type",
+                S.FUNDING: "unknown funding: map them",
+                STATUS: "kept as operating: map them if they mean closed",
+            }[fld]
             notes.append(f"Column {col!r}: values no vocabulary knows, {listed}{more} -> {what} ({OPTIONS['values']}).")
     return ValueStep(codes, notes, used)
 
@@ -403,7 +411,9 @@ def compute_capacity(table: pd.DataFrame, plan: ColumnPlan, types: np.ndarray, n
         parts = [c for cols in plan.ages.values() for c in cols]
         notes.append(f"No total capacity column: capacity = the sum of {', '.join(parts)}.")
     else:
-        raise MissingColumnError("capacity (or licensed capacity, total capacity, infant capacity...)", "a provider list", list(table.columns))
+        raise MissingColumnError(
+            "capacity (or licensed capacity, total capacity, infant capacity...)", "a provider list", list(table.columns)
+        )
     if plan.home_capacity:
         home = numbers(plan.home_capacity)
         use = (types == "family_home") & np.isfinite(home)
@@ -440,7 +450,9 @@ def compute_capacity(table: pd.DataFrame, plan: ColumnPlan, types: np.ndarray, n
     if over.any():
         scale = np.where(over, cap / np.where(s02 + s35 > 0, s02 + s35, 1), 1.0)
         s02, s35 = np.floor(s02 * scale), np.floor(s35 * scale)
-        notes.append(f"{_rows(int(over.sum()))} give capacities by age that add up to more than the total: their bands were scaled down to the total.")
+        notes.append(
+            f"{_rows(int(over.sum()))} give capacities by age that add up to more than the total: their bands were scaled down to the total."
+        )
     return CapacityStep(cap, s02, s35, estimated, reasons, notes)
 
 
@@ -457,7 +469,7 @@ def locate(
     table: pd.DataFrame,
     plan: ColumnPlan,
     source_crs: str | None = None,
-    geocoder: Callable[[pd.DataFrame], object] | None = None,
+    geocoder: Callable[[pd.DataFrame], GeocodeOutcome] | None = None,
 ) -> LocationStep:
     """Latitude and longitude of every row: degree columns, or projected X/Y converted from
     ``source_crs``, or the address geocoded (rows with coordinates are never geocoded)."""
@@ -470,7 +482,9 @@ def locate(
         lat, lat_bad = parse_numbers(table[lat_col])
         lon, lon_bad = parse_numbers(table[lon_col])
         if xy:
-            notes.append(f"Coordinates from {lat_col!r}/{lon_col!r}; the projected columns {', '.join(repr(c) for c in xy.values())} are ignored.")
+            notes.append(
+                f"Coordinates from {lat_col!r}/{lon_col!r}; the projected columns {', '.join(repr(c) for c in xy.values())} are ignored."
+            )
     elif "x" in xy and "y" in xy:
         x, lon_bad = parse_numbers(table[xy["x"]])
         y, lat_bad = parse_numbers(table[xy["y"]])
@@ -485,7 +499,9 @@ def locate(
             try:
                 tr = Transformer.from_crs(source_crs, "EPSG:4326", always_xy=True)
             except CRSError:
-                raise ParameterError(f"coordinate system {source_crs!r}: not one gapmap knows; give an EPSG code such as EPSG:3857") from None
+                raise ParameterError(
+                    f"coordinate system {source_crs!r}: not one gapmap knows; give an EPSG code such as EPSG:3857"
+                ) from None
             lon_v, lat_v = tr.transform(x.to_numpy(), y.to_numpy())
             lon, lat = pd.Series(lon_v), pd.Series(lat_v)
             notes.append(f"Coordinates converted from {source_crs} ({xy['x']!r}, {xy['y']!r}).")
@@ -508,7 +524,7 @@ def locate(
     missing = (~np.isfinite(lat_v) | ~np.isfinite(lon_v)) & ~lat_bad.to_numpy() & ~lon_bad.to_numpy()
     address = _addresses(table, plan)
     has_address = address["street"].str.strip().ne("").to_numpy() if address is not None else np.zeros(n, dtype=bool)
-    if geocoder is not None and (missing & has_address).any():
+    if geocoder is not None and address is not None and (missing & has_address).any():
         todo = address[missing & has_address]
         outcome = geocoder(todo).table.set_index("id")
         matched = outcome["status"].eq("Match")
@@ -522,7 +538,11 @@ def locate(
                 reasons[i].append(f"no coordinates, and the Census geocoder answered {status!r} for '{where}'")
             missing[i] = False
         notes.append(f"Geocoded {int(matched.sum())} of {len(todo)} addresses with the Census geocoder.")
-    why = f"columns {lat_col or xy.get('y')!r}/{lon_col or xy.get('x')!r} are empty" if (lat_col or xy) else "the file has no latitude/longitude columns"
+    why = (
+        f"columns {lat_col or xy.get('y')!r}/{lon_col or xy.get('x')!r} are empty"
+        if (lat_col or xy)
+        else "the file has no latitude/longitude columns"
+    )
     for i in np.flatnonzero(missing & has_address):
         reasons[i].append(f"no coordinates ({why}), but an address: geocode it ({OPTIONS['geocode']})")
     for i in np.flatnonzero(missing & ~has_address):
@@ -540,7 +560,9 @@ def _addresses(table: pd.DataFrame, plan: ColumnPlan) -> pd.DataFrame | None:
     return out
 
 
-def check_region(lat: np.ndarray, lon: np.ndarray, bounds, fix_swapped: bool = False) -> tuple[np.ndarray, np.ndarray, list[list[str]], list[str], int]:
+def check_region(
+    lat: np.ndarray, lon: np.ndarray, bounds, fix_swapped: bool = False
+) -> tuple[np.ndarray, np.ndarray, list[list[str]], list[str], int]:
     """(latitude, longitude, reasons, notes, rows swapped back): rows outside the region (its bounding box
     widened by its margin) are rejected; rows whose latitude and longitude look swapped are swapped back
     with ``fix_swapped``, else rejected saying so. Without ``bounds``, only valid degrees are checked."""
@@ -568,7 +590,9 @@ def check_region(lat: np.ndarray, lon: np.ndarray, bounds, fix_swapped: bool = F
     return lat, lon, reasons, notes, n_swapped if fix_swapped else 0
 
 
-def check_status(status: np.ndarray, table: pd.DataFrame, plan: ColumnPlan, keep_inactive: bool = False) -> tuple[list[list[str]], list[str], int]:
+def check_status(
+    status: np.ndarray, table: pd.DataFrame, plan: ColumnPlan, keep_inactive: bool = False
+) -> tuple[list[list[str]], list[str], int]:
     """(reasons, notes, rows not operating): rows whose license status means the provider does not
     operate are rejected with that reason, unless ``keep_inactive``."""
     n = len(status)
@@ -582,5 +606,7 @@ def check_status(status: np.ndarray, table: pd.DataFrame, plan: ColumnPlan, keep
         return reasons, [f"{_rows(k)} have a status that means not operating in {col!r}; they were kept as asked."], 0
     cells = table[col].to_numpy(dtype=object)
     for i in np.flatnonzero(inactive):
-        reasons[i].append(f"column {col!r} value {cells[i]!r}: the provider is not operating (keep such rows with {OPTIONS['keep_inactive']})")
+        reasons[i].append(
+            f"column {col!r} value {cells[i]!r}: the provider is not operating (keep such rows with {OPTIONS['keep_inactive']})"
+        )
     return reasons, [f"{_rows(k)} left out because their status in {col!r} means not operating."], k

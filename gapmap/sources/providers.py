@@ -235,7 +235,7 @@ def parse_value_mapping(pairs: list[str] | None) -> dict[str, dict[str, str]]:
         fld, _, rest = pair.partition("=")
         fld = fld.strip()
         if fld not in VALUE_FIELDS or not rest:
-            raise ParameterError(f"--values {pair!r}: expected FIELD=\"VALUE=CODE,VALUE=CODE\" with FIELD one of {', '.join(VALUE_FIELDS)}")
+            raise ParameterError(f'--values {pair!r}: expected FIELD="VALUE=CODE,VALUE=CODE" with FIELD one of {", ".join(VALUE_FIELDS)}')
         for item in rest.split(","):
             value, sep, code = item.rpartition("=")
             if not sep or not value.strip():
@@ -251,7 +251,7 @@ def read_value_mapping(source: str | Path | UserFile) -> dict[str, dict[str, str
     file = as_user_file(source)
     data = read_json(file, "value mapping file")
     if not isinstance(data, dict):
-        raise DataSourceError(f"{file.name}: a value mapping is a JSON object such as {{\"type\": {{\"GFDC\": \"family_home\"}}}}")
+        raise DataSourceError(f'{file.name}: a value mapping is a JSON object such as {{"type": {{"GFDC": "family_home"}}}}')
     maps = {k: v for k, v in data.items() if k != "format"}
     try:
         check_value_mapping(maps, file.name)
@@ -340,7 +340,9 @@ def standardize_providers(
     status_reasons, status_notes, inactive = check_status(values.codes[STATUS], table, plan, keep_inactive)
     notes += capacity.notes + location.notes + region_notes + status_notes
     if plan.ambiguous:
-        notes.append(f"Columns naming two age groups at once were not used: {', '.join(map(repr, plan.ambiguous))} (map them if they count slots).")
+        notes.append(
+            f"Columns naming two age groups at once were not used: {', '.join(map(repr, plan.ambiguous))} (map them if they count slots)."
+        )
     reasons = [sum(parts, []) for parts in zip(capacity.reasons, location.reasons, region_reasons, status_reasons, id_reasons)]
 
     funding = np.array([f or "unknown" for f in values.codes[S.FUNDING]], dtype=object)
@@ -372,7 +374,9 @@ def standardize_providers(
         {"row": file_rows[located], "name": names[located], "reason": [r for r, keep in zip(rejected["reason"], located[~ok]) if keep],
          "latitude": lat[located], "longitude": lon[located]}
     )  # fmt: skip
-    return ProviderImport(source, accepted, rejected.reset_index(drop=True), plan.described(), n, notes, swapped, inactive, values.used, points)
+    return ProviderImport(
+        source, accepted, rejected.reset_index(drop=True), plan.described(), n, notes, swapped, inactive, values.used, points
+    )
 
 
 def _text(table: pd.DataFrame, col: str | None, fallback: list, empty: object = "fallback") -> np.ndarray:

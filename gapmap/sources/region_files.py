@@ -71,6 +71,8 @@ def _bad_region_name(name: str) -> str | None:
     if re.search(r"[\x00-\x1f\x7f]", name):
         return "a region name without control characters (line breaks, tabs)"
     return None
+
+
 #: How specific each kind of claim is: a listed tract beats an area, an area beats a county.
 _SPECIFICITY = {"county": 1, "area": 2, "tract": 3}
 
@@ -216,8 +218,8 @@ def parse_region_set(data: Mapping, source: str = "regions") -> RegionSet:
         name = str(item.get("name") or "").strip()
         if not name:
             problems.append(Problem(k, "name", item.get("name"), "a region name"))
-        elif _bad_region_name(name):
-            problems.append(Problem(k, "name", name, _bad_region_name(name)))
+        elif bad := _bad_region_name(name):
+            problems.append(Problem(k, "name", name, bad))
         elif name in seen:
             problems.append(Problem(k, "name", name, f"a name no other region has (region {seen[name]} has it)"))
         else:
@@ -327,8 +329,9 @@ def region_set_from_polygons(
     parts: dict[str, list[Area]] = {}
     for row, (name, geom) in enumerate(zip(gdf[name_col], gdf.geometry.values), start=1):
         text = "" if name is None or (isinstance(name, float) and np.isnan(name)) else str(name).strip()
-        if not text or _bad_region_name(text):
-            problems.append(Problem(row, str(name_col), name, _bad_region_name(text) if text else "a region name"))
+        bad = _bad_region_name(text) if text else "a region name"
+        if bad:
+            problems.append(Problem(row, str(name_col), name, bad))
             continue
         if geom is None or geom.is_empty or geom.geom_type not in ("Polygon", "MultiPolygon"):
             problems.append(Problem(row, "geometry", None if geom is None else geom.geom_type, "a Polygon or MultiPolygon"))
@@ -374,8 +377,9 @@ def region_set_from_table(
             problems.append(Problem(row, str(geo_col), g, f"a tract listed once (row {first_row[text]} lists it too)"))
             continue
         region = "" if name is None or (isinstance(name, float) and np.isnan(name)) else str(name).strip()
-        if not region or _bad_region_name(region):
-            problems.append(Problem(row, str(name_col), name, _bad_region_name(region) if region else "a region name"))
+        bad = _bad_region_name(region) if region else "a region name"
+        if bad:
+            problems.append(Problem(row, str(name_col), name, bad))
             continue
         first_row[text] = row
         members.setdefault(region, []).append(text)
@@ -430,5 +434,3 @@ def county_region_set(tracts: pd.DataFrame) -> RegionSet:
         state=states[0] if len(states) == 1 else None,
         source="county of each tract (GEOID digits 3-5)",
     )
-
-

@@ -18,7 +18,15 @@ from gapmap.ui.loaders import load_region, load_region_sets, region_options
 from gapmap.ui.state import CUSTOM_REGIONS, RUCA_CODES, View
 from gapmap.ui.widgets import plain, render_downloads, render_error
 
-__all__ = ["render_region_uploads", "with_ruca", "choose_regions", "run_comparison", "render_region_map", "render_equity", "render_compare_downloads"]
+__all__ = [
+    "render_region_uploads",
+    "with_ruca",
+    "choose_regions",
+    "run_comparison",
+    "render_region_map",
+    "render_equity",
+    "render_compare_downloads",
+]
 
 
 def render_region_uploads() -> None:
@@ -101,8 +109,12 @@ def run_comparison(view: View, result, region_set, assignment, chosen):
         help="A priority tract is one in the top share of all tracts ranked with these weights (see the Priorities page).",
     )
     share = o2.slider("Priority tracts: top share of all tracts", 0.05, 0.5, 0.10, 0.05, key="compare_share", format="%.2f")
-    rule = o3.selectbox("Deserts in 'who lives in the deserts'", list(DESERT_RULES), format_func=DESERT_RULES.get, key="compare_rule")
-    return compare_regions(result, region_set, chosen, PRESETS[preset], share, rule, assignment=assignment, band=view.band)
+    rule = o3.selectbox(
+        "Deserts in 'who lives in the deserts'", list(DESERT_RULES), format_func=lambda r: DESERT_RULES[r], key="compare_rule"
+    )
+    return compare_regions(
+        result, region_set, chosen, PRESETS[preset or "balanced"], share, rule or "osu", assignment=assignment, band=view.band
+    )
 
 
 def render_region_map(view: View, result, comparison) -> None:
@@ -138,8 +150,18 @@ def render_compare_downloads(view: View, result, comparison) -> None:
     about = compare_about(comparison, region_options().get(view.region, view.region), view.params)
     st.markdown("**Download**")
     files = [
-        (f"Comparison {suffix}", lambda suffix=suffix: to_compare_bytes(suffix, comparison, result, about), f"gapmap_compare{suffix}", f"dl_compare{suffix}")
+        (
+            f"Comparison {suffix}",
+            lambda suffix=suffix: to_compare_bytes(suffix, comparison, result, about),
+            f"gapmap_compare{suffix}",
+            f"dl_compare{suffix}",
+        )
         for suffix in (".csv", ".xlsx", ".geojson")
     ]
-    equity = ("Who lives in the deserts (CSV)", lambda: to_csv_bytes(comparison.equity, about), "gapmap_who_lives_in_deserts.csv", "dl_equity")
+    equity = (
+        "Who lives in the deserts (CSV)",
+        lambda: to_csv_bytes(comparison.equity, about),
+        "gapmap_who_lives_in_deserts.csv",
+        "dl_equity",
+    )
     render_downloads([*files, equity])

@@ -15,7 +15,7 @@ from gapmap.outputs.export import to_csv_bytes
 from gapmap.sources.census import KEY_HELP
 from gapmap.sources.datasets import MAX_NAME_CHARS, existing_dataset, save_dataset
 from gapmap.sources.files import UserFile, display_name
-from gapmap.sources.geocode import geocode_addresses
+from gapmap.sources.geocode import GeocodeOutcome, geocode_addresses
 from gapmap.sources.geography import STATES, fetch_region, read_tracts
 from gapmap.sources.provider_steps import OPTIONS, VALUE_FIELDS
 from gapmap.sources.providers import (
@@ -32,7 +32,15 @@ from gapmap.ui.loaders import census_key, load_region, read_upload, region_optio
 from gapmap.ui.state import PENDING_TRACTS, PENDING_TRACTS_SOURCE, PRIVACY, forget, is_new, switch_region
 from gapmap.ui.widgets import plain, render_error
 
-__all__ = ["render_value_mapping", "render_import_report", "render_tract_sources", "render_provider_import", "render_save", "OPTION_LABELS", "AUTO"]
+__all__ = [
+    "render_value_mapping",
+    "render_import_report",
+    "render_tract_sources",
+    "render_provider_import",
+    "render_save",
+    "OPTION_LABELS",
+    "AUTO",
+]
 
 #: The import's options (gapmap.sources.provider_steps.OPTIONS) -> this page's controls.
 OPTION_LABELS = {
@@ -121,10 +129,23 @@ def render_import_report(report: ProviderImport, privacy: bool) -> None:
     if len(report.rejected):
         st.markdown("**Rejected rows**, with the reason for each")
         shown = report.rejected.assign(reason=report.rejected["reason"].map(for_this_page))
-        st.dataframe(shown, hide_index=True, width="stretch", column_order=["row", "reason", *[c for c in shown.columns if c not in ("row", "reason")]])
-        d1.download_button("Download the rejected rows (CSV)", to_csv_bytes(report.rejected), file_name="rejected_rows.csv", mime="text/csv", key="dl_rejected")
+        st.dataframe(
+            shown,
+            hide_index=True,
+            width="stretch",
+            column_order=["row", "reason", *[c for c in shown.columns if c not in ("row", "reason")]],
+        )
+        d1.download_button(
+            "Download the rejected rows (CSV)",
+            to_csv_bytes(report.rejected),
+            file_name="rejected_rows.csv",
+            mime="text/csv",
+            key="dl_rejected",
+        )
     st.markdown("**Preview of the providers**")
-    with_rejected = st.checkbox("Also show the rejected rows that have coordinates", key="preview_rejected", disabled=not len(report.rejected_points))
+    with_rejected = st.checkbox(
+        "Also show the rejected rows that have coordinates", key="preview_rejected", disabled=not len(report.rejected_points)
+    )
     from gapmap.viz.maps import build_provider_preview_map
 
     fmap = build_provider_preview_map(report.accepted, report.rejected_points if with_rejected else None, privacy=privacy)
@@ -139,7 +160,9 @@ def render_tract_sources():
         c1, c2, c3 = st.columns([2, 3, 1])
         state = c1.selectbox("State", list(STATES), format_func=lambda f: STATES[f][1], index=list(STATES).index("41"), key="fetch_state")
         counties = c2.text_input("Counties (names or FIPS codes, comma-separated; empty = whole state)", key="fetch_counties")
-        year = c3.number_input("ACS 5-year", min_value=2013, max_value=ACS5Client.default_year, value=ACS5Client.default_year, key="fetch_year")
+        year = c3.number_input(
+            "ACS 5-year", min_value=2013, max_value=ACS5Client.default_year, value=ACS5Client.default_year, key="fetch_year"
+        )
         key = census_key()
         if not key:
             st.warning(KEY_HELP)
@@ -153,7 +176,9 @@ def render_tract_sources():
 
             wanted = [c.strip() for c in counties.split(",") if c.strip()] or None
             try:
-                tracts, path = fetch_region(state, wanted, int(year), key, loaders.new_http_session(), loaders.CACHE_DIR / "regions", progress)
+                tracts, path = fetch_region(
+                    state, wanted, int(year), key, loaders.new_http_session(), loaders.CACHE_DIR / "regions", progress
+                )
             except GapmapError as exc:
                 bar.empty()
                 render_error(exc, "fetch the tracts")  # the data already loaded stays in use
@@ -178,8 +203,14 @@ def render_tract_sources():
 
     with known_tab:
         regions = region_options()
-        known = st.selectbox("Tracts of", list(regions), format_func=regions.get, key="known_region", help="Pair a new provider list with the tracts of the demo or of a saved dataset.")
-        if st.button("Use these tracts", key="use_known"):
+        known = st.selectbox(
+            "Tracts of",
+            list(regions),
+            format_func=lambda k: regions[k],
+            key="known_region",
+            help="Pair a new provider list with the tracts of the demo or of a saved dataset.",
+        )
+        if known is not None and st.button("Use these tracts", key="use_known"):
             try:
                 PENDING_TRACTS.set(load_region(known)[0])
                 PENDING_TRACTS_SOURCE.set(f"the tracts of {regions[known]}")
@@ -193,6 +224,18 @@ def render_tract_sources():
 
 #: The column-mapping choice that leaves a field to gapmap's recognition.
 AUTO = "(recognised automatically)"
+
+
+def _geocoder(status):
+    """The Census geocoder for rows with an address and no coordinates, its progress shown in ``status``."""
+
+    def say(message: str) -> None:
+        status.info(message)
+
+    def geocode(addresses: pd.DataFrame) -> GeocodeOutcome:
+        return geocode_addresses(addresses, loaders.new_http_session(), loaders.CACHE_DIR / "geocoder.json", progress=say)
+
+    return geocode
 
 
 def render_provider_import(tracts) -> ProviderImport | None:
@@ -215,21 +258,25 @@ def render_provider_import(tracts) -> ProviderImport | None:
                     choice = cols[i % 3].selectbox(fld, [AUTO, *table.columns], key=f"map_{fld}")
                     if choice != AUTO:
                         mapping[fld] = choice
-                fix_swapped = st.checkbox("Fix swapped coordinates (latitude and longitude back where they look swapped)", key="fix_swapped")
-                keep_inactive = st.checkbox("Keep providers that are not operating (closed, revoked, suspended, expired...)", key="keep_inactive")
+                fix_swapped = st.checkbox(
+                    "Fix swapped coordinates (latitude and longitude back where they look swapped)", key="fix_swapped"
+                )
+                keep_inactive = st.checkbox(
+                    "Keep providers that are not operating (closed, revoked, suspended, expired...)", key="keep_inactive"
+                )
                 crs = st.text_input("Coordinate system of projected X/Y columns (e.g. EPSG:3857)", key="provider_crs") or None
-                geocode = st.checkbox("Geocode addresses: find coordinates for rows that have an address and none (Census geocoder, needs internet)", key="geocode")
+                geocode = st.checkbox(
+                    "Geocode addresses: find coordinates for rows that have an address and none (Census geocoder, needs internet)",
+                    key="geocode",
+                )
             value_maps = render_value_mapping(table, mapping, pup.name)
             bounds = RegionBounds.of_tracts(tracts) if tracts is not None else None
-            geocoder = None
-            if geocode:
-                status = st.empty()
-
-                def geocoder(addresses):
-                    return geocode_addresses(addresses, loaders.new_http_session(), loaders.CACHE_DIR / "geocoder.json", progress=status.info)
+            geocoder = _geocoder(st.empty()) if geocode else None
 
             try:
-                report = standardize_providers(table, display_name(pup.name), mapping, bounds, fix_swapped, crs, geocoder, value_maps, keep_inactive)
+                report = standardize_providers(
+                    table, display_name(pup.name), mapping, bounds, fix_swapped, crs, geocoder, value_maps, keep_inactive
+                )
             except GapmapError as exc:
                 render_error(for_this_page(str(exc)), "import the provider list")
     if report is not None:
@@ -243,15 +290,17 @@ def render_provider_import(tracts) -> ProviderImport | None:
 def render_save(tracts, report: ProviderImport | None) -> None:
     """Name the dataset, read the warnings, and save it (then use it on every page)."""
     ready = tracts is not None and report is not None and len(report.accepted) > 0
+    if not ready:
+        report = None  # nothing to save yet
     name = st.text_input("Dataset name", placeholder="e.g. South Coast hub 2023", key="dataset_name", max_chars=MAX_NAME_CHARS)
     taken = existing_dataset(loaders.DATASETS_DIR, name) if name else None
     replace = st.checkbox(f"Replace the saved dataset {plain(taken)!s}", key="replace_dataset") if taken else False
-    warnings = compute_import_warnings(tracts, report) if ready else []
+    warnings = compute_import_warnings(tracts, report) if report is not None else []
     for warning in warnings:
         st.warning(plain(warning))
     confirmed = st.checkbox("Save anyway", key="save_anyway") if warnings else True
     if st.button("Save dataset and use it", key="save_dataset", type="primary"):
-        if not (ready and name):
+        if report is None or not name:
             st.warning("Give the dataset a name; saving needs tracts and at least one accepted provider.")
             st.stop()
         if not confirmed:

@@ -39,7 +39,9 @@ def tracts_to_draw(view: View, result):
     )
     if county == "All counties":
         measure_key = region_measure_for(view.measure)
-        st.caption(f"Counties coloured by {REGION_MEASURES[measure_key][1].lower()}, from the sums of their tracts. Pick a county to see its tracts.")
+        st.caption(
+            f"Counties coloured by {REGION_MEASURES[measure_key][1].lower()}, from the sums of their tracts. Pick a county to see its tracts."
+        )
         fmap = build_region_map(shapes, county_rollup, view.band, view.params, measure_key)
         streamlit_folium.st_folium(fmap, key="county_map", returned_objects=[], height=560, use_container_width=True)
         st.stop()
@@ -64,7 +66,9 @@ def render_tract_map(view: View, result, geometry) -> tuple[str | None, bool]:
         help="Family child care homes are residences; many states keep their addresses confidential.",
     )
     selected = SELECTED_GEOID.get()
-    fmap = build_tract_map(result, view.band, view.measure, show_providers=show_providers, privacy=privacy, selected_geoid=selected, geometry=geometry)
+    fmap = build_tract_map(
+        result, view.band, view.measure, show_providers=show_providers, privacy=privacy, selected_geoid=selected, geometry=geometry
+    )
     state = streamlit_folium.st_folium(
         fmap, key=KEYS.tract_map, returned_objects=["last_active_drawing"], height=560, use_container_width=True, render=False
     )

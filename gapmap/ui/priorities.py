@@ -44,7 +44,15 @@ def render_weights(view: View, n_tracts: int) -> tuple[RankWeights, int]:
         for col, (name, text) in zip(st.columns(len(COMPONENTS)), COMPONENTS.items()):
             col.slider(COMPONENT_LABELS[name], 0.0, 1.0, step=0.05, key=f"w_{name}", help=text)
     try:
-        weights = RankWeights(**{n: weight(n) for n in COMPONENTS}, band=view.band, unreliable_factor=0.5 if down else 1.0)
+        weights = RankWeights(
+            unmet_need=weight("unmet_need"),
+            access_gap=weight("access_gap"),
+            desert=weight("desert"),
+            poverty=weight("poverty"),
+            working_parents=weight("working_parents"),
+            band=view.band,
+            unreliable_factor=0.5 if down else 1.0,
+        )
     except ParameterError as exc:  # all-zero weights: say so and stop
         st.warning(str(exc))
         st.stop()
@@ -56,7 +64,12 @@ def render_priority_downloads(result, ranked, areas, weights: RankWeights, top: 
     scenario = SCENARIO_CHANGES.get()
     st.markdown("**Download**")
     files = [
-        (f"Priorities {suffix}", lambda suffix=suffix: to_priority_bytes(suffix, result, ranked, weights, top, about, scenario), f"gapmap_priorities{suffix}", f"dl_priorities{suffix}")
+        (
+            f"Priorities {suffix}",
+            lambda suffix=suffix: to_priority_bytes(suffix, result, ranked, weights, top, about, scenario),
+            f"gapmap_priorities{suffix}",
+            f"dl_priorities{suffix}",
+        )
         for suffix in (".csv", ".xlsx", ".geojson", ".gpkg")
     ]
     report = (

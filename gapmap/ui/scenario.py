@@ -173,7 +173,9 @@ def render_outcomes(view: View, sim) -> None:
         delta_color="inverse",
         help="Access desert: fewer than 1 slot within reach per 3 children (E2SFCA, across tract lines).",
     )
-    m2.metric("CAP desert tracts", f"{summary['cap_desert_tracts_after']:,}", f"{summary['cap_desert_tracts_change']:+,}", delta_color="inverse")
+    m2.metric(
+        "CAP desert tracts", f"{summary['cap_desert_tracts_after']:,}", f"{summary['cap_desert_tracts_change']:+,}", delta_color="inverse"
+    )
     m3.metric("Slots per 100 children", f"{summary['slots_per_100_after']:.1f}", f"{summary['slots_per_100_change']:+.1f}")
     st.dataframe(compare_outcomes(sim, by="county"), hide_index=True, width="stretch", key="by_county")
 
@@ -188,7 +190,11 @@ def render_site_suggestions(result) -> None:
     if st.button("Suggest where they help most", key="suggest"):
         bar = st.progress(0.0, text="Choosing sites...")
         cov = build_coverage(result, sband, slots, objective=objective)
-        choice = suggest_sites_greedy(cov, k, progress=lambda n, total: bar.progress(n / total, text=f"Site {n} of {total} chosen"))
+
+        def progress(n: int, total: int) -> None:
+            bar.progress(n / total, text=f"Site {n} of {total} chosen")
+
+        choice = suggest_sites_greedy(cov, k, progress=progress)
         suggested = [
             NewSite(f"Suggested: {r.name}"[:200], float(r.latitude), float(r.longitude), *band_slots(sband, slots))
             for r in cov.candidates.iloc[choice.chosen].itertuples(index=False)

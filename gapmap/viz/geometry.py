@@ -65,5 +65,8 @@ def map_geometry(tracts, tolerance: float = TOLERANCE_DEG, decimals: int = DECIM
 
 def feature_collection_text(geometry: list[str], properties: list[dict]) -> str:
     """A FeatureCollection text from geometry texts and property dicts (no geometry re-serialization)."""
-    parts = (f'{{"type":"Feature","properties":{json.dumps(p, ensure_ascii=False, separators=(",", ":"))},"geometry":{g}}}' for g, p in zip(geometry, properties))
+    parts = (
+        f'{{"type":"Feature","properties":{json.dumps(p, ensure_ascii=False, separators=(",", ":"))},"geometry":{g}}}'
+        for g, p in zip(geometry, properties)
+    )
     return '{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}"

@@ -25,7 +25,16 @@ from gapmap.metrics import MetricsResult
 from gapmap.viz.geometry import feature_collection_text, map_geometry
 from gapmap.viz.measures import MEASURES, MISSING_COLOR, classify_measure, measure_column
 
-__all__ = ["PROVIDER_COLORS", "TRACT_CLASS", "TRACT_PROPERTY", "REGION_CLASS", "REGION_MEASURES", "build_tract_map", "build_region_map", "tract_tooltip_fields"]
+__all__ = [
+    "PROVIDER_COLORS",
+    "TRACT_CLASS",
+    "TRACT_PROPERTY",
+    "REGION_CLASS",
+    "REGION_MEASURES",
+    "build_tract_map",
+    "build_region_map",
+    "tract_tooltip_fields",
+]
 
 #: Okabe-Ito colours (colour-blind safe) for provider types.
 PROVIDER_COLORS = {
@@ -132,7 +141,7 @@ def _legend(title: str, entries: list[tuple[str, str]], providers: bool, privacy
     element = branca.element.MacroElement()
     # the body is a value of the template, never part of its source (no text is ever run as Jinja)
     element._template = branca.element.Template("{% macro html(this, kwargs) %}{{ this.body }}{% endmacro %}")
-    element.body = body
+    element.body = body  # type: ignore[attr-defined]  # read by the template above
     return element
 
 
@@ -196,10 +205,7 @@ def build_tract_map(
     }
     in_percent = {key for key in TOOLTIP_MEASURES if M.measure(key).in_percent}
     geometry = _geometry(t, geometry)
-    columns = {
-        key: [_fmt(v, pct=key in in_percent) for v in source[key].tolist()]
-        for key, _label in fields
-    }
+    columns = {key: [_fmt(v, pct=key in in_percent) for v in source[key].tolist()] for key, _label in fields}
     # one-letter property names: the names repeat in every feature, and a state has thousands
     short = [TRACT_PROPERTY[key] for key, _label in fields]
     column_lists = [columns[key] for key, _label in fields]
@@ -306,8 +312,8 @@ def build_provider_preview_map(
     says why. Privacy mode hides family child care homes; a rejected row's type may be unknown, so with
     privacy on no rejected row is drawn."""
     pts = [accepted[[S.LATITUDE, S.LONGITUDE]].to_numpy(float)]
-    show_rejected = rejected_points is not None and len(rejected_points) and not privacy
-    if show_rejected:
+    show_rejected = rejected_points is not None and len(rejected_points) > 0 and not privacy
+    if show_rejected and rejected_points is not None:
         pts.append(rejected_points[[S.LATITUDE, S.LONGITUDE]].to_numpy(float))
     allpts = np.vstack(pts) if sum(len(p) for p in pts) else np.array([[44.0, -120.5]])
     fmap = folium.Map(tiles=tiles, control_scale=True, zoom_snap=0.25)
@@ -315,7 +321,7 @@ def build_provider_preview_map(
     fmap.fit_bounds([[lat0 - 0.01, lon0 - 0.01], [lat1 + 0.01, lon1 + 0.01]])
     if len(accepted):
         _add_providers(fmap, accepted, privacy)
-    if show_rejected:
+    if show_rejected and rejected_points is not None:
         features = [
             {
                 "type": "Feature",
@@ -328,8 +334,17 @@ def build_provider_preview_map(
             {"type": "FeatureCollection", "features": features},
             name="Rejected rows",
             marker=folium.CircleMarker(radius=5, fill=True),
-            style_function=lambda f: {"color": "#444444", "fillColor": "#bbbbbb", "weight": 2, "fillOpacity": 0.6, "dashArray": "2 2", "className": REJECTED_CLASS},
-            tooltip=folium.GeoJsonTooltip(fields=["row", "name", "reason"], aliases=["Row", "Provider", "Not used because"], localize=False, style=TOOLTIP_STYLE),
+            style_function=lambda f: {
+                "color": "#444444",
+                "fillColor": "#bbbbbb",
+                "weight": 2,
+                "fillOpacity": 0.6,
+                "dashArray": "2 2",
+                "className": REJECTED_CLASS,
+            },
+            tooltip=folium.GeoJsonTooltip(
+                fields=["row", "name", "reason"], aliases=["Row", "Provider", "Not used because"], localize=False, style=TOOLTIP_STYLE
+            ),
         ).add_to(fmap)
     legend = [("#bbbbbb", "rejected row (hover for why)")] if show_rejected else []
     fmap.add_child(_legend("Providers of the import", legend, True, privacy))
@@ -487,7 +502,9 @@ def _add_new_sites(fmap: folium.Map, sites: pd.DataFrame) -> None:
         {"type": "FeatureCollection", "features": features},
         name="New sites",
         marker=folium.Marker(icon=folium.DivIcon(html=_STAR_HTML, icon_size=(22, 22), icon_anchor=(11, 11))),
-        tooltip=folium.GeoJsonTooltip(fields=["name", "slots"], aliases=["New site", "Slots ages 0-5"], localize=False, style=TOOLTIP_STYLE),
+        tooltip=folium.GeoJsonTooltip(
+            fields=["name", "slots"], aliases=["New site", "Slots ages 0-5"], localize=False, style=TOOLTIP_STYLE
+        ),
     ).add_to(fmap)
 
 
@@ -528,7 +545,9 @@ _SHARE_COLORS = ("#fef0d9", "#fdcc8a", "#fc8d59", "#e34a33", "#b30000")  # OrRd 
 _SHARE_NAMES = ("under 20%", "20% to 40%", "40% to 60%", "60% to 80%", "80% or more")
 
 
-def build_region_map(regions, rollup: pd.DataFrame, band: str, params, measure: str = "slots_per_100", tiles: str | None = "OpenStreetMap") -> folium.Map:
+def build_region_map(
+    regions, rollup: pd.DataFrame, band: str, params, measure: str = "slots_per_100", tiles: str | None = "OpenStreetMap"
+) -> folium.Map:
     """Regions coloured at region level by a rolled-up measure (:data:`REGION_MEASURES`), with the
     roll-up's figures in the tooltip. ``regions``: :func:`gapmap.regions.dissolve_regions`;
     ``rollup``: :func:`gapmap.regions.compute_rollup` (one row per region)."""
@@ -572,9 +591,17 @@ def build_region_map(regions, rollup: pd.DataFrame, band: str, params, measure: 
     folium.GeoJson(
         geo,
         name="Regions",
-        style_function=lambda f: {"fillColor": f["properties"]["_fill"], "color": "#333333", "weight": 1.5, "fillOpacity": 0.75, "className": REGION_CLASS},
+        style_function=lambda f: {
+            "fillColor": f["properties"]["_fill"],
+            "color": "#333333",
+            "weight": 1.5,
+            "fillOpacity": 0.75,
+            "className": REGION_CLASS,
+        },
         highlight_function=lambda f: {"weight": 3.5, "color": "#000000"},
-        tooltip=folium.GeoJsonTooltip(fields=[f for f, _ in fields], aliases=[a for _, a in fields], sticky=True, localize=False, style=TOOLTIP_STYLE),
+        tooltip=folium.GeoJsonTooltip(
+            fields=[f for f, _ in fields], aliases=[a for _, a in fields], sticky=True, localize=False, style=TOOLTIP_STYLE
+        ),
     ).add_to(fmap)
     labels = [
         {

@@ -78,6 +78,7 @@ def classify_measure(measure: Measure, values: pd.Series, params: AnalysisParams
             legend.append((MISSING_COLOR, "no data"))
         return colors, legend
     x = pd.to_numeric(values, errors="coerce").to_numpy(float)
+    palette: tuple[str, ...]
     if measure.key in ("slots_per_100", "access_per_100"):
         extreme = 100.0 / params.extreme_children_per_slot
         desert = 100.0 / params.desert_children_per_slot
@@ -94,7 +95,7 @@ def classify_measure(measure: Measure, values: pd.Series, params: AnalysisParams
     else:
         if measure.in_percent:
             x = 100 * x
-            edges = [0, 10, 20, 30, 40]
+            edges: list[float] = [0, 10, 20, 30, 40]
             palette = _POVERTY_COLORS
             names = ["under 10%", "10% to 20%", "20% to 30%", "30% to 40%", "40% or more"]
         else:

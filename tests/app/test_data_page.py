@@ -129,12 +129,17 @@ def test_an_oregon_export_on_the_demo_tracts_imports_whole_and_saves_what_it_rea
     at.selectbox(key="known_region").set_value("demo")
     at.button(key="use_known").click().run()
     assert "Tracts: 162 from the tracts of Demo region (synthetic demo data)." in texts(at.success)
-    at.file_uploader(key="upload_providers").set_value(("oregon.csv", (FIXTURES / "providers" / "oregon_delc_export.csv").read_bytes(), "text/csv")).run()
+    at.file_uploader(key="upload_providers").set_value(
+        ("oregon.csv", (FIXTURES / "providers" / "oregon_delc_export.csv").read_bytes(), "text/csv")
+    ).run()
     assert not at.exception, at.exception
     got = metrics(at)
     assert (got["Rows read"], got["Accepted"], got["Rejected"], got["Not operating"]) == ("10", "6", "4", "4")
     assert not any("no vocabulary knows" in c for c in texts(at.caption))  # Oregon's words need no step
-    assert any("'Keep providers that are not operating' under Column mapping and options" in r for r in next(d.value for d in at.dataframe if "reason" in d.value.columns)["reason"])
+    assert any(
+        "'Keep providers that are not operating' under Column mapping and options" in r
+        for r in next(d.value for d in at.dataframe if "reason" in d.value.columns)["reason"]
+    )
     at.checkbox(key="keep_inactive").check().run()
     assert metrics(at)["Accepted"] == "10"
     at.text_input(key="dataset_name").input("Oregon test").run()

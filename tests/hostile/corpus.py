@@ -86,20 +86,22 @@ def _files() -> dict[str, bytes]:
     out["binary.csv"] = bytes(range(256)) * 4
     out["html_as.xlsx"] = b"<html><body><h1>Not Excel</h1></body></html>"
     out["long_name.csv"] = (_HEADER + _row(1, "A" * 300 + " Child Care")).encode()
-    out["markdown_header.csv"] = (b"# Heading,[link](http://127.0.0.1/x),![img](http://127.0.0.1/i.png),$x^2$\n1,2,3,4\n")
+    out["markdown_header.csv"] = b"# Heading,[link](http://127.0.0.1/x),![img](http://127.0.0.1/i.png),$x^2$\n1,2,3,4\n"
     out["vrt_plain.geojson"] = (
         b'<OGRVRTDataSource><OGRVRTLayer name="x"><SrcDataSource>CSV:/etc/hostname</SrcDataSource></OGRVRTLayer></OGRVRTDataSource>'
     )
     # tracts
     square = [[[LON - 0.1, LAT - 0.1], [LON + 0.1, LAT - 0.1], [LON + 0.1, LAT + 0.1], [LON - 0.1, LAT + 0.1], [LON - 0.1, LAT - 0.1]]]
-    feature = {"type": "Feature", "properties": {"geoid": "99001000100", "children_under_5": 137}, "geometry": {"type": "Polygon", "coordinates": square}}
+    feature = {
+        "type": "Feature",
+        "properties": {"geoid": "99001000100", "children_under_5": 137},
+        "geometry": {"type": "Polygon", "coordinates": square},
+    }
     projected = [[[x * 1e5, y * 1e5] for x, y in ring] for ring in square]
     out["projected_no_crs.geojson"] = json.dumps(
         {"type": "FeatureCollection", "features": [{**feature, "geometry": {"type": "Polygon", "coordinates": projected}}]}
     ).encode()
-    out["infinite_count.geojson"] = (
-        json.dumps({"type": "FeatureCollection", "features": [feature]}).replace("137", "1e309").encode()
-    )
+    out["infinite_count.geojson"] = json.dumps({"type": "FeatureCollection", "features": [feature]}).replace("137", "1e309").encode()
     out["nan_count.geojson"] = json.dumps({"type": "FeatureCollection", "features": [feature]}).replace("137", "NaN").encode()
     out["boolean_count.geojson"] = json.dumps({"type": "FeatureCollection", "features": [feature]}).replace("137", "true").encode()
     out["deep.geojson"] = b'{"type": "FeatureCollection", "features": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
@@ -119,7 +121,9 @@ def _files() -> dict[str, bytes]:
         {"changes": [{"kind": "new_site", "name": "X", "latitude": LAT, "longitude": LON, "slots_0_2": "ten"}]}
     ).encode()
     out["scenario_nan.json"] = b'{"changes": [{"kind": "new_site", "name": "X", "latitude": NaN, "longitude": -120.7, "slots_0_2": 5}]}'
-    out["scenario_huge_number.json"] = b'{"changes": [{"kind": "new_site", "name": "X", "latitude": 44.3, "longitude": -120.7, "slots_0_2": 1e999}]}'
+    out["scenario_huge_number.json"] = (
+        b'{"changes": [{"kind": "new_site", "name": "X", "latitude": 44.3, "longitude": -120.7, "slots_0_2": 1e999}]}'
+    )
     out["scenario_change_not_object.json"] = b'{"changes": ["open a site"]}'
     out["scenario_unknown_kind.json"] = b'{"changes": [{"kind": "__import__"}]}'
     out["scenario_name_object.json"] = b'{"name": {"a": 1}, "changes": []}'
@@ -127,7 +131,18 @@ def _files() -> dict[str, bytes]:
         {"changes": [{"kind": "new_site", "name": "S", "latitude": LAT, "longitude": LON, "slots_0_2": 5}] * 10_000}, separators=(",", ":")
     ).encode()
     out["scenario_script_name.json"] = json.dumps(
-        {"changes": [{"kind": "new_site", "name": "${alert(1)}`</script><img src=x onerror=alert(2)>", "latitude": LAT, "longitude": LON, "slots_0_2": 5, "slots_3_5": 5}]}
+        {
+            "changes": [
+                {
+                    "kind": "new_site",
+                    "name": "${alert(1)}`</script><img src=x onerror=alert(2)>",
+                    "latitude": LAT,
+                    "longitude": LON,
+                    "slots_0_2": 5,
+                    "slots_3_5": 5,
+                }
+            ]
+        }
     ).encode()
     return out
 
@@ -169,7 +184,7 @@ CASES: tuple[Case, ...] = (
     Case("scenario_huge_number.json", "scenario", "error", "too large"),
     Case("scenario_change_not_object.json", "scenario", "error", "change 1: 'open a site' is not a change"),
     Case("scenario_unknown_kind.json", "scenario", "error", "unknown kind '__import__'"),
-    Case("scenario_name_object.json", "scenario", "error", "name {\"a\": 1} must be text"),
+    Case("scenario_name_object.json", "scenario", "error", 'name {"a": 1} must be text'),
     Case("scenario_too_many.json", "scenario", "error", "has 10,000 changes; gapmap simulates at most 1,000"),
     Case("scenario_script_name.json", "scenario", "import"),
 )
@@ -190,7 +205,7 @@ def vrt_document(source: str) -> bytes:
     """An OGR VRT whose layer reads ``source`` (``CSV:/path`` or ``/vsicurl/http://...``)."""
     return (
         f'<OGRVRTDataSource><OGRVRTLayer name="x"><SrcDataSource>{source}</SrcDataSource>'
-        "<GeometryType>wkbPoint</GeometryType><GeometryField encoding=\"PointFromColumns\" x=\"longitude\" y=\"latitude\"/>"
+        '<GeometryType>wkbPoint</GeometryType><GeometryField encoding="PointFromColumns" x="longitude" y="latitude"/>'
         "</OGRVRTLayer></OGRVRTDataSource>"
     ).encode()
 
@@ -225,9 +240,9 @@ def gpkg_with_virtual_table(path: Path, canary: Path) -> Path:
     import geopandas as gpd
     import shapely
 
-    gpd.GeoDataFrame({"geoid": ["99001000100"], "children_under_5": [10.0]}, geometry=[shapely.box(LON - 0.1, LAT - 0.1, LON + 0.1, LAT + 0.1)], crs=4326).to_file(
-        path, driver="GPKG", layer="tracts"
-    )
+    gpd.GeoDataFrame(
+        {"geoid": ["99001000100"], "children_under_5": [10.0]}, geometry=[shapely.box(LON - 0.1, LAT - 0.1, LON + 0.1, LAT + 0.1)], crs=4326
+    ).to_file(path, driver="GPKG", layer="tracts")
     con = sqlite3.connect(path)
     con.execute("PRAGMA writable_schema = ON")
     con.execute(

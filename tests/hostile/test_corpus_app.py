@@ -74,7 +74,13 @@ def test_a_vrt_upload_never_shows_a_server_file(kind, places, tmp_path):
     canary = tmp_path / "canary.csv"
     canary.write_text(f"longitude,latitude,name\n-120.7,44.3,{CANARY_TEXT}\n")
     vrt = vrt_document(f"CSV:{canary}")
-    disguises = {"v.geojson": vrt, "v.gpkg": vrt, "v.json": vrt, "v.csv": vrt, "v.zip": zip_with({"v.shp": vrt, "v.shx": vrt, "v.dbf": vrt})}
+    disguises = {
+        "v.geojson": vrt,
+        "v.gpkg": vrt,
+        "v.json": vrt,
+        "v.csv": vrt,
+        "v.zip": zip_with({"v.shp": vrt, "v.shx": vrt, "v.dbf": vrt}),
+    }
     for name, data in disguises.items():
         if not name.endswith(ENDINGS[kind]):
             continue
@@ -101,7 +107,9 @@ def test_an_upload_with_a_300_character_name(places):
 
 def test_a_bad_scenario_is_never_stored_and_the_page_recovers(places):
     at = open_page("pages/simulate.py")
-    at.file_uploader(key="load_scenario").set_value(("bad.json", (HOSTILE / "scenario_wrong_types.json").read_bytes(), "application/json")).run()
+    at.file_uploader(key="load_scenario").set_value(
+        ("bad.json", (HOSTILE / "scenario_wrong_types.json").read_bytes(), "application/json")
+    ).run()
     assert not at.exception and at.session_state["scenario_changes"] == []
     assert any("latitude true must be a number" in e for e in texts(at.error))
     # changes made for another dataset (a provider this region does not have): one error and a way out

@@ -25,7 +25,16 @@ CANARY_TEXT = "gapmap-canary-7d1f3c: this text must never leave the server"
 
 def run(kind: str, path: Path, out_dir: Path) -> list[str]:
     if kind == "providers":
-        return ["providers", str(path), "--region", "demo", "--out", str(out_dir / "clean.csv"), "--rejected", str(out_dir / "rejected.csv")]
+        return [
+            "providers",
+            str(path),
+            "--region",
+            "demo",
+            "--out",
+            str(out_dir / "clean.csv"),
+            "--rejected",
+            str(out_dir / "rejected.csv"),
+        ]
     if kind == "tracts":
         return ["metrics", "--tracts", str(path), "--providers", str(DEMO_PROVIDERS), "--out", str(out_dir / "metrics.csv")]
     if kind == "regions":
@@ -231,7 +240,9 @@ def test_a_plain_geopackage_and_zipped_shapefile_still_read(tmp_path, demo):
 @pytest.fixture(scope="module")
 def bombs(tmp_path_factory):
     folder = tmp_path_factory.mktemp("bombs")
-    xlsx = zip_bomb(folder / "providers.xlsx", "xl/worksheets/sheet1.xml", extra={"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<workbook/>"})
+    xlsx = zip_bomb(
+        folder / "providers.xlsx", "xl/worksheets/sheet1.xml", extra={"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<workbook/>"}
+    )
     shp = zip_bomb(folder / "tracts.zip", "tracts.shp", extra={"tracts.shx": b"", "tracts.dbf": b""})
     return {"providers": xlsx, "tracts": shp}
 
@@ -248,7 +259,9 @@ def test_a_zip_bomb_is_refused_fast_and_small(kind, bombs, tmp_path):
         "print('peak kB', hwm, file=sys.stderr)\nsys.exit(code)"
     )
     t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", measure, *run(kind, bombs[kind], tmp_path)], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-c", measure, *run(kind, bombs[kind], tmp_path)], capture_output=True, text=True, cwd=ROOT, timeout=60
+    )
     elapsed = time.perf_counter() - t0
     peak_mb = int(proc.stderr.rsplit("peak kB", 1)[1]) / 1024
     assert proc.returncode == 2, proc.stderr

@@ -52,10 +52,10 @@ def test_every_export_of_hostile_data_holds_no_formula(hostile):
         checked += 1
     assert checked == 6 and set(PRIORITY_FORMATS) >= {".csv", ".xlsx"}
     # the names are all there, as text a reader recognises
-    back = pd.read_csv(
-        pd.io.common.BytesIO(outputs["providers.csv"]), encoding="utf-8-sig", dtype=str, skiprows=sum(1 for _ in about)
-    )
-    assert back["name"].head(len(FORMULA_NAMES)).tolist() == [neutralize_text(n) for n in hostile.providers["name"].head(len(FORMULA_NAMES))]
+    back = pd.read_csv(pd.io.common.BytesIO(outputs["providers.csv"]), encoding="utf-8-sig", dtype=str, skiprows=sum(1 for _ in about))
+    assert back["name"].head(len(FORMULA_NAMES)).tolist() == [
+        neutralize_text(n) for n in hostile.providers["name"].head(len(FORMULA_NAMES))
+    ]
 
 
 def test_the_scanner_finds_what_the_old_writer_let_through():

@@ -20,10 +20,14 @@ FUZZ = settings(max_examples=300, deadline=None, derandomize=True, suppress_heal
 #: Cells that stress a CSV reader: quotes, delimiters, line breaks, formulas, numbers that are not.
 _CELLS = st.one_of(
     st.text(max_size=12),
-    st.sampled_from(['"', '""', ",", ";", "\r", "\n", "\r\n", "\t", "=1+1", "inf", "NaN", "1e309", "-120.7", "44.3", "1,600", "\ufeff", "\x00", ""]),
+    st.sampled_from(
+        ['"', '""', ",", ";", "\r", "\n", "\r\n", "\t", "=1+1", "inf", "NaN", "1e309", "-120.7", "44.3", "1,600", "\ufeff", "\x00", ""]
+    ),
 )
 _HEADERS = st.lists(
-    st.sampled_from(["provider_id", "name", "type", "latitude", "longitude", "capacity", "slots_0_2", "slots_3_5", "funding", "License Type", "x", ""]),
+    st.sampled_from(
+        ["provider_id", "name", "type", "latitude", "longitude", "capacity", "slots_0_2", "slots_3_5", "funding", "License Type", "x", ""]
+    ),
     min_size=1,
     max_size=10,
 )
@@ -59,7 +63,13 @@ def test_csv_reader_and_import_never_crash_and_never_lose_a_row(data):
         blank = int(table.apply(lambda col: col.str.strip() == "").all(axis=1).sum())  # skipped and counted in a note
         assert report.rows_read == len(report.accepted) + len(report.rejected) == len(table) - blank
         assert not blank or f"{blank:,} blank rows (every cell empty) were skipped." in report.notes
-        assert report.accepted[["latitude", "longitude", "capacity"]].apply(lambda s: s.map(float)).map(lambda v: v == v and abs(v) < float("inf")).all().all()
+        assert (
+            report.accepted[["latitude", "longitude", "capacity"]]
+            .apply(lambda s: s.map(float))
+            .map(lambda v: v == v and abs(v) < float("inf"))
+            .all()
+            .all()
+        )
 
 
 _JSON = st.recursive(
@@ -115,7 +125,10 @@ _COORD = st.one_of(st.floats(-200, 200, allow_nan=False), st.text(max_size=3), s
                         "geometry": st.one_of(
                             st.none(),
                             st.fixed_dictionaries(
-                                {"type": st.sampled_from(["Point", "Polygon", "LineString", "Nope"]), "coordinates": st.lists(st.lists(_COORD, max_size=3), max_size=4)}
+                                {
+                                    "type": st.sampled_from(["Point", "Polygon", "LineString", "Nope"]),
+                                    "coordinates": st.lists(st.lists(_COORD, max_size=3), max_size=4),
+                                }
                             ),
                         ),
                     }

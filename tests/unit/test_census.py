@@ -154,7 +154,7 @@ def test_a_garbage_answer_is_a_named_error(answer):
     [
         FakeResponse(400, "error: unknown variable in https://api.census.gov/data/2023/acs/acs5?get=NAME&for=tract:*&key={key}"),
         FakeResponse(400, "Proxy error for /data/2023/acs/acs5?key={quoted}&get=NAME"),
-        FakeResponse(500, "upstream failed: key={key}") ,
+        FakeResponse(500, "upstream failed: key={key}"),
     ],
 )
 def test_the_key_never_appears_in_an_error_or_its_chain(answer):

@@ -15,7 +15,9 @@ def test_committed_files_regenerate_bit_for_bit(tmp_path):
     for name in (TRACTS_FILE, PROVIDERS_FILE):
         assert (tmp_path / "demo" / name).read_bytes() == (DEMO_DIR / name).read_bytes(), f"{name} differs: run `uv run gapmap demo-data`"
     committed_hubs = DEMO_DIR.parent / "regions" / HUBS_FILE
-    assert (tmp_path / "regions" / HUBS_FILE).read_bytes() == committed_hubs.read_bytes(), "demo-hubs.json differs: run `uv run gapmap demo-data`"
+    assert (tmp_path / "regions" / HUBS_FILE).read_bytes() == committed_hubs.read_bytes(), (
+        "demo-hubs.json differs: run `uv run gapmap demo-data`"
+    )
 
 
 def test_demo_race_and_ethnicity_counts_are_consistent(demo):

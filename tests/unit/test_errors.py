@@ -20,7 +20,10 @@ def test_every_error_class_is_defined_in_errors():
         f"{m.__name__}.{name}"
         for m in _modules()
         for name, obj in vars(m).items()
-        if inspect.isclass(obj) and issubclass(obj, Exception) and obj.__module__ == m.__name__ and m is not errors
+        if inspect.isclass(obj)
+        and issubclass(obj, Exception)
+        and obj.__module__ == m.__name__
+        and m is not errors
         and not name.startswith("_")  # private control flow (a retry signal) that never reaches a caller
     }
     assert defined_elsewhere == set()
@@ -28,7 +31,9 @@ def test_every_error_class_is_defined_in_errors():
 
 def test_the_docstring_draws_every_error_and_its_parent():
     doc = errors.__doc__
-    classes = [getattr(errors, n) for n in errors.__all__ if inspect.isclass(getattr(errors, n)) and issubclass(getattr(errors, n), Exception)]
+    classes = [
+        getattr(errors, n) for n in errors.__all__ if inspect.isclass(getattr(errors, n)) and issubclass(getattr(errors, n), Exception)
+    ]
     assert len(classes) >= 10
     drawing = [line for line in doc.splitlines() if line.strip().startswith(("├", "└", "│", "GapmapError"))]
     lines = {line.strip("│├└─ ").split()[0]: line for line in drawing}

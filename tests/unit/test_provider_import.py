@@ -67,7 +67,9 @@ def test_swapped_rows_are_fixed_only_with_consent(bounds):
 
 
 def test_projected_xy_is_not_taken_for_degrees():
-    with pytest.raises(ParameterError, match=r"projected_xy.csv: columns 'X'/'Y' hold projected coordinates .*'coordinate system' option: EPSG:3857"):
+    with pytest.raises(
+        ParameterError, match=r"projected_xy.csv: columns 'X'/'Y' hold projected coordinates .*'coordinate system' option: EPSG:3857"
+    ):
         import_providers(P / "projected_xy.csv")
     rep = import_providers(P / "projected_xy.csv", source_crs="EPSG:3857")
     a = rep.accepted.set_index("provider_id")
@@ -143,9 +145,7 @@ def test_duplicate_id_file(tmp_path, bounds):
     lines = (P / "defects.csv").read_text(encoding="utf-8").splitlines()
     f.write_text("\n".join([lines[0], lines[1], lines[9]]) + "\n", encoding="utf-8")
     rep = import_providers(f, bounds=bounds)
-    assert (
-        rep.rejected["reason"].item() == "column 'provider_id' value 'P1': the same provider id as row 1 (counted once)"
-    )
+    assert rep.rejected["reason"].item() == "column 'provider_id' value 'P1': the same provider id as row 1 (counted once)"
 
 
 def test_xy_columns_holding_degrees_are_used(tmp_path):

@@ -140,7 +140,11 @@ def test_capacity_sums_ages_uses_home_capacity_and_scales_overlaps():
     types = np.array(["center", "family_home", "center", "center"], dtype=object)
     step = compute_capacity(t, plan, types, np.array(["a", "b", "c", "d"], dtype=object))
     assert step.capacity[:3].tolist() == [1200.0, 12.0, 20.0]
-    assert step.slots_0_2[:3].tolist() == [60.0, 5.0, 13.0] and step.slots_3_5[:3].tolist() == [240.0, 5.0, 6.0]  # 20/30 of 20 and 10, floored
+    assert step.slots_0_2[:3].tolist() == [60.0, 5.0, 13.0] and step.slots_3_5[:3].tolist() == [
+        240.0,
+        5.0,
+        6.0,
+    ]  # 20/30 of 20 and 10, floored
     assert not step.estimated.any()
     assert step.reasons[3] == ["column 'Total Capacity' is empty: a licensed capacity is needed"] and step.reasons[0] == []
     assert any("scaled down" in n for n in step.notes) and any("'Home Capacity' (1 row)" in n for n in step.notes)
@@ -170,7 +174,9 @@ def test_locate_degrees_projected_and_missing():
     t = table([["Lat", "Lon", "Address"], ["44.3", "-120.7", ""], ["", "", "1 Main St"], ["x", "-120.7", ""]])
     step = locate(t, recognise_columns(list(t.columns)))
     assert step.latitude[0] == 44.3 and np.isnan(step.latitude[1])
-    assert step.reasons[1] == ["no coordinates (columns 'Lat'/'Lon' are empty), but an address: geocode it (the 'geocode addresses' option)"]
+    assert step.reasons[1] == [
+        "no coordinates (columns 'Lat'/'Lon' are empty), but an address: geocode it (the 'geocode addresses' option)"
+    ]
     assert step.reasons[2] == ["column 'Lat' value 'x' is not a number"]
     xy = table([["X", "Y"], ["-13425131", "5511986"]])
     with pytest.raises(ParameterError, match="projected coordinates"):
@@ -192,7 +198,10 @@ def test_status_rejects_closed_unless_kept():
     plan = recognise_columns(["Status"])
     codes = np.array([OPERATING, NOT_OPERATING], dtype=object)
     reasons, notes, k = check_status(codes, t, plan)
-    assert reasons == [[], ["column 'Status' value 'Closed': the provider is not operating (keep such rows with the 'keep inactive' option)"]]
+    assert reasons == [
+        [],
+        ["column 'Status' value 'Closed': the provider is not operating (keep such rows with the 'keep inactive' option)"],
+    ]
     assert k == 1 and notes == ["1 row left out because their status in 'Status' means not operating."]
     reasons, notes, k = check_status(codes, t, plan, keep_inactive=True)
     assert reasons == [[], []] and k == 0 and "kept as asked" in notes[0]
@@ -211,7 +220,9 @@ def test_an_oregon_delc_export_imports_whole_with_no_user_step(bounds):
     assert a.loc["CC100123", ["capacity", "slots_0_2", "slots_3_5"]].tolist() == [1200.0, 60.0, 240.0]  # "1,200"; infant + toddler
     assert not a["slots_estimated"].any()
     assert sorted(rep.rejected["row"]) == [8, 9, 10, 11]  # row numbers as in the file (the blank row is row 4)
-    assert rep.rejected.set_index("row").loc[8, "reason"].startswith("column 'License Status' value 'Closed': the provider is not operating")
+    assert (
+        rep.rejected.set_index("row").loc[8, "reason"].startswith("column 'License Status' value 'Closed': the provider is not operating")
+    )
     assert "1 blank rows (every cell empty) were skipped." in rep.notes
     assert not any("no vocabulary knows" in n for n in rep.notes)  # Oregon's words are all known
     kept = import_providers(P / "oregon_delc_export.csv", bounds=bounds, keep_inactive=True)
