@@ -259,6 +259,16 @@ _ALL: tuple[Measure, ...] = (
         short="Access class",
         tooltip=True,
     ),
+    Measure(
+        "slots_short",
+        "Slots short of the desert line",
+        "slots",
+        "Operating slots the area lacks to reach 1 slot per 3 children (0 where it has enough); a region adds up its tracts' shortfalls.",
+        "number",
+        "sum",
+        tooltip=True,
+        compare=True,
+    ),
     # --- reliability of the estimate --------------------------------------------------------------
     Measure(
         "children_cv",

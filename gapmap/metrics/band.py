@@ -82,6 +82,13 @@ def _access_class(x: BandInputs) -> object:
     return classify_access(x.access, x.children, x.params.desert_children_per_slot, x.params.extreme_children_per_slot)
 
 
+@computes("slots_short")
+def _slots_short(x: BandInputs) -> np.ndarray:
+    """Slots to add so the tract is no longer a desert: children / desert ratio - slots, at least 0."""
+    with np.errstate(invalid="ignore"):
+        return np.maximum(0.0, x.children / x.params.desert_children_per_slot - x.slots)
+
+
 def compute_band_measures(band: str, inputs: BandInputs) -> dict[str, object]:
     """Every registered measure of ``band``: column -> values (one per tract)."""
     return {M.column(key, band): fn(inputs) for key, fn in BAND_COMPUTE.items()}
