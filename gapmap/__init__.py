@@ -1,7 +1,10 @@
 """gapmap: where young children lack child care, and what to do about it.
 
-The core package is pure Python (no Streamlit): sources -> validated frames (:mod:`gapmap.schema`) ->
-metrics (:mod:`gapmap.metrics`) -> maps and exports. See ``README.md`` and ``../shared/GUIDE.md``.
+The core package is pure Python (no Streamlit), and its data flows one way: :mod:`gapmap.sources` ->
+validated frames (:mod:`gapmap.schema`) -> :mod:`gapmap.metrics` -> :mod:`gapmap.analysis` ->
+:mod:`gapmap.regions` -> :mod:`gapmap.outputs` and :mod:`gapmap.viz` -> :mod:`gapmap.ui` and the CLI, with
+the measure registry (:mod:`gapmap.measures`), parameters and errors at the foundation. ``ARCHITECTURE.md``
+draws the layers; a test holds them.
 """
 
 from importlib.metadata import PackageNotFoundError, version

@@ -36,7 +36,7 @@ def _band_words(band: str) -> str:
 def build_compare_bar_chart(rollup: pd.DataFrame, band: str, params: AnalysisParams, measure: str = "slots_per_100") -> go.Figure:
     """Bars of slots per 100 children (or reachable slots, ``measure="access_per_100"``) by region, with
     the desert and extreme-desert thresholds drawn in. The all-tracts row is a grey reference bar."""
-    col = f"{measure}_{band}"
+    col = M.column(measure, band)
     names = rollup["region"].tolist()
     values = rollup[col].to_numpy(float)
     colors = [_REFERENCE if n == ALL_TRACTS else OKABE_ITO[0] for n in names]
@@ -86,10 +86,10 @@ def build_desert_share_chart(rollup: pd.DataFrame, band: str) -> go.Figure:
     fig = go.Figure()
     for k, (col, label) in enumerate(
         (
-            (f"share_in_cap_deserts_{band}", "CAP deserts"),
-            (f"share_in_osu_deserts_{band}", "OSU deserts (incl. extreme)"),
-            (f"share_in_osu_extreme_{band}", "OSU extreme deserts"),
-            (f"share_in_access_deserts_{band}", "Access deserts (E2SFCA)"),
+            (M.column("share_in_cap_deserts", band), "CAP deserts"),
+            (M.column("share_in_osu_deserts", band), "OSU deserts (incl. extreme)"),
+            (M.column("share_in_osu_extreme", band), "OSU extreme deserts"),
+            (M.column("share_in_access_deserts", band), "Access deserts (E2SFCA)"),
         )
     ):
         pct = 100 * rollup[col].to_numpy(float)
@@ -112,7 +112,7 @@ def build_need_supply_chart(rollup: pd.DataFrame, band: str, params: AnalysisPar
     """Need against supply: children (x) and slots (y) of each region, with the lines of 1 slot per 3
     and per 10 children; a region below a line has fewer slots than that."""
     t = rollup[rollup["region"] != ALL_TRACTS]
-    x = t[f"children_{band}"].to_numpy(float)
+    x = t[M.column("children", band)].to_numpy(float)
     y = t[M.column("slots", band)].to_numpy(float)
     xmax = float(np.nanmax(x)) * 1.15 if len(x) else 1.0
     fig = go.Figure()
@@ -123,7 +123,8 @@ def build_need_supply_chart(rollup: pd.DataFrame, band: str, params: AnalysisPar
         fig.add_trace(
             go.Scatter(x=[0, xmax], y=[0, xmax / ratio], mode="lines", line=dict(dash=dash, color="#D55E00"), name=name, hoverinfo="skip")
         )
-    moe = t[f"children_{band}_moe"].to_numpy(float) if f"children_{band}_moe" in t.columns else np.full(len(t), np.nan)
+    moe_col = M.measure("children").moe_column(band)
+    moe = t[moe_col].to_numpy(float) if moe_col in t.columns else np.full(len(t), np.nan)
     for k, (name, xi, yi, mi) in enumerate(zip(_esc(t["region"]), x, y, moe)):
         fig.add_trace(
             go.Scatter(

@@ -523,9 +523,9 @@ _REGION_LABEL = JsCode(
 )
 
 
-#: What the region map can colour by (registry keys): key -> (roll-up column template, label).
+#: What the region map can colour by (registry keys): key -> (registry key, label).
 REGION_MEASURES: dict[str, tuple[str, str]] = {
-    key: (key + "_{b}", M.measure(key).label_for(None) + (" (%)" if M.measure(key).in_percent else ""))
+    key: (key, M.measure(key).label_for(None) + (" (%)" if M.measure(key).in_percent else ""))
     for key in ("slots_per_100", "access_per_100", "share_in_osu_deserts", "share_in_access_deserts")
 }
 #: The roll-up figures of a region's tooltip (registry keys, per band).
@@ -554,8 +554,8 @@ def build_region_map(
     band = S.get_band(band).key
     if measure not in REGION_MEASURES:
         raise ParameterError(f"unknown region measure {measure!r}: expected one of {', '.join(REGION_MEASURES)}")
-    template, label = REGION_MEASURES[measure]
-    col = template.format(b=band)
+    key, label = REGION_MEASURES[measure]
+    col = M.column(key, band)
     merged = regions.merge(rollup, on="region", how="left")
     if col not in merged.columns:
         raise MissingColumnError(col, "the region map", list(rollup.columns))
