@@ -20,8 +20,6 @@ import dataclasses
 import sys
 from pathlib import Path
 
-import pandas as pd
-
 from gapmap import __version__
 from gapmap import schema as S
 from gapmap.config import DECAYS, DEFAULT_PARAMS, AnalysisParams
@@ -384,7 +382,7 @@ def _cmd_simulate(args) -> int:
 
 
 def _cmd_optimize(args) -> int:
-    from gapmap.analysis.siting import build_coverage, suggest_sites_exact, suggest_sites_greedy
+    from gapmap.analysis.siting import build_coverage, chosen_sites, suggest_sites_exact, suggest_sites_greedy
     from gapmap.metrics import compute_tract_metrics
     from gapmap.outputs.export import to_csv_bytes
 
@@ -394,23 +392,9 @@ def _cmd_optimize(args) -> int:
     result = compute_tract_metrics(tracts, providers, params)
     candidates = None
     if args.candidates:
-        from gapmap.sources.providers import read_provider_table
+        from gapmap.sources.candidates import read_candidate_sites
 
-        table = read_provider_table(args.candidates)
-        cols = {c.lower(): c for c in table.columns}
-        missing = [c for c in ("name", "latitude", "longitude") if c not in cols]
-        if missing:
-            raise GapmapError(
-                f"{args.candidates.name}: candidate sites need the columns name, latitude, longitude (missing: {', '.join(missing)})"
-            )
-        from gapmap.schema import parse_numbers
-
-        lat, lon = parse_numbers(table[cols["latitude"]])[0], parse_numbers(table[cols["longitude"]])[0]  # inf, NaN, 1e309 unreadable
-        candidates = pd.DataFrame({"name": table[cols["name"]].to_numpy(), "latitude": lat.to_numpy(), "longitude": lon.to_numpy()})
-        bad = candidates[["latitude", "longitude"]].isna().any(axis=1) | (lat.abs() > 90) | (lon.abs() > 180)
-        if bad.any():
-            rows = ", ".join(str(i + 1) for i in candidates.index[bad][:10])
-            raise GapmapError(f"{args.candidates.name}: rows {rows}: latitude and longitude must be numbers in degrees")
+        candidates = read_candidate_sites(args.candidates)
         print(f"Candidates: {len(candidates)} sites from {args.candidates}")
     cov = build_coverage(result, band, args.slots, candidates, args.objective)
     choice = suggest_sites_greedy(cov, args.sites, progress=lambda n, k: print(f"  site {n} of {k} chosen", flush=True))
@@ -422,10 +406,7 @@ def _cmd_optimize(args) -> int:
         exact = suggest_sites_exact(cov, args.sites)
         ratio = choice.covered_children / exact.covered_children if exact.covered_children else 1.0
         print(f"Exact optimum: {exact.covered_children:,.0f} children ({1000 * exact.seconds:.1f} ms); greedy reaches {ratio:.1%} of it")
-    sites = cov.candidates.iloc[choice.chosen].reset_index(drop=True)
-    sites.insert(0, "order", range(1, len(sites) + 1))
-    sites["slots"] = args.slots
-    sites["band"] = band
+    sites = chosen_sites(cov, choice, args.slots, band)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_bytes(
         to_csv_bytes(sites, {"data": label, "method": "greedy maximal covering", "covered children": round(choice.covered_children)})

@@ -34,7 +34,16 @@ from gapmap.errors import ParameterError
 from gapmap.metrics import MetricsResult, compute_tract_points
 from gapmap.metrics.access import TractIndex, compute_decay_weights
 
-__all__ = ["band_slots", "OBJECTIVES", "Coverage", "build_coverage", "suggest_sites_greedy", "suggest_sites_exact", "SiteChoice"]
+__all__ = [
+    "chosen_sites",
+    "band_slots",
+    "OBJECTIVES",
+    "Coverage",
+    "build_coverage",
+    "suggest_sites_greedy",
+    "suggest_sites_exact",
+    "SiteChoice",
+]
 
 
 #: What the suggestions maximize.
@@ -175,3 +184,12 @@ def suggest_sites_exact(cov: Coverage, k: int, time_limit_s: float = 60.0) -> Si
         raise ParameterError(f"the exact site model found no solution ({res.message})")
     chosen = [int(j) for j in np.flatnonzero(res.x[:n_c] > 0.5)]
     return SiteChoice(chosen, float(-res.fun), "exact", time.perf_counter() - t0)
+
+
+def chosen_sites(cov: Coverage, choice: SiteChoice, slots: float, band: str) -> pd.DataFrame:
+    """The chosen sites in the order they were chosen: ``order``, the candidate's columns, ``slots``, ``band``."""
+    sites = cov.candidates.iloc[choice.chosen].reset_index(drop=True)
+    sites.insert(0, "order", range(1, len(sites) + 1))
+    sites["slots"] = slots
+    sites["band"] = S.get_band(band).key
+    return sites
