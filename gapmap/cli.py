@@ -23,7 +23,7 @@ from pathlib import Path
 from gapmap import __version__
 from gapmap import schema as S
 from gapmap.config import DECAYS, DEFAULT_PARAMS, AnalysisParams
-from gapmap.errors import GapmapError
+from gapmap.errors import DataSourceError, GapmapError, ParameterError
 from gapmap.sources.session import default_cache_dir, default_datasets_dir, new_http_session
 
 __all__ = ["main", "DEFAULT_DATA_DIR"]
@@ -159,7 +159,7 @@ def _params(args) -> AnalysisParams:
 def _load_inputs(args):
     """(tracts, providers, label) from --region or --tracts/--providers."""
     if args.region and (args.tracts or args.providers):
-        raise GapmapError("give either --region or --tracts with --providers, not both")
+        raise ParameterError("give either --region or --tracts with --providers, not both")
     if args.region == "demo":
         from gapmap.sources.demo import DEMO_LABEL, generate_demo, read_demo
 
@@ -177,7 +177,7 @@ def _load_inputs(args):
         saved = list_datasets(default_datasets_dir())
         if args.region not in saved:
             have = ", ".join(["demo", *saved]) or "demo"
-            raise GapmapError(f"--region {args.region!r}: no such region; available: {have} (save datasets on the app's Your data page)")
+            raise ParameterError(f"--region {args.region!r}: no such region; available: {have} (save datasets on the app's Your data page)")
         tracts, providers = read_dataset(default_datasets_dir(), args.region)
         print(f"Region: {saved[args.region]} (saved dataset, {len(tracts)} tracts, {len(providers)} providers)")
         return tracts, providers, saved[args.region]
@@ -189,15 +189,15 @@ def _load_inputs(args):
         rep = _import(args, args.providers, tracts)
         if rep.accepted.empty:
             _print_rejected(rep)
-            raise GapmapError(f"{args.providers.name}: no provider row could be used (reasons above)")
+            raise DataSourceError(f"{args.providers.name}: no provider row could be used (reasons above)")
         if len(rep.rejected) and not args.skip_rejected:
             _print_rejected(rep)
-            raise GapmapError(
+            raise DataSourceError(
                 f"{args.providers.name}: {len(rep.rejected)} rows rejected (reasons above). Fix them, or run again with "
                 "--skip-rejected to compute without them (`gapmap providers ... --rejected FILE` writes them out)."
             )
         return tracts, rep.accepted, f"{args.tracts.name} + {args.providers.name}"
-    raise GapmapError("no input: give --region demo, or --tracts FILE --providers FILE")
+    raise ParameterError("no input: give --region demo, or --tracts FILE --providers FILE")
 
 
 def _cmd_metrics(args) -> int:
@@ -207,13 +207,13 @@ def _cmd_metrics(args) -> int:
     params = _params(args)
     suffix = args.out.suffix.lower()
     if suffix not in (".csv", ".geojson"):
-        raise GapmapError(f"--out {args.out}: the file name must end in .csv or .geojson")
+        raise ParameterError(f"--out {args.out}: the file name must end in .csv or .geojson")
     tracts, providers, _label = _load_inputs(args)
     result = compute_tract_metrics(tracts, providers, params)
     band = S.get_band(args.band).key
     if band not in result.bands:
         have = ", ".join(S.BANDS[b].key for b in result.bands)
-        raise GapmapError(
+        raise ParameterError(
             f"the tract data has no {S.BANDS[band].children} column, so --band {band} cannot be used; bands available: {have}"
         )
     table = compute_metrics_table(result, band)
@@ -298,7 +298,7 @@ def _cmd_fetch(args) -> int:
         elif suffix == ".gpkg":
             tracts.to_file(args.out, driver="GPKG")
         else:
-            raise GapmapError(f"--out {args.out}: the file name must end in .parquet, .geojson or .gpkg")
+            raise ParameterError(f"--out {args.out}: the file name must end in .parquet, .geojson or .gpkg")
         print(f"Wrote {args.out}; use it with: gapmap metrics --tracts {args.out} --providers YOUR_PROVIDERS.csv --out metrics.csv")
     return 0
 
@@ -308,7 +308,7 @@ def _ranking_inputs(args):
     from gapmap.metrics import compute_tract_metrics
 
     if args.preset not in PRESETS:
-        raise GapmapError(f"--preset {args.preset!r}: expected one of {', '.join(PRESETS)}")
+        raise ParameterError(f"--preset {args.preset!r}: expected one of {', '.join(PRESETS)}")
     weights = PRESETS[args.preset]
     if args.band:
         weights = dataclasses.replace(weights, band=S.get_band(args.band).key)
@@ -323,7 +323,7 @@ def _cmd_rank(args) -> int:
 
     suffix = args.out.suffix.lower()
     if suffix not in PRIORITY_FORMATS:
-        raise GapmapError(f"--out {args.out}: the file name must end in {', '.join(PRIORITY_FORMATS)}")
+        raise ParameterError(f"--out {args.out}: the file name must end in {', '.join(PRIORITY_FORMATS)}")
     result, weights, params, label = _ranking_inputs(args)
     ranked = add_reasons(rank_tracts(result, weights), weights, args.top)
     about = priority_about(label, params, weights, args.preset, args.top)
@@ -425,9 +425,9 @@ def _cmd_compare(args) -> int:
 
     suffix = args.out.suffix.lower()
     if suffix not in COMPARE_FORMATS:
-        raise GapmapError(f"--out {args.out}: the file name must end in {', '.join(COMPARE_FORMATS)}")
+        raise ParameterError(f"--out {args.out}: the file name must end in {', '.join(COMPARE_FORMATS)}")
     if args.preset not in PRESETS:
-        raise GapmapError(f"--preset {args.preset!r}: expected one of {', '.join(PRESETS)}")
+        raise ParameterError(f"--preset {args.preset!r}: expected one of {', '.join(PRESETS)}")
     params = _params(args)
     tracts, providers, label = _load_inputs(args)
     if args.ruca:

@@ -125,6 +125,9 @@ SLOTS_0_2 = "slots_0_2"
 SLOTS_3_5 = "slots_3_5"
 FUNDING = "funding"
 QUALITY_RATING = "quality_rating"
+#: Set on an imported provider whose slots by age were estimated from its total capacity (see
+#: :data:`gapmap.sources.provider_steps.ASSUMED_BAND_SHARES`).
+SLOTS_ESTIMATED = "slots_estimated"
 
 PROVIDER_COLUMNS: tuple[str, ...] = (
     PROVIDER_ID,

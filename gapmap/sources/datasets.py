@@ -25,7 +25,7 @@ import geopandas as gpd
 import pandas as pd
 
 from gapmap import schema as S
-from gapmap.errors import DatasetExistsError, DataSourceError, GapmapError
+from gapmap.errors import DatasetExistsError, DataSourceError, GapmapError, ParameterError
 
 __all__ = [
     "MAX_NAME_CHARS",
@@ -54,7 +54,7 @@ def slugify(name: str) -> str:
     text = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode("ascii")
     slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
     if not slug:
-        raise GapmapError(f"dataset name {_shown(name)}: use letters or digits, e.g. 'South Coast 2023'")
+        raise ParameterError(f"dataset name {_shown(name)}: use letters or digits, e.g. 'South Coast 2023'")
     if len(slug) > MAX_KEY_CHARS:
         digest = hashlib.sha256(slug.encode()).hexdigest()[:8]
         slug = slug[: MAX_KEY_CHARS - 9].rstrip("-") + "-" + digest
@@ -69,10 +69,10 @@ def _shown(name: object) -> str:
 def _check_name(name: str) -> str:
     name = " ".join(str(name).split())
     if len(name) > MAX_NAME_CHARS:
-        raise GapmapError(f"dataset name {_shown(name)}: at most {MAX_NAME_CHARS} characters, please ({len(name)} given)")
+        raise ParameterError(f"dataset name {_shown(name)}: at most {MAX_NAME_CHARS} characters, please ({len(name)} given)")
     key = slugify(name)
     if key in RESERVED_KEYS:
-        raise GapmapError(f"dataset name {_shown(name)}: {key!r} is a name gapmap uses itself; choose another, e.g. '{name} 2024'")
+        raise ParameterError(f"dataset name {_shown(name)}: {key!r} is a name gapmap uses itself; choose another, e.g. '{name} 2024'")
     return name
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from gapmap.errors import DataSourceError, GapmapError, NetworkError
+from gapmap.errors import DataSourceError, NetworkError, ParameterError
 
 __all__ = ["GEOCODER_URL", "BATCH_LIMIT", "GeocodeOutcome", "parse_batch_answer", "geocode_addresses", "address_key"]
 
@@ -93,7 +93,7 @@ def geocode_addresses(
     import requests
 
     if not 0 < batch_size <= BATCH_LIMIT:
-        raise GapmapError(f"batch_size = {batch_size}: the Census geocoder takes 1 to {BATCH_LIMIT} addresses a request")
+        raise ParameterError(f"batch_size = {batch_size}: the Census geocoder takes 1 to {BATCH_LIMIT} addresses a request")
     cache = _load_cache(cache_file, progress)
     keys = [address_key(r.street, r.city, r.state, r.zip) for r in addresses.itertuples(index=False)]
     todo = addresses[[k not in cache for k in keys]]

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from gapmap import schema as S
-from gapmap.errors import DataSourceError, GapmapError, NetworkError
+from gapmap.errors import DataSourceError, NetworkError, ParameterError
 from gapmap.sources.files import DEFAULT_LIMITS, ReadLimits, UserFile, as_user_file, read_geo
 
 __all__ = [
@@ -81,7 +81,7 @@ def resolve_state(state: str) -> str:
     for fips, (postal, name) in STATES.items():
         if text.upper() == postal or text.lower() == name.lower():
             return fips
-    raise GapmapError(f"unknown state {state!r}: give a FIPS code (41), a postal code (OR) or a name (Oregon)")
+    raise ParameterError(f"unknown state {state!r}: give a FIPS code (41), a postal code (OR) or a name (Oregon)")
 
 
 def _county_key(name: str) -> str:
@@ -101,7 +101,7 @@ def resolve_counties(counties: list[str] | None, known: pd.DataFrame) -> list[st
         code = text[-3:].zfill(3) if text.isdigit() else by_name.get(_county_key(text))
         if code is None or code not in codes:
             sample = ", ".join(sorted(known["county"].unique())[:6])
-            raise GapmapError(f"unknown county {c!r} in this state: give a name such as {sample}, or a 3-digit FIPS code")
+            raise ParameterError(f"unknown county {c!r} in this state: give a name such as {sample}, or a 3-digit FIPS code")
         out.append(code)
     return sorted(set(out))
 

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from gapmap import schema as S
-from gapmap.errors import DataSourceError, GapmapError, MissingColumnError, ParameterError
+from gapmap.errors import DataSourceError, MissingColumnError, ParameterError
 from gapmap.sources.files import (
     DEFAULT_LIMITS,
     ReadLimits,
@@ -122,7 +122,7 @@ class ProviderImport:
 
     def __post_init__(self) -> None:
         if self.rows_read != len(self.accepted) + len(self.rejected):  # nothing may be dropped silently
-            raise GapmapError(
+            raise DataSourceError(
                 f"{self.source}: {self.rows_read} rows read but {len(self.accepted)} accepted + {len(self.rejected)} rejected"
             )
 
@@ -361,7 +361,7 @@ def standardize_providers(
             S.SLOTS_3_5: capacity.slots_3_5,
             S.FUNDING: funding,
             S.QUALITY_RATING: _text(table, plan.fields.get(S.QUALITY_RATING), [None] * n, empty=None),
-            "slots_estimated": capacity.estimated,
+            S.SLOTS_ESTIMATED: capacity.estimated,
         }
     )
     ok = np.array([not r for r in reasons])

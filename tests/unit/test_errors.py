@@ -46,3 +46,19 @@ def test_the_docstring_draws_every_error_and_its_parent():
         if cls is not errors.GapmapError:
             parent = next(b for b in cls.__mro__[1:] if b.__name__ in depth)
             assert depth[cls.__name__] > depth[parent.__name__], (cls.__name__, parent.__name__)
+
+
+def test_no_assert_validates_and_no_bare_base_error_is_raised():
+    """Validation raises a named error of the hierarchy: never ``assert`` (gone under ``python -O``) and
+    never the bare base class (a caller could not tell a bad argument from a bad file)."""
+    import ast
+    from pathlib import Path
+
+    found = []
+    for path in sorted(Path(gapmap.__file__).parent.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Assert):
+                found.append(f"{path.name}:{node.lineno}: assert")
+            if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call) and getattr(node.exc.func, "id", "") == "GapmapError":
+                found.append(f"{path.name}:{node.lineno}: raise GapmapError")
+    assert found == []
