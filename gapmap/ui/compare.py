@@ -3,6 +3,7 @@ options, the region map, who lives in the deserts, and the downloads."""
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 import streamlit_folium  # called through the module, as tests answer for it
 
@@ -164,4 +165,8 @@ def render_compare_downloads(view: View, result, comparison) -> None:
         "gapmap_who_lives_in_deserts.csv",
         "dl_equity",
     )
-    render_downloads([*files, equity])
+    codes = RUCA_CODES.get()
+    ruca = None if codes is None else int(pd.util.hash_pandas_object(codes).sum())
+    c = comparison
+    token = (view, c.region_set, c.regions, c.rule, c.weights, c.priority_top, ruca)
+    render_downloads([*files, equity], token)

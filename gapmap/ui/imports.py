@@ -120,10 +120,11 @@ def render_import_report(report: ProviderImport, privacy: bool) -> None:
     d1, d2 = st.columns(2)
     d2.download_button(
         "Download the value mapping (JSON)",
-        report.value_mapping_json,  # made when clicked
+        report.value_mapping_json(),
         file_name="gapmap_value_mapping.json",
         mime="application/json",
         key="dl_value_mapping",
+        on_click="ignore",
         help="Load it next time under 'What the values mean', or give it to the command line with --values-file.",
     )
     if len(report.rejected):
@@ -141,6 +142,7 @@ def render_import_report(report: ProviderImport, privacy: bool) -> None:
             file_name="rejected_rows.csv",
             mime="text/csv",
             key="dl_rejected",
+            on_click="ignore",
         )
     st.markdown("**Preview of the providers**")
     with_rejected = st.checkbox(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import streamlit as st
 
 from gapmap.analysis.ranking import COMPONENT_LABELS, COMPONENTS, PRESETS, RankWeights
@@ -80,4 +82,5 @@ def render_priority_downloads(result, ranked, areas, weights: RankWeights, top: 
     )
     from gapmap.ui.widgets import render_downloads
 
-    render_downloads([*files, report])
+    token = (about.get("data"), result.params, weights, top, about.get("preset"), json.dumps(scenario, sort_keys=True, default=str))
+    render_downloads([*files, report], token)

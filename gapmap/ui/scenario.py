@@ -209,9 +209,10 @@ def render_scenario_files(result, scenario) -> None:
     d1, d2 = st.columns(2)
     d1.download_button(
         "Download this scenario (JSON)",
-        lambda: scenario_to_json(scenario),  # made when clicked
+        scenario_to_json(scenario),
         file_name="gapmap_scenario.json",
         mime="application/json",
         key="dl_scenario",
+        on_click="ignore",
     )
     load_scenario_upload(result, d2.file_uploader("Load a scenario (JSON)", type=["json"], key="load_scenario"))

@@ -38,6 +38,7 @@ __all__ = [
     "CUSTOM_REGIONS",
     "RUCA_CODES",
     "IN_FRAME",
+    "DOWNLOADS",
     "PRIVACY",
     "REGION",
     "PRESET",
@@ -69,6 +70,7 @@ class KEYS:
     site_lat = "site_lat"
     site_lon = "site_lon"
     seen = "_gapmap_seen"
+    downloads = "_gapmap_downloads"
 
 
 T = TypeVar("T")
@@ -117,6 +119,8 @@ SCENARIO_CHANGES: Slot[list[dict]] = Slot(KEYS.scenario_changes, list)
 #: A region set uploaded on the Compare page, and RUCA codes by tract.
 CUSTOM_REGIONS: Slot[Any] = Slot(KEYS.custom_regions)
 RUCA_CODES: Slot[Any] = Slot(KEYS.ruca_codes)
+#: Files made for the download buttons: widget key -> (what they were made from, bytes).
+DOWNLOADS: Slot[dict[str, tuple[object, bytes]]] = Slot(KEYS.downloads, dict)
 #: Whether app.py framed this run (see :func:`gapmap.ui.frame.ensure_frame`).
 IN_FRAME: Slot[bool] = Slot(KEYS.in_frame, lambda: False)
 #: Widget values other code reads: privacy mode, the data source, the ranking preset, a new site's point.

@@ -15,7 +15,7 @@ from gapmap.outputs.export import to_csv_bytes
 from gapmap.sources.demo import DEMO_LABEL
 from gapmap.ui import loaders
 from gapmap.ui.loaders import region_options
-from gapmap.ui.state import KEYS, REGION, View, carry_over_widget_state, current_view, init_state, sync_query_params
+from gapmap.ui.state import DOWNLOADS, KEYS, REGION, View, carry_over_widget_state, current_view, init_state, sync_query_params
 from gapmap.viz.measures import MEASURES
 
 #: Served by Streamlit itself (a Material icon would make the browser fetch it from Google).
@@ -144,10 +144,11 @@ def render_import_summary(view: View) -> None:
             rejected = read_dataset_rejected(loaders.DATASETS_DIR, view.region)
             st.download_button(
                 "Download the rejected rows (CSV)",
-                lambda: to_csv_bytes(rejected),
+                to_csv_bytes(rejected),
                 file_name=f"rejected_{view.region}.csv",
                 mime="text/csv",
                 key="dl_dataset_rejected",
+                on_click="ignore",
             )
 
 
@@ -189,8 +190,7 @@ def about_view(view: View) -> dict[str, object]:
 
 def render_download(label: str, df, file_name: str, view: View, key: str) -> None:
     about = about_view(view)
-    # generated when clicked (Streamlit runs the callable then), not on every rerun of the page
-    st.download_button(label, lambda: to_csv_bytes(df, about), file_name=file_name, mime="text/csv", key=key)
+    st.download_button(label, to_csv_bytes(df, about), file_name=file_name, mime="text/csv", key=key, on_click="ignore")
 
 
 #: MIME types of the files gapmap hands out, by suffix.
@@ -219,10 +219,23 @@ def start_page(title: str, *, import_summary: bool = False):
     return view, metrics_or_stop(view)
 
 
-def render_downloads(items) -> None:
-    """A row of download buttons. ``items``: (label, make_bytes, file name, widget key); the bytes are made
-    only when the button is clicked (Streamlit calls ``make_bytes`` then)."""
+def render_downloads(items, token: object) -> None:
+    """A row of download buttons. ``items``: (label, make_bytes, file name, widget key). ``token`` names
+    everything the files depend on (the view, the page's options): a file is made once per token and
+    kept in the session, so reruns that change nothing (a map pan, another download) do not make it again.
+
+    Every button gets its bytes, never a callable: Streamlit 1.67 drops a deferred (callable) download's
+    id when the page reruns, so a click after any rerun answered "Deferred file ... not found" and no file
+    arrived. A file given as bytes stays served for a rerun after it is replaced. Clicking does not rerun
+    the page (``on_click="ignore"``)."""
     items = list(items)
+    made = DOWNLOADS.value()
     for col, (label, make, file_name, key) in zip(st.columns(len(items)), items):
+        kept = made.get(key)
+        if kept is None or kept[0] != token:
+            kept = (token, make())
+            made[key] = kept
         suffix = file_name[file_name.rfind(".") :]
-        col.download_button(label, make, file_name=file_name, mime=MIME.get(suffix, "application/octet-stream"), key=key)
+        col.download_button(
+            label, kept[1], file_name=file_name, mime=MIME.get(suffix, "application/octet-stream"), key=key, on_click="ignore"
+        )
