@@ -101,6 +101,16 @@ _OPTION_FLAGS = {"fix_swapped": "--fix-swapped", "geocode": "--geocode", "keep_i
                  "values": "--values or --values-file"}  # fmt: skip
 
 
+def _write(path: Path, data: bytes, about=None) -> None:
+    """Write an output file; a CSV's provenance goes to ``<name>.about.txt`` beside it (the CSV itself
+    starts with its header, so every tool reads it as it is)."""
+    from gapmap.outputs.export import to_about_text
+
+    path.write_bytes(data)
+    if about and path.suffix.lower() == ".csv":
+        path.with_suffix(".about.txt").write_text(to_about_text(about, [path.name]), encoding="utf-8")
+
+
 def _flags(text: str) -> str:
     """A message of the core with its neutral option names replaced by this command's flags."""
     from gapmap.sources.provider_steps import OPTIONS
@@ -328,7 +338,7 @@ def _cmd_rank(args) -> int:
     ranked = add_reasons(rank_tracts(result, weights), weights, args.top)
     about = priority_about(label, params, weights, args.preset, args.top)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_bytes(to_priority_bytes(suffix, result, ranked, weights, args.top, about))
+    _write(args.out, to_priority_bytes(suffix, result, ranked, weights, args.top, about), about)
     print(f"Wrote the top {min(args.top, len(ranked))} of {len(ranked)} tracts ({args.preset} weights, band {weights.band}) to {args.out}")
     for why in ranked["why"].head(5):
         print("  " + why)
@@ -370,7 +380,7 @@ def _cmd_simulate(args) -> int:
     table["changed"] = False
     table.loc[sim.changed_tracts, "changed"] = True
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_bytes(to_csv_bytes(table, {"data": label, "scenario": scenario.name, "changes": len(scenario.changes)}))
+    _write(args.out, to_csv_bytes(table), {"data": label, "scenario": scenario.name, "changes": len(scenario.changes)})
     summary = compare_outcomes(sim)
     print(f"Scenario {scenario.name!r}: {len(scenario.changes)} changes; {len(sim.changed_tracts)} tracts affected; wrote {args.out}")
     for rec in summary.itertuples():
@@ -408,8 +418,10 @@ def _cmd_optimize(args) -> int:
         print(f"Exact optimum: {exact.covered_children:,.0f} children ({1000 * exact.seconds:.1f} ms); greedy reaches {ratio:.1%} of it")
     sites = chosen_sites(cov, choice, args.slots, band)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_bytes(
-        to_csv_bytes(sites, {"data": label, "method": "greedy maximal covering", "covered children": round(choice.covered_children)})
+    _write(
+        args.out,
+        to_csv_bytes(sites),
+        {"data": label, "method": "greedy maximal covering", "covered children": round(choice.covered_children)},
     )
     print(f"Wrote {args.out}")
     return 0
@@ -444,7 +456,7 @@ def _cmd_compare(args) -> int:
     comparison = compare_regions(result, region_set, names, weights, args.priority_share, args.rule)
     about = compare_about(comparison, label, params)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_bytes(to_compare_bytes(suffix, comparison, result, about))
+    _write(args.out, to_compare_bytes(suffix, comparison, result, about), about)
     print(f"Regions: {region_set.label} ({len(comparison.regions)} compared)")
     b = "under_5" if "under_5" in result.bands else result.bands[0]
     short = S.BANDS[b].short
@@ -458,7 +470,7 @@ def _cmd_compare(args) -> int:
     print(f"Wrote {len(comparison.rollup)} rows to {args.out}")
     if args.equity_out:
         args.equity_out.parent.mkdir(parents=True, exist_ok=True)
-        args.equity_out.write_bytes(to_csv_bytes(comparison.equity, about))
+        _write(args.equity_out, to_csv_bytes(comparison.equity), about)
         print(f"Wrote who lives in the deserts ({len(comparison.equity)} rows) to {args.equity_out}")
     print(f"Rural or urban: {comparison.urbanicity_method}")
     for note in (*comparison.notes, *result.notes):

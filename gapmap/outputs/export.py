@@ -32,6 +32,8 @@ __all__ = [
     "to_xlsx_bytes",
     "to_gpkg_bytes",
     "about_lines",
+    "to_about_text",
+    "to_bundle_bytes",
 ]
 
 #: What a spreadsheet reads as the start of a formula (and the full-width forms some accept).
@@ -74,17 +76,37 @@ def about_lines(about: Mapping[str, object]) -> list[str]:
     return [" ".join(f"{k}: {v}".split()) for k, v in about.items()]
 
 
-def to_csv_bytes(df: pd.DataFrame, about: Mapping[str, object] | None = None) -> bytes:
+def to_about_text(about: Mapping[str, object], files: list[str] | None = None) -> str:
+    """The provenance of downloaded tables as plain text: what the files are, then one ``key: value``
+    line each (data source, parameters, weights, time, version). Lines that a spreadsheet would run as a
+    formula are neutralized, as in the tables, since a .txt file may be opened in one."""
+    head = ["Where these figures come from (gapmap)."]
+    if files:
+        head.append("Files: " + ", ".join(files) + ".")
+    return "\n".join([*head, "", *(neutralize_text(line) for line in about_lines(about))]) + "\n"
+
+
+def to_bundle_bytes(tables: Mapping[str, pd.DataFrame], about: Mapping[str, object], stem: str) -> bytes:
+    """A ZIP of CSV files (``<name>.csv``, header on line 1) and ``<stem>.about.txt`` with their provenance."""
+    import zipfile
+
+    buf = io.BytesIO()
+    names = [f"{name}.csv" for name in tables]
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        for name, df in tables.items():
+            z.writestr(f"{name}.csv", to_csv_bytes(df))
+        z.writestr(f"{stem}.about.txt", to_about_text(about, names).encode("utf-8"))
+    return buf.getvalue()
+
+
+def to_csv_bytes(df: pd.DataFrame) -> bytes:
     """CSV in UTF-8 with a byte-order mark (so Excel shows accents), text quoted, formulas neutralized.
 
-    With ``about``, the table is preceded by ``"# key: value"`` rows (data source, parameters), each a
-    single quoted cell; read it back with ``pandas.read_csv(..., skiprows=<number of # rows>)``.
+    The header is line 1, so Excel, QGIS and ``pandas.read_csv`` with its defaults read the file as it
+    is. Where the table came from travels beside it: :func:`to_about_text` in a ZIP bundle
+    (:func:`to_bundle_bytes`), the About sheet of the Excel file, or a ``.about.txt`` file of the CLI.
     """
     buf = io.StringIO()
-    if about:
-        writer = csv.writer(buf, quoting=csv.QUOTE_ALL, lineterminator="\n")
-        for line in about_lines(about):
-            writer.writerow([neutralize_text("# " + line)])
     table = df.drop(columns="geometry", errors="ignore")
     neutralize_formulas(pd.DataFrame(table)).to_csv(buf, index=False, lineterminator="\n", quoting=csv.QUOTE_NONNUMERIC)
     return buf.getvalue().encode("utf-8-sig")
@@ -157,8 +179,9 @@ def to_xlsx_bytes(sheets: dict[str, pd.DataFrame], about: Mapping[str, object]) 
     return buf.getvalue()
 
 
-def to_gpkg_bytes(gdf, layer: str = "priorities") -> bytes:
-    """A GeoPackage of a GeoDataFrame (categories as text)."""
+def to_gpkg_bytes(gdf, layer: str = "priorities", about: Mapping[str, object] | None = None) -> bytes:
+    """A GeoPackage of a GeoDataFrame (categories as text); ``about`` becomes the layer's metadata
+    (GDAL metadata items, which QGIS shows in the layer's properties)."""
     import tempfile
     from pathlib import Path
 
@@ -170,12 +193,13 @@ def to_gpkg_bytes(gdf, layer: str = "priorities") -> bytes:
             out[col] = out[col].astype(object).where(out[col].notna(), None).astype(str)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "export.gpkg"
-        out.to_file(path, layer=layer, driver="GPKG")
+        metadata = {str(k): neutralize_text(str(v)) for k, v in (about or {}).items()}
+        out.to_file(path, layer=layer, driver="GPKG", engine="pyogrio", layer_metadata=metadata or None)
         return path.read_bytes()
 
 
-#: Formats of a priority list, by file ending.
-PRIORITY_FORMATS = (".csv", ".xlsx", ".geojson", ".gpkg")
+#: Formats of a priority list, by file ending (.zip: the CSV files with their provenance).
+PRIORITY_FORMATS = (".csv", ".zip", ".xlsx", ".geojson", ".gpkg")
 
 
 def priority_about(label: str, params, weights, preset: str, top: int) -> dict:
@@ -220,7 +244,11 @@ def to_priority_bytes(
         raise ParameterError(f"priority list format {suffix!r}: expected one of {', '.join(PRIORITY_FORMATS)}")
     head = ranked.head(top)
     if suffix == ".csv":
-        return to_csv_bytes(head, about)
+        return to_csv_bytes(head)
+    if suffix == ".zip":
+        return to_bundle_bytes(
+            {"gapmap_priorities": head, "gapmap_priority_areas": rank_areas(result, ranked, top)}, about, "gapmap_priorities"
+        )
     if suffix == ".xlsx":
         sheets = {
             "Priorities": head,
@@ -233,11 +261,11 @@ def to_priority_bytes(
         return to_xlsx_bytes(sheets, about)
     geo = result.tracts.set_index(S.GEOID).loc[head[S.GEOID], "geometry"].to_numpy()
     gdf = gpd.GeoDataFrame(head.reset_index(drop=True), geometry=list(geo), crs=result.tracts.crs)
-    return to_geojson_bytes(gdf) if suffix == ".geojson" else to_gpkg_bytes(gdf)
+    return to_geojson_bytes(gdf) if suffix == ".geojson" else to_gpkg_bytes(gdf, about=about)
 
 
 #: Formats of a region comparison.
-COMPARE_FORMATS = (".csv", ".xlsx", ".geojson")
+COMPARE_FORMATS = (".csv", ".zip", ".xlsx", ".geojson")
 
 
 def to_compare_bytes(suffix: str, comparison, result, about: Mapping[str, object]) -> bytes:
@@ -253,7 +281,17 @@ def to_compare_bytes(suffix: str, comparison, result, about: Mapping[str, object
 
         raise ParameterError(f"comparison format {suffix!r}: expected one of {', '.join(COMPARE_FORMATS)}")
     if suffix == ".csv":
-        return to_csv_bytes(comparison.rollup, about)
+        return to_csv_bytes(comparison.rollup)
+    if suffix == ".zip":
+        return to_bundle_bytes(
+            {
+                "gapmap_compare": compute_compare_rows(comparison.rollup, result.bands),
+                "gapmap_compare_rollup": comparison.rollup,
+                "gapmap_who_lives_in_deserts": comparison.equity,
+            },
+            about,
+            "gapmap_compare",
+        )
     assignment = comparison.assignment
     if suffix == ".xlsx":
         return to_xlsx_bytes(

@@ -17,7 +17,7 @@ from gapmap.regions.equity import DESERT_RULES, attach_ruca, compute_equity_rows
 from gapmap.sources.files import display_name
 from gapmap.ui.loaders import load_region, load_region_sets, region_options
 from gapmap.ui.state import CUSTOM_REGIONS, RUCA_CODES, View
-from gapmap.ui.widgets import plain, render_downloads, render_error
+from gapmap.ui.widgets import FILE_KINDS, plain, render_downloads, render_error
 
 __all__ = [
     "render_region_uploads",
@@ -152,16 +152,16 @@ def render_compare_downloads(view: View, result, comparison) -> None:
     st.markdown("**Download**")
     files = [
         (
-            f"Comparison {suffix}",
+            f"Comparison: {FILE_KINDS[suffix]}",
             lambda suffix=suffix: to_compare_bytes(suffix, comparison, result, about),
             f"gapmap_compare{suffix}",
             f"dl_compare{suffix}",
         )
-        for suffix in (".csv", ".xlsx", ".geojson")
+        for suffix in (".csv", ".zip", ".xlsx", ".geojson")
     ]
     equity = (
         "Who lives in the deserts (CSV)",
-        lambda: to_csv_bytes(comparison.equity, about),
+        lambda: to_csv_bytes(comparison.equity),
         "gapmap_who_lives_in_deserts.csv",
         "dl_equity",
     )

@@ -11,6 +11,7 @@ from gapmap.errors import ParameterError
 from gapmap.outputs.export import to_priority_bytes
 from gapmap.outputs.report import to_report_html
 from gapmap.ui.state import PRESET, SCENARIO_CHANGES, View, set_weight, weight
+from gapmap.ui.widgets import FILE_KINDS, render_downloads
 
 __all__ = ["render_weights", "render_priority_downloads"]
 
@@ -67,12 +68,12 @@ def render_priority_downloads(result, ranked, areas, weights: RankWeights, top: 
     st.markdown("**Download**")
     files = [
         (
-            f"Priorities {suffix}",
+            f"Priorities: {FILE_KINDS[suffix]}",
             lambda suffix=suffix: to_priority_bytes(suffix, result, ranked, weights, top, about, scenario),
             f"gapmap_priorities{suffix}",
             f"dl_priorities{suffix}",
         )
-        for suffix in (".csv", ".xlsx", ".geojson", ".gpkg")
+        for suffix in (".csv", ".zip", ".xlsx", ".geojson", ".gpkg")
     ]
     report = (
         "Printable summary",
@@ -80,7 +81,5 @@ def render_priority_downloads(result, ranked, areas, weights: RankWeights, top: 
         "gapmap_summary.html",
         "dl_report",
     )
-    from gapmap.ui.widgets import render_downloads
-
     token = (about.get("data"), result.params, weights, top, about.get("preset"), json.dumps(scenario, sort_keys=True, default=str))
     render_downloads([*files, report], token)

@@ -11,7 +11,7 @@ from gapmap import __version__
 from gapmap import schema as S
 from gapmap.config import DECAYS, DEFAULT_PARAMS
 from gapmap.errors import GapmapError
-from gapmap.outputs.export import to_csv_bytes
+from gapmap.outputs.export import to_bundle_bytes, to_csv_bytes
 from gapmap.sources.demo import DEMO_LABEL
 from gapmap.ui import loaders
 from gapmap.ui.loaders import region_options
@@ -189,8 +189,20 @@ def about_view(view: View) -> dict[str, object]:
 
 
 def render_download(label: str, df, file_name: str, view: View, key: str) -> None:
+    """A table as a CSV (header on line 1) and as a ZIP of the CSV with a note of where it came from."""
+    stem = file_name.removesuffix(".csv")
     about = about_view(view)
-    st.download_button(label, to_csv_bytes(df, about), file_name=file_name, mime="text/csv", key=key, on_click="ignore")
+    c1, c2 = st.columns(2)
+    c1.download_button(label, to_csv_bytes(df), file_name=file_name, mime="text/csv", key=key, on_click="ignore")
+    c2.download_button(
+        "With where it came from (ZIP)",
+        to_bundle_bytes({stem: df}, about, stem),
+        file_name=stem + ".zip",
+        mime="application/zip",
+        key=key + "_zip",
+        on_click="ignore",
+        help="The CSV and a text file naming the data, the age band and every parameter behind the figures.",
+    )
 
 
 #: MIME types of the files gapmap hands out, by suffix.
@@ -201,6 +213,18 @@ MIME = {
     ".gpkg": "application/geopackage+sqlite3",
     ".html": "text/html",
     ".json": "application/json",
+    ".zip": "application/zip",
+}
+
+
+#: How a download button names each kind of file.
+FILE_KINDS = {
+    ".csv": "CSV",
+    ".zip": "CSV + where it came from (ZIP)",
+    ".xlsx": "Excel workbook",
+    ".geojson": "Map file (GeoJSON)",
+    ".gpkg": "GIS file (GeoPackage)",
+    ".html": "Printable summary",
 }
 
 

@@ -39,7 +39,13 @@ def test_demo_hubs_side_by_side(base):
     tabs = at.tabs
     assert [t.label for t in tabs] == [*HUBS, ALL_TRACTS]
     labels = [b.label for b in at.get("download_button")]
-    assert labels == ["Comparison .csv", "Comparison .xlsx", "Comparison .geojson", "Who lives in the deserts (CSV)"]
+    assert labels == [
+        "Comparison: CSV",
+        "Comparison: CSV + where it came from (ZIP)",
+        "Comparison: Excel workbook",
+        "Comparison: Map file (GeoJSON)",
+        "Who lives in the deserts (CSV)",
+    ]
 
 
 def test_equity_table_on_the_page(base):

@@ -18,7 +18,14 @@ def test_default_ranking_is_the_balanced_preset(base):
     assert table["Score"].tolist() == pytest.approx(expected["score"].tolist())
     assert table["Why this rank"].iloc[0].startswith("Rank 1 (score")
     labels = [b.label for b in at.get("download_button")]
-    assert labels == ["Priorities .csv", "Priorities .xlsx", "Priorities .geojson", "Priorities .gpkg", "Printable summary"]
+    assert labels == [
+        "Priorities: CSV",
+        "Priorities: CSV + where it came from (ZIP)",
+        "Priorities: Excel workbook",
+        "Priorities: Map file (GeoJSON)",
+        "Priorities: GIS file (GeoPackage)",
+        "Printable summary",
+    ]
 
 
 def test_a_preset_sets_the_weights_and_reranks(base):

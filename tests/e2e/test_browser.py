@@ -3,10 +3,10 @@ widgets change the view and the URL, a download parses, and no exception appears
 
 from __future__ import annotations
 
-import io
 import os
 import re
 import time
+import zipfile
 
 import numpy as np
 import pandas as pd
@@ -118,11 +118,14 @@ def test_overview_download_parses(page, app_url, demo):
     open_app(page, app_url)
     with page.expect_download() as info:
         page.get_by_role("button", name="Download these figures (CSV)").click()
-    raw = open(info.value.path(), "rb").read().decode("utf-8-sig")
-    header = [line for line in raw.splitlines() if line.startswith('"# ')]
-    assert any("synthetic demo data" in line for line in header)
-    assert any("parameter catchment_km: 10.0" in line for line in header)
-    table = pd.read_csv(io.StringIO(raw), skiprows=len(header))
+    table = pd.read_csv(info.value.path())  # the header on line 1: pandas' defaults read it
+    with page.expect_download() as info:
+        page.get_by_role("button", name="With where it came from (ZIP)").click()
+    with zipfile.ZipFile(info.value.path()) as z:
+        about = z.read("gapmap_overview.about.txt").decode("utf-8").splitlines()
+        assert pd.read_csv(z.open("gapmap_overview.csv")).equals(table)
+    assert any("synthetic demo data" in line for line in about)
+    assert "parameter catchment_km: 10.0" in about
     s = compute_summary(compute_tract_metrics(*demo))
     assert table["Children"].tolist() == pytest.approx(s["children"].round(0).tolist())
     assert_clean(page)

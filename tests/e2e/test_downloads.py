@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 
 import pytest
@@ -12,7 +13,7 @@ from playwright.sync_api import expect
 from tests.e2e.test_browser import assert_clean, open_app, wait_idle
 
 #: The pages with downloads, and how many download buttons each shows on arrival.
-PAGES = (("Overview", 1), ("Map", 1), ("Priorities", 5), ("Simulate", 1), ("Compare regions", 4))
+PAGES = (("Overview", 2), ("Map", 2), ("Priorities", 6), ("Simulate", 1), ("Compare regions", 5))
 CLICKS = 3
 
 
@@ -38,25 +39,29 @@ def _check_file(name: str, data: bytes) -> None:
         pytest.fail(f"no check for the download {name}")
 
 
-def _rerun(page) -> None:
-    """Two reruns that keep every button: switch the age band to 0-2 and back."""
+def _rerun(page, buttons, n_buttons: int) -> None:
+    """Two reruns that keep every button: switch the age band to 0-2 and back, each time waiting for the
+    page to show the band it switched to (its title, or the Overview's heading) and all its buttons."""
     sidebar = page.locator('[data-testid="stSidebar"]')
-    sidebar.get_by_text("Infants and toddlers (ages 0-2)").click()
-    wait_idle(page)
-    sidebar.get_by_text("All children under 5").click()
-    wait_idle(page)
+    main = page.locator('[data-testid="stMain"]')
+    for choice, shown in (("Infants and toddlers (ages 0-2)", "0-2"), ("All children under 5", "under 5")):
+        sidebar.get_by_text(choice).click()
+        expect(main.get_by_role("heading", name=re.compile(re.escape(shown))).first).to_be_visible()
+        wait_idle(page)
+        expect(buttons).to_have_count(n_buttons)
 
 
 @pytest.mark.parametrize(("name", "n_buttons"), PAGES)
 def test_every_download_arrives_on_every_click(page, app_url, name, n_buttons):
     open_app(page, app_url, "" if name == "Overview" else name)
     wait_idle(page)
-    buttons = page.locator('[data-testid="stDownloadButton"] button')
-    expect(buttons).to_have_count(n_buttons)
+    buttons = page.locator('[data-testid="stDownloadButton"]')
+    expect(buttons).to_have_count(n_buttons)  # buttons appear as their files are made
+    wait_idle(page)
     received = 0
     for _round in range(CLICKS):
         for i in range(n_buttons):
-            button = buttons.nth(i)
+            button = buttons.nth(i).locator("button").first
             with page.expect_download(timeout=30_000) as info:
                 button.click()
             download = info.value
@@ -64,6 +69,6 @@ def test_every_download_arrives_on_every_click(page, app_url, name, n_buttons):
             with open(download.path(), "rb") as fh:
                 _check_file(download.suggested_filename, fh.read())
             received += 1
-        _rerun(page)
+        _rerun(page, buttons, n_buttons)
     assert received == CLICKS * n_buttons
     assert_clean(page)

@@ -105,14 +105,14 @@ def test_formula_names_survive_as_text_and_no_export_runs_them(tmp_path, capsys)
     assert dict(list(wb["About"].values)[1:])["file"] == "'=cmd|' /C calc'!A0"
 
 
-def test_provenance_rows_with_commas_and_formulas_stay_one_cell(tmp_path, capsys):
-    from gapmap.outputs.export import to_csv_bytes
+def test_provenance_lines_with_commas_and_formulas_stay_one_line(tmp_path, capsys):
+    from gapmap.outputs.export import to_about_text, to_csv_bytes
 
-    about = {"data": 'South Coast, =cmd|" /C calc"!A0', "file": "list.csv\r=1+1", "scenario": "a,b,c"}
-    raw = to_csv_bytes(pd.DataFrame({"name": ["x"]}), about)
-    assert formula_cells(raw) == []
-    lines = raw.decode("utf-8-sig").splitlines()
-    assert lines[:3] == ['"# data: South Coast, =cmd|"" /C calc""!A0"', '"# file: list.csv =1+1"', '"# scenario: a,b,c"']
+    about = {"data": 'South Coast, =cmd|" /C calc"!A0', "file": "list.csv\r=1+1", "scenario": "a,b,c", "=1+1": "x"}
+    raw = to_csv_bytes(pd.DataFrame({"name": ["x"]}))
+    assert formula_cells(raw) == [] and raw.decode("utf-8-sig").splitlines()[0] == '"name"'  # the header first
+    lines = to_about_text(about).splitlines()[2:]
+    assert lines == ['data: South Coast, =cmd|" /C calc"!A0', "file: list.csv =1+1", "scenario: a,b,c", "'=1+1: x"]
 
 
 # --- files that try to read the server ----------------------------------------------------------

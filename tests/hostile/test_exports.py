@@ -4,6 +4,7 @@ line of defence shows a sentence, never a traceback."""
 from __future__ import annotations
 
 import dataclasses
+import io
 
 import pandas as pd
 import pytest
@@ -37,22 +38,30 @@ def test_every_export_of_hostile_data_holds_no_formula(hostile):
     about = priority_about("=cmd|' /C calc'!A0, a dataset", hostile.params, w, "balanced", 20)
     scenario = [{"kind": "new_site", "name": FORMULA_NAMES[2], "latitude": 44.3, "longitude": -120.7, "slots_0_2": 5.0, "slots_3_5": 5.0}]
     outputs = {f"priorities{s}": to_priority_bytes(s, hostile, ranked, w, 20, about, scenario) for s in (".csv", ".xlsx")}
-    outputs["metrics.csv"] = to_csv_bytes(compute_metrics_table(hostile, "under_5"), {"data": FORMULA_NAMES[4]})
-    outputs["providers.csv"] = to_csv_bytes(hostile.providers, about)
+    outputs["metrics.csv"] = to_csv_bytes(compute_metrics_table(hostile, "under_5"))
+    outputs["providers.csv"] = to_csv_bytes(hostile.providers)
     # regions named by a user's file
     geoids = hostile.tracts["geoid"].tolist()
     one_line = [n for n in FORMULA_NAMES if n.isprintable()]  # region names have no line breaks (refused)
     table = pd.DataFrame({"geoid": geoids, "region": [one_line[k % len(one_line)] for k in range(len(geoids))]})
     comparison = compare_regions(hostile, region_set_from_table(table, source="hubs.csv"))
     outputs.update({f"compare{s}": to_compare_bytes(s, comparison, hostile, about) for s in (".csv", ".xlsx")})
+    import zipfile
+
+    for name, raw in [
+        ("priorities.zip", to_priority_bytes(".zip", hostile, ranked, w, 20, about, scenario)),
+        ("compare.zip", to_compare_bytes(".zip", comparison, hostile, about)),
+    ]:
+        with zipfile.ZipFile(io.BytesIO(raw)) as z:
+            outputs.update({f"{name}/{member}": z.read(member) for member in z.namelist() if member.endswith(".csv")})
     checked = 0
     for name, raw in outputs.items():
         found = xlsx_formula_cells(raw) if name.endswith(".xlsx") else formula_cells(raw)
         assert found == [], (name, found[:5])
         checked += 1
-    assert checked == 6 and set(PRIORITY_FORMATS) >= {".csv", ".xlsx"}
+    assert checked == 11 and set(PRIORITY_FORMATS) >= {".csv", ".zip", ".xlsx"}
     # the names are all there, as text a reader recognises
-    back = pd.read_csv(pd.io.common.BytesIO(outputs["providers.csv"]), encoding="utf-8-sig", dtype=str, skiprows=sum(1 for _ in about))
+    back = pd.read_csv(pd.io.common.BytesIO(outputs["providers.csv"]), encoding="utf-8-sig", dtype=str)
     assert back["name"].head(len(FORMULA_NAMES)).tolist() == [
         neutralize_text(n) for n in hostile.providers["name"].head(len(FORMULA_NAMES))
     ]

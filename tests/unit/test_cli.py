@@ -1,7 +1,6 @@
 """The gapmap command: both input forms, output formats, and errors that name the bad value."""
 
 import csv
-import io
 import json
 
 import numpy as np
@@ -258,9 +257,9 @@ def test_rank_writes_all_four_formats_and_the_about_sheet_lists_every_parameter(
     outs = {ext: tmp_path / f"p.{ext}" for ext in ("csv", "xlsx", "geojson", "gpkg")}
     for path in outs.values():
         assert main(["rank", "--region", "demo", "--preset", "equity", "--top", "25", "--out", str(path)]) == 0
-    text = outs["csv"].read_text(encoding="utf-8-sig")
-    n_about = sum(1 for line in text.splitlines() if line.startswith('"# '))
-    csv_rows = pd.read_csv(io.StringIO(text), skiprows=n_about, dtype={"geoid": str})
+    csv_rows = pd.read_csv(outs["csv"], dtype={"geoid": str})  # the header on line 1
+    about = (tmp_path / "p.about.txt").read_text(encoding="utf-8")
+    assert "preset: equity" in about and "top: 25" in about
     assert csv_rows["rank"].tolist() == list(range(1, 26))
     wb = load_workbook(outs["xlsx"])
     assert wb.sheetnames == ["Priorities", "Priority areas", "Tracts", "Providers", "About"]
@@ -295,8 +294,8 @@ def test_simulate_command(tmp_path, capsys):
     assert main(["simulate", "--region", "demo", "--scenario", str(scen), "--out", str(out)]) == 0
     printed = capsys.readouterr().out
     assert "Scenario 'church': 1 changes" in printed and "children in access deserts" in printed
-    text = out.read_text(encoding="utf-8-sig")
-    table = pd.read_csv(io.StringIO(text), skiprows=3, dtype={"geoid": str})
+    table = pd.read_csv(out, dtype={"geoid": str})
+    assert "scenario: church" in (tmp_path / "r.about.txt").read_text(encoding="utf-8")
     assert len(table) == 162 and table["changed"].any()
     assert (table["access_per_100_under_5_after"] >= table["access_per_100_under_5_before"] - 1e-9).all()
     scen.write_text('{"changes": [{"kind": "add_slots", "provider_id": "NOPE", "slots_0_2": 1}]}')
@@ -309,8 +308,7 @@ def test_optimize_command(tmp_path, capsys):
     assert main(["optimize", "--region", "demo", "--sites", "5", "--slots", "60", "--band", "0-2", "--exact", "--out", str(out)]) == 0
     printed = capsys.readouterr().out
     assert "site 5 of 5 chosen" in printed and "greedy reaches 100.0% of it" in printed
-    text = out.read_text(encoding="utf-8-sig")
-    sites = pd.read_csv(io.StringIO(text), skiprows=sum(1 for ln in text.splitlines() if ln.startswith('"# ')))
+    sites = pd.read_csv(out)
     assert sites["order"].tolist() == [1, 2, 3, 4, 5] and (sites["slots"] == 60).all()
 
 
@@ -341,6 +339,5 @@ def test_optimize_with_uploaded_candidates_and_the_unmet_objective(tmp_path, cap
     )
     printed = capsys.readouterr().out
     assert "Candidates: 3 sites" in printed and "children of unmet need served" in printed
-    text = out.read_text(encoding="utf-8-sig")
-    sites = pd.read_csv(io.StringIO(text), skiprows=sum(1 for ln in text.splitlines() if ln.startswith('"# ')))
+    sites = pd.read_csv(out)
     assert set(sites["name"]) <= {"First Church", "Grange Hall", "Old School"} and len(sites) == 2

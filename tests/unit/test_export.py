@@ -19,14 +19,28 @@ def test_formulas_are_neutralized_numbers_are_not():
     assert df["name"].iloc[0].startswith("=")  # input untouched
 
 
-def test_csv_bytes_have_bom_and_about_header():
+def test_csv_bytes_have_bom_and_the_header_on_line_1():
     df = pd.DataFrame({"name": ["Chávez Family Child Care"], "slots": [4]})
-    raw = to_csv_bytes(df, {"data": "demo", "parameter utilization": 0.85})
+    raw = to_csv_bytes(df)
     assert raw.startswith(b"\xef\xbb\xbf")
     text = raw.decode("utf-8-sig")
-    assert text.splitlines()[:2] == ['"# data: demo"', '"# parameter utilization: 0.85"']
-    back = pd.read_csv(io.StringIO(text), skiprows=2)
-    assert back["name"].tolist() == ["Chávez Family Child Care"]
+    assert text.splitlines()[0] == '"name","slots"'
+    back = pd.read_csv(io.BytesIO(raw))  # pandas' defaults read it as it is (the BOM is skipped)
+    assert back["name"].tolist() == ["Chávez Family Child Care"] and back["slots"].tolist() == [4]
+
+
+def test_a_bundle_holds_the_csv_and_where_it_came_from():
+    import zipfile
+
+    from gapmap.outputs.export import to_bundle_bytes
+
+    df = pd.DataFrame({"name": ["A"], "slots": [4]})
+    with zipfile.ZipFile(io.BytesIO(to_bundle_bytes({"tracts": df}, {"data": "demo", "note": "=1+1"}, "tracts"))) as z:
+        assert z.namelist() == ["tracts.csv", "tracts.about.txt"]
+        assert pd.read_csv(z.open("tracts.csv"))["slots"].tolist() == [4]
+        about = z.read("tracts.about.txt").decode("utf-8").splitlines()
+    assert about[:2] == ["Where these figures come from (gapmap).", "Files: tracts.csv."]
+    assert "data: demo" in about and "note: =1+1" in about  # a line that starts with a key is not a formula
 
 
 def test_xlsx_keeps_a_formula_name_as_text_and_reads_back_equal():
@@ -67,4 +81,7 @@ def test_priority_export_carries_the_scenario(demo):
     assert wb.sheetnames[-2:] == ["Scenario", "About"]
     assert list(wb["Scenario"].values)[1][:2] == ("new_site", "Church")
     assert "Church" in dict(list(wb["About"].values)[1:])["scenario changes"]
-    assert b"# scenario changes:" in to_priority_bytes(".csv", res, ranked, w, 10, about, scen)
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(to_priority_bytes(".zip", res, ranked, w, 10, about, scen))) as z:
+        assert "scenario changes:" in z.read("gapmap_priorities.about.txt").decode("utf-8")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import io
 import json
 import math
 
@@ -414,17 +413,15 @@ def test_compare_command_on_demo_hubs(tmp_path, capsys):
     assert main(["compare", "--region", "demo", "--by", "hub", "--out", str(out), "--equity-out", str(eq)]) == 0
     printed = capsys.readouterr().out
     assert "Demo early learning hubs (synthetic) (3 compared)" in printed
-    text = out.read_text(encoding="utf-8-sig")
-    assert text.startswith('"# what: gapmap region comparison')
-    table = pd.read_csv(io.StringIO(text), skiprows=sum(ln.startswith('"# ') for ln in text.splitlines())).set_index("region")
+    assert (tmp_path / "compare.about.txt").read_text(encoding="utf-8").count("what: gapmap region comparison") == 1
+    table = pd.read_csv(out).set_index("region")  # the header on line 1
     assert list(table.index) == ["High Desert Hub", "Riverton Hub", "Millbrook and Cascade Hub", ALL_TRACTS]
     for hub, n in children.items():
         assert table.loc[hub, "children_under_5"] == n
         assert table.loc[hub, "slots_under_5"] == pytest.approx(slots[hub])
         assert table.loc[hub, "slots_per_100_under_5"] == pytest.approx(100 * slots[hub] / n)
         assert f"{hub}: " in printed
-    eq_text = eq.read_text(encoding="utf-8-sig")
-    equity = pd.read_csv(io.StringIO(eq_text), skiprows=sum(ln.startswith('"# ') for ln in eq_text.splitlines()))
+    equity = pd.read_csv(eq)
     assert set(equity["dimension"]) == {"All", "Race and ethnicity (under 5)", "Family income (under 6)", "Rural or urban (under 5)"}
     # Excel: the people's table, the roll-up, who lives in deserts, each tract's region, About
     xl = tmp_path / "compare.xlsx"
@@ -451,4 +448,4 @@ def test_compare_command_errors(tmp_path, capsys):
     assert main(["compare", "--region", "demo", "--by", str(bad), "--out", str(tmp_path / "c.csv")]) == 2
     assert "bad.json, row 1, column 'counties', value '1'" in capsys.readouterr().err
     assert main(["compare", "--region", "demo", "--out", str(tmp_path / "c.txt")]) == 2
-    assert "must end in .csv, .xlsx, .geojson" in capsys.readouterr().err
+    assert "must end in .csv, .zip, .xlsx, .geojson" in capsys.readouterr().err
