@@ -28,6 +28,7 @@ Since 12 May 2026 every request needs a key. The key is an argument here: the ca
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -51,11 +52,13 @@ __all__ = [
     "fetch_acs_tracts",
     "tidy_acs",
     "redact_key",
+    "check_key",
 ]
 
 KEY_HELP = (
     "Get a free Census API key at https://api.census.gov/data/key_signup.html, then set the environment "
-    "variable CENSUS_API_KEY (or add census_api_key to .streamlit/secrets.toml for the app)."
+    "variable CENSUS_API_KEY, add census_api_key to .streamlit/secrets.toml, or enter it on the Your data page "
+    "(kept for your session only)."
 )
 
 #: Contract column -> the ACS variables (without the E/M suffix) whose sum it is.
@@ -121,6 +124,17 @@ class _GuardedSession:
 
     def __getattr__(self, name):  # anything else the census package touches
         return getattr(self.inner, name)
+
+
+def check_key(key: str) -> str:
+    """The key, stripped, when it has the form the Census Bureau issues (40 letters and digits); else a
+    :class:`CensusKeyError` that never repeats the key. Checked before any request is made."""
+    key = str(key).strip()
+    if not re.fullmatch(r"[0-9A-Za-z]{40}", key):
+        raise CensusKeyError(
+            f"That is not a Census API key: a key has 40 letters and digits (this one has {len(key)} characters). " + KEY_HELP
+        )
+    return key
 
 
 def redact_key(text: str, key: str | None) -> str:

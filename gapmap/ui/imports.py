@@ -12,7 +12,7 @@ from streamlit_folium import st_folium
 from gapmap.errors import GapmapError
 from gapmap.metrics.supply import compute_import_warnings
 from gapmap.outputs.export import to_csv_bytes
-from gapmap.sources.census import KEY_HELP
+from gapmap.sources.census import KEY_HELP, check_key
 from gapmap.sources.datasets import MAX_NAME_CHARS, existing_dataset, save_dataset
 from gapmap.sources.files import UserFile, display_name
 from gapmap.sources.geocode import GeocodeOutcome, geocode_addresses
@@ -29,7 +29,17 @@ from gapmap.sources.providers import (
 )
 from gapmap.ui import loaders
 from gapmap.ui.loaders import census_key, load_region, read_upload, region_options
-from gapmap.ui.state import PENDING_TRACTS, PENDING_TRACTS_SOURCE, PRIVACY, forget, is_new, switch_region
+from gapmap.ui.state import (
+    CENSUS_KEY,
+    CENSUS_KEY_PROBLEM,
+    PENDING_TRACTS,
+    PENDING_TRACTS_SOURCE,
+    PRIVACY,
+    forget,
+    is_new,
+    switch_region,
+    take_widget_value,
+)
 from gapmap.ui.widgets import plain, render_error
 
 __all__ = [
@@ -154,6 +164,50 @@ def render_import_report(report: ProviderImport, privacy: bool) -> None:
     st_folium(fmap, key="import_preview", returned_objects=[], height=380, use_container_width=True)
 
 
+_KEY_FIELD = "census_key_field"
+
+
+def _take_census_key() -> None:
+    """Before the rerun: keep the key typed (if it is one) and empty the field, so the key is never sent
+    back to the browser."""
+    entered = str(take_widget_value(_KEY_FIELD) or "")
+    if not entered.strip():
+        return
+    try:
+        CENSUS_KEY.set(check_key(entered))
+    except GapmapError as exc:
+        CENSUS_KEY_PROBLEM.set(str(exc))
+
+
+def render_census_key() -> str | None:
+    """The Census API key in use, and a password field to enter one for this session. The field is
+    cleared when submitted (the key never stays in the page), the key is checked before it is kept, and it
+    is never shown, logged or written; "Forget the key" drops it."""
+    key = census_key()
+    with st.form("census_key_form", border=False):
+        c1, c2 = st.columns([3, 1])
+        c1.text_input(
+            "Census API key" + (" (one is set; enter another to replace it)" if key else ""),
+            type="password",
+            key=_KEY_FIELD,
+            help="Kept in this browser session's memory only: never saved, logged or shown. Free at https://api.census.gov/data/key_signup.html",
+        )
+        c2.form_submit_button("Use this key", on_click=_take_census_key)
+    problem = CENSUS_KEY_PROBLEM.get()
+    if problem:
+        CENSUS_KEY_PROBLEM.clear()
+        render_error(problem, "use that key")
+    key = census_key()
+    if CENSUS_KEY.get():
+        st.caption("A Census API key is set for this session.")
+        if st.button("Forget the key", key="census_key_forget"):
+            CENSUS_KEY.clear()
+            key = census_key()
+    if not key:
+        st.warning(KEY_HELP)
+    return key
+
+
 def render_tract_sources():
     """The three ways to tracts (fetch from the Census Bureau, upload a file, the tracts of the demo or a
     saved dataset); what arrives waits in the session until saved. Returns the tracts waiting, or None."""
@@ -165,9 +219,7 @@ def render_tract_sources():
         year = c3.number_input(
             "ACS 5-year", min_value=2013, max_value=ACS5Client.default_year, value=ACS5Client.default_year, key="fetch_year"
         )
-        key = census_key()
-        if not key:
-            st.warning(KEY_HELP)
+        key = render_census_key()
         if st.button("Fetch tracts and ACS estimates", disabled=not key, key="fetch_go"):
             bar = st.progress(0.0, text="Starting...")
             steps = []

@@ -88,7 +88,13 @@ def _load_summary(region: str, version: str, params: AnalysisParams):
 
 
 def census_key() -> str | None:
-    """The Census API key: ``census_api_key`` in st.secrets, else CENSUS_API_KEY. Never shown or logged."""
+    """The Census API key: the one entered on the Your data page for this session, else
+    ``census_api_key`` in st.secrets, else CENSUS_API_KEY. Never shown, logged or written."""
+    from gapmap.ui.state import CENSUS_KEY
+
+    entered = CENSUS_KEY.get()
+    if entered:
+        return entered
     try:
         key = st.secrets.get("census_api_key")
     except Exception:  # no secrets file at all  # noqa: BLE001

@@ -30,6 +30,7 @@ __all__ = [
     "is_new",
     "forget",
     "weight",
+    "take_widget_value",
     "set_weight",
     "PENDING_TRACTS",
     "PENDING_TRACTS_SOURCE",
@@ -38,6 +39,8 @@ __all__ = [
     "CUSTOM_REGIONS",
     "RUCA_CODES",
     "IN_FRAME",
+    "CENSUS_KEY",
+    "CENSUS_KEY_PROBLEM",
     "DOWNLOADS",
     "PRIVACY",
     "REGION",
@@ -70,6 +73,7 @@ class KEYS:
     site_lat = "site_lat"
     site_lon = "site_lon"
     seen = "_gapmap_seen"
+    census_key = "_gapmap_census_key"
     downloads = "_gapmap_downloads"
 
 
@@ -121,6 +125,11 @@ CUSTOM_REGIONS: Slot[Any] = Slot(KEYS.custom_regions)
 RUCA_CODES: Slot[Any] = Slot(KEYS.ruca_codes)
 #: Files made for the download buttons: widget key -> (what they were made from, bytes).
 DOWNLOADS: Slot[dict[str, tuple[object, bytes]]] = Slot(KEYS.downloads, dict)
+#: A Census API key entered on the Your data page: this session's memory only (never in a widget, the URL,
+#: a log or a file; see gapmap.ui.loaders.census_key).
+CENSUS_KEY: Slot[str] = Slot(KEYS.census_key)
+#: Why the last key entered was refused (shown once, next to the field).
+CENSUS_KEY_PROBLEM: Slot[str] = Slot(KEYS.census_key + "_problem")
 #: Whether app.py framed this run (see :func:`gapmap.ui.frame.ensure_frame`).
 IN_FRAME: Slot[bool] = Slot(KEYS.in_frame, lambda: False)
 #: Widget values other code reads: privacy mode, the data source, the ranking preset, a new site's point.
@@ -144,6 +153,13 @@ def is_new(what: str, token: object) -> bool:
 def forget(what: str) -> None:
     """Forget the token :func:`is_new` last saw for ``what``."""
     st.session_state.setdefault(KEYS.seen, {}).pop(what, None)
+
+
+def take_widget_value(key: str) -> object:
+    """A widget's value, emptied in the session (for a callback: a field that must not keep what was typed)."""
+    value = st.session_state.get(key)
+    st.session_state[key] = ""
+    return value
 
 
 def weight(name: str) -> float:

@@ -185,3 +185,39 @@ def test_saving_a_damaged_import_asks_first(places):
     at.file_uploader(key="upload_providers").set_value(("far.csv", far, "text/csv")).run()
     at.text_input(key="dataset_name").input("Far").run()
     assert any("90% of the accepted slots lie outside every tract" in w for w in texts(at.warning))
+
+
+KEY = "0123456789abcdef0123456789abcdef01234567"  # the form of a Census key: 40 letters and digits
+
+
+def test_a_census_key_entered_for_the_session_fetches_and_is_never_shown(places, monkeypatch):
+    monkeypatch.delenv("CENSUS_API_KEY", raising=False)
+    calls = []
+
+    class Spy(RecordedCensus):
+        def get(self, url, params=None, **kwargs):
+            calls.append(dict(params or {}))
+            return super().get(url, params=params, **kwargs)
+
+    monkeypatch.setattr(loaders, "new_http_session", lambda: Spy())
+    at = data_page()
+    assert at.button(key="fetch_go").disabled  # no key yet
+    at.text_input(key="census_key_field").input("not a key")
+    at.button(key="FormSubmitter:census_key_form-Use this key").click().run()
+    assert any("not a Census API key" in e for e in texts(at.error)) and "not a key" not in " ".join(texts(at.error))
+    assert at.button(key="fetch_go").disabled and calls == []  # refused before any request
+    at.text_input(key="census_key_field").input(KEY)
+    at.button(key="FormSubmitter:census_key_form-Use this key").click().run()
+    assert not at.exception, at.exception
+    assert at.session_state["census_key_field"] == ""  # the form clears the field: the key stays on the server
+    assert "A Census API key is set for this session." in texts(at.caption)
+    assert not at.button(key="fetch_go").disabled
+    at.text_input(key="fetch_counties").input("Coos, Curry")
+    at.number_input(key="fetch_year").set_value(2023)
+    at.button(key="fetch_go").click().run()
+    assert "Tracts: 6 from ACS 5-year 2023, Oregon (Coos, Curry)." in texts(at.success)
+    assert calls and all(c.get("key") == KEY for c in calls if "key" in c)
+    shown = " ".join(texts(at.markdown) + texts(at.caption) + texts(at.success) + texts(at.warning) + texts(at.error))
+    assert KEY not in shown
+    at.button(key="census_key_forget").click().run()
+    assert at.button(key="fetch_go").disabled

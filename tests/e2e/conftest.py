@@ -45,6 +45,10 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(pytest.mark.skip(reason=reason))
 
 
+#: The log file of each server started, by its base URL (tests read what the server wrote).
+SERVER_LOGS: dict[str, Path] = {}
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -78,6 +82,7 @@ def _serve(tmp_path_factory):
             stderr=subprocess.STDOUT,
         )
     url = f"http://127.0.0.1:{port}"
+    SERVER_LOGS[url] = log
     deadline = time.monotonic() + 90
     try:
         while True:
