@@ -3,7 +3,7 @@
 import streamlit as st
 
 from gapmap.ui.frame import ensure_frame
-from gapmap.ui.imports import render_provider_import, render_save, render_tract_sources
+from gapmap.ui.imports import render_provider_import, render_save, render_saved_datasets, render_tract_sources
 
 ensure_frame()
 st.title("Your data")
@@ -20,3 +20,6 @@ report = render_provider_import(tracts)
 
 st.subheader("3. Save")
 render_save(tracts, report)
+
+st.subheader("4. Your saved datasets")
+render_saved_datasets()

@@ -31,6 +31,8 @@ __all__ = [
     "MAX_NAME_CHARS",
     "MAX_KEY_CHARS",
     "RESERVED_KEYS",
+    "rename_dataset",
+    "delete_dataset",
     "DatasetExistsError",
     "slugify",
     "save_dataset",
@@ -123,9 +125,7 @@ def save_dataset(
     }
     if provider_import:
         about["import"] = provider_import
-    tmp = folder / "about.json.tmp"
-    tmp.write_text(json.dumps(about, indent=2, default=str))
-    tmp.replace(folder / "about.json")  # a reader never sees half a file
+    _write_about(folder, about)
     return key
 
 
@@ -193,3 +193,40 @@ def read_dataset(datasets_dir: Path, key: str) -> tuple[gpd.GeoDataFrame, pd.Dat
 
         providers = read_providers(folder / "providers.csv")
     return tracts, providers
+
+
+def _write_about(folder: Path, about: dict) -> None:
+    tmp = folder / "about.json.tmp"
+    tmp.write_text(json.dumps(about, indent=2, default=str))
+    tmp.replace(folder / "about.json")  # a reader never sees half a file
+
+
+def rename_dataset(datasets_dir: Path, key: str, new_name: str) -> str:
+    """Give the saved dataset ``key`` a new name; returns its new key (its folder moves when the key
+    changes). Raises :class:`DatasetExistsError` when another dataset has that key."""
+    about = dataset_about(datasets_dir, key)  # a clear error when there is no such dataset
+    new_name = _check_name(new_name)
+    new_key = slugify(new_name)
+    folder = Path(datasets_dir) / key
+    if new_key != key:
+        target = Path(datasets_dir) / new_key
+        if target.exists():
+            existing = list_datasets(datasets_dir).get(new_key, new_key)
+            raise DatasetExistsError(new_key, str(existing))
+        folder.rename(target)  # one directory entry changes: never half a dataset under either key
+        folder = target
+    about["name"] = new_name
+    about["renamed"] = datetime.now(UTC).isoformat(timespec="seconds")
+    _write_about(folder, about)
+    return new_key
+
+
+def delete_dataset(datasets_dir: Path, key: str) -> None:
+    """Delete the saved dataset ``key`` (its folder and every file in it)."""
+    import shutil
+
+    dataset_about(datasets_dir, key)  # only a dataset: a reserved, malformed or unknown key is refused
+    folder = Path(datasets_dir) / key
+    if folder.is_symlink() or folder.resolve().parent != Path(datasets_dir).resolve():
+        raise DataSourceError(f"the saved dataset {_shown(key)} is not a folder of the datasets folder: delete it by hand")
+    shutil.rmtree(folder)

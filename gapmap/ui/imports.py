@@ -13,7 +13,7 @@ from gapmap.errors import GapmapError
 from gapmap.metrics.supply import compute_import_warnings
 from gapmap.outputs.export import to_csv_bytes
 from gapmap.sources.census import KEY_HELP, check_key
-from gapmap.sources.datasets import MAX_NAME_CHARS, existing_dataset, save_dataset
+from gapmap.sources.datasets import MAX_NAME_CHARS, delete_dataset, existing_dataset, list_datasets, rename_dataset, save_dataset
 from gapmap.sources.files import UserFile, display_name
 from gapmap.sources.geocode import GeocodeOutcome, geocode_addresses
 from gapmap.sources.geography import STATES, fetch_region, read_tracts
@@ -35,6 +35,7 @@ from gapmap.ui.state import (
     PENDING_TRACTS,
     PENDING_TRACTS_SOURCE,
     PRIVACY,
+    REGION,
     forget,
     is_new,
     switch_region,
@@ -48,6 +49,7 @@ __all__ = [
     "render_tract_sources",
     "render_provider_import",
     "render_save",
+    "render_saved_datasets",
     "OPTION_LABELS",
     "AUTO",
 ]
@@ -370,3 +372,36 @@ def render_save(tracts, report: ProviderImport | None) -> None:
             st.rerun()
     if not ready:
         st.caption("Saving needs tracts and at least one accepted provider.")
+
+
+def render_saved_datasets() -> None:
+    """Rename or delete a saved dataset (deleting asks to be confirmed). The data in use follows a
+    rename, and falls back to the demo when it is deleted."""
+    saved = list_datasets(loaders.DATASETS_DIR)
+    if not saved:
+        st.caption("No saved datasets yet.")
+        return
+    key = st.selectbox("Dataset", list(saved), format_func=lambda k: saved[k], key="manage_dataset")
+    if key is None:
+        return
+    c1, c2 = st.columns([3, 1])
+    new_name = c1.text_input("New name", value=saved[key], key=f"rename_{key}", max_chars=MAX_NAME_CHARS)
+    if c2.button("Rename", key="rename_dataset") and new_name.strip() and new_name.strip() != saved[key]:
+        try:
+            new_key = rename_dataset(loaders.DATASETS_DIR, key, new_name)
+        except GapmapError as exc:
+            render_error(exc, "rename the dataset")
+        else:
+            if REGION.get() == key:
+                switch_region(new_key)
+            st.rerun()
+    sure = st.checkbox(f"Yes, delete {plain(saved[key])} and its files", key=f"delete_sure_{key}")
+    if st.button("Delete this dataset", key="delete_dataset", disabled=not sure, type="secondary"):
+        try:
+            delete_dataset(loaders.DATASETS_DIR, key)
+        except GapmapError as exc:
+            render_error(exc, "delete the dataset")
+        else:
+            if REGION.get() == key:
+                switch_region("demo")
+            st.rerun()

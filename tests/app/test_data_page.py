@@ -221,3 +221,25 @@ def test_a_census_key_entered_for_the_session_fetches_and_is_never_shown(places,
     assert KEY not in shown
     at.button(key="census_key_forget").click().run()
     assert at.button(key="fetch_go").disabled
+
+
+def test_a_saved_dataset_is_renamed_then_deleted_and_the_sidebar_follows(places, demo):
+    from gapmap.sources.datasets import list_datasets, save_dataset
+
+    key = save_dataset(loaders.DATASETS_DIR, "Hub A", *demo, {"tracts": "demo"})
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.selectbox(key="region").set_value(key).run()
+    at.switch_page("pages/data.py").run()
+    assert at.selectbox(key="manage_dataset").value == key
+    at.text_input(key=f"rename_{key}").input("Hub A 2024")
+    at.button(key="rename_dataset").click().run()
+    assert not at.exception, at.exception
+    assert list_datasets(loaders.DATASETS_DIR) == {"hub-a-2024": "Hub A 2024"}
+    assert at.selectbox(key="region").value == "hub-a-2024"  # the data in use follows its new name
+    assert at.button(key="delete_dataset").disabled  # deleting asks first
+    at.checkbox(key="delete_sure_hub-a-2024").check().run()
+    at.button(key="delete_dataset").click().run()
+    assert not at.exception, at.exception
+    assert list_datasets(loaders.DATASETS_DIR) == {}
+    assert at.selectbox(key="region").value == "demo"
+    assert "No saved datasets yet." in texts(at.caption)
