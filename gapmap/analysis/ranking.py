@@ -35,6 +35,7 @@ __all__ = [
     "COMPONENTS",
     "COMPONENT_LABELS",
     "compute_priority_rows",
+    "implied_band",
     "PRESETS",
     "RankWeights",
     "compute_components",
@@ -224,6 +225,12 @@ def rank_areas(result: MetricsResult, ranked: pd.DataFrame, top: int = 25) -> pd
     areas = pd.DataFrame(rows).sort_values(["unmet_children", "best_rank"], ascending=[False, True], kind="stable").reset_index(drop=True)
     areas.insert(0, "area", np.arange(1, len(areas) + 1))
     return areas
+
+
+def implied_band(preset: str) -> str | None:
+    """The age band a preset is made for (infant/toddler focus: ``0_2``), or None when it fits any band."""
+    band = PRESETS[preset].band
+    return None if band == RankWeights().band else band
 
 
 def compute_priority_rows(ranked: pd.DataFrame, top: int) -> pd.DataFrame:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from gapmap.ui.state import IN_FRAME
+from gapmap.ui.state import IN_FRAME, sync_query_params
 
 __all__ = ["PAGES", "FAVICON", "configure_page", "build_navigation", "run_framed", "ensure_frame"]
 
@@ -52,6 +52,7 @@ def run_framed(navigation) -> None:
     IN_FRAME.set(True)
     try:
         navigation.run()
+        sync_query_params()  # what the page set (the clicked tract, a ranking's length) goes into the link
     except Exception as exc:  # noqa: BLE001  # the last line of defence: nothing reaches the browser but this
         reference = uuid.uuid4().hex[:8]
         _LOG.exception("gapmap page failed (reference %s)", reference)

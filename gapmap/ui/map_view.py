@@ -61,7 +61,6 @@ def render_tract_map(view: View, result, geometry) -> tuple[str | None, bool]:
     )
     privacy = c2.toggle(
         "Privacy mode: hide family child care homes",
-        value=False,
         key=KEYS.privacy,
         help="Family child care homes are residences; many states keep their addresses confidential.",
     )

@@ -6,38 +6,60 @@ import json
 
 import streamlit as st
 
-from gapmap.analysis.ranking import COMPONENT_LABELS, COMPONENTS, PRESETS, RankWeights
+from gapmap import schema as S
+from gapmap.analysis.ranking import COMPONENT_LABELS, COMPONENTS, PRESETS, RankWeights, implied_band
 from gapmap.errors import ParameterError
 from gapmap.outputs.export import to_priority_bytes
 from gapmap.outputs.report import to_report_html
-from gapmap.ui.state import PRESET, SCENARIO_CHANGES, View, set_weight, weight
+from gapmap.ui.state import BAND, BAND_NOTE, PRESET, SCENARIO_CHANGES, TOP_N, View, set_weight, weight, weight_or_none
 from gapmap.ui.widgets import FILE_KINDS, render_downloads
 
 __all__ = ["render_weights", "render_priority_downloads"]
 
 
 def _apply_preset() -> None:
+    """The preset's weights on the sliders; a preset made for one age band (infant/toddler focus: ages 0-2)
+    switches the sidebar's band to it, and says so."""
     preset = PRESETS[PRESET.get() or "balanced"]
     for name in COMPONENTS:
         set_weight(name, float(getattr(preset, name)))
+    implied = implied_band(PRESET.get() or "balanced")
+    if implied is not None and BAND.get() != implied:
+        BAND.set(implied)
+        BAND_NOTE.set(
+            f"The {preset_label(PRESET.get() or 'balanced')} preset ranks {S.BANDS[implied].label.lower()}: the age band is now {S.BANDS[implied].short}."
+        )
+
+
+def preset_label(key: str) -> str:
+    return key.replace("_", " ").capitalize()
 
 
 def render_weights(view: View, n_tracts: int) -> tuple[RankWeights, int]:
     """The preset, how many tracts, the down-weighting and the weight sliders: the weights and the number
-    of tracts to show (an all-zero set of weights says so and stops the page)."""
+    of tracts to show (an all-zero set of weights says so and stops the page). Preset, weights and the
+    number of tracts come from the link the page was opened with, when it has them."""
     if PRESET.get() is None:
         PRESET.set("balanced")
-        _apply_preset()
+    preset = PRESETS[PRESET.get() or "balanced"]
+    for name in COMPONENTS:  # a weight the link did not give is the preset's
+        if weight_or_none(name) is None:
+            set_weight(name, float(getattr(preset, name)))
+    note = BAND_NOTE.get()
+    if note:
+        BAND_NOTE.clear()
+        st.info(note)
+    TOP_N.set(min(max(1, int(TOP_N.get() or min(25, n_tracts))), n_tracts))
     c1, c2, c3 = st.columns([2, 1, 1])
     c1.selectbox(
         "Start from a preset",
         list(PRESETS),
         key=PRESET.key,
         on_change=_apply_preset,
-        format_func=lambda p: p.replace("_", " ").capitalize(),
-        help="Infant/toddler focus is meant for the 0-2 band (choose it in the sidebar).",
+        format_func=preset_label,
+        help="Infant/toddler focus ranks the 0-2 band: choosing it switches the age band to 0-2.",
     )
-    top = int(c2.number_input("How many tracts", 1, n_tracts, value=min(25, n_tracts), step=5 if n_tracts >= 10 else 1, key="top_n"))
+    top = int(c2.number_input("How many tracts", 1, n_tracts, step=5 if n_tracts >= 10 else 1, key=TOP_N.key))
     down = c3.checkbox(
         "Down-weight unreliable estimates",
         key="down_weight",

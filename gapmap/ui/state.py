@@ -8,7 +8,8 @@ runs is a :class:`Slot`, a typed accessor of one session key (``PENDING_TRACTS.g
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -30,6 +31,11 @@ __all__ = [
     "is_new",
     "forget",
     "weight",
+    "weight_or_none",
+    "BAND",
+    "BAND_NOTE",
+    "view_link",
+    "TOP_N",
     "take_widget_value",
     "set_weight",
     "PENDING_TRACTS",
@@ -73,6 +79,8 @@ class KEYS:
     site_lat = "site_lat"
     site_lon = "site_lon"
     seen = "_gapmap_seen"
+    top_n = "top_n"
+    url_read = "_gapmap_url_read"
     census_key = "_gapmap_census_key"
     downloads = "_gapmap_downloads"
 
@@ -136,6 +144,10 @@ IN_FRAME: Slot[bool] = Slot(KEYS.in_frame, lambda: False)
 PRIVACY: Slot[bool] = Slot(KEYS.privacy, lambda: False)
 REGION: Slot[str] = Slot(KEYS.region)
 PRESET: Slot[str] = Slot(KEYS.preset)
+TOP_N: Slot[int] = Slot(KEYS.top_n)
+BAND: Slot[str] = Slot(KEYS.band)
+#: Said once on the next run: why the age band changed (a preset made for one band).
+BAND_NOTE: Slot[str] = Slot("_gapmap_band_note")
 SITE_LAT: Slot[float] = Slot(KEYS.site_lat)
 SITE_LON: Slot[float] = Slot(KEYS.site_lon)
 
@@ -160,6 +172,12 @@ def take_widget_value(key: str) -> object:
     value = st.session_state.get(key)
     st.session_state[key] = ""
     return value
+
+
+def weight_or_none(name: str) -> float | None:
+    """The ranking weight ``name``, or None when no slider or link has set it yet."""
+    value = st.session_state.get(f"w_{name}")
+    return None if value is None else float(value)
 
 
 def weight(name: str) -> float:
@@ -220,10 +238,49 @@ def switch_region(region: str) -> None:
     st.session_state.pop(KEYS.selected_geoid, None)
 
 
+#: Parts of the view that live on one page (privacy mode and the clicked tract on the Map, the preset,
+#: weights and number of tracts on Priorities): in the URL when set, and left to the page otherwise.
+#: key -> (its value when not in the URL, how to read it from the URL).
+_PAGE_KEYS: dict[str, tuple[object, Callable[[str], object]]] = {}
+
+
+def _page_key(key: str, default: object, parse: Callable[[str], object]) -> None:
+    _PAGE_KEYS[key] = (default, parse)
+
+
+def _parse_choice(allowed: Callable[[], Iterable[str]]) -> Callable[[str], object]:
+    return lambda raw: raw if raw in set(allowed()) else None
+
+
+def _parse_number(lo: float, hi: float, kind: type = float) -> Callable[[str], object]:
+    def parse(raw: str) -> object:
+        try:
+            value = kind(raw)
+        except ValueError:
+            return None
+        return value if lo <= value <= hi else None
+
+    return parse
+
+
+def _presets() -> Iterable[str]:
+    from gapmap.analysis.ranking import PRESETS
+
+    return PRESETS
+
+
+_page_key(KEYS.privacy, False, {"True": True, "False": False}.get)
+_page_key(KEYS.selected_geoid, None, lambda raw: raw if re.fullmatch(r"\d{11}", raw) else None)
+_page_key(KEYS.preset, "balanced", _parse_choice(_presets))
+_page_key(KEYS.top_n, 25, _parse_number(1, 100_000, int))
+for _name in ("unmet_need", "access_gap", "desert", "poverty", "working_parents"):
+    _page_key(f"w_{_name}", None, _parse_number(0.0, 1.0))
+
+
 def carry_over_widget_state() -> None:
     """Re-assign the sidebar's values, so widgets drawn from another script keep them (Streamlit resets
     a keyed widget whose id changed unless its value was set through ``st.session_state``)."""
-    for key in _DEFAULTS:
+    for key in (*_DEFAULTS, *_PAGE_KEYS):
         if key in st.session_state:
             st.session_state[key] = st.session_state[key]
 
@@ -236,6 +293,13 @@ def init_state() -> None:
         if key not in st.session_state:
             from_url = _from_url(key)
             st.session_state[key] = from_url if from_url is not None else default
+    if not st.session_state.get(KEYS.url_read):  # a page's part of the view, from the link it was opened with
+        st.session_state[KEYS.url_read] = True
+        for key, (_default, parse) in _PAGE_KEYS.items():
+            raw = st.query_params.get(key)
+            value = parse(raw) if raw is not None else None
+            if value is not None and key not in st.session_state:
+                st.session_state[key] = value
 
 
 def current_view() -> View:
@@ -261,3 +325,31 @@ def sync_query_params() -> None:
                 del st.query_params[key]
         elif st.query_params.get(key) != str(value):
             st.query_params[key] = str(value)
+    weights_are_preset = _weights_are_preset()
+    for key, (default, _parse) in _PAGE_KEYS.items():
+        value = ss.get(key)
+        plain = value is None or value == default or (key.startswith("w_") and weights_are_preset)
+        if plain:
+            if key in st.query_params:
+                del st.query_params[key]
+        elif st.query_params.get(key) != str(value):
+            st.query_params[key] = str(value)
+
+
+def _weights_are_preset() -> bool:
+    """Whether the weight sliders hold the chosen preset's weights (then the preset alone says them)."""
+    from gapmap.analysis.ranking import COMPONENTS, PRESETS
+
+    preset = PRESETS.get(st.session_state.get(KEYS.preset) or "balanced")
+    return preset is not None and all(
+        st.session_state.get(f"w_{n}") is None or abs(float(st.session_state[f"w_{n}"]) - float(getattr(preset, n))) < 1e-9
+        for n in COMPONENTS
+    )
+
+
+def view_link(base: str) -> str:
+    """A link to the view as it is (``base``: the app's address): the URL's query as the page keeps it."""
+    from urllib.parse import urlencode
+
+    query = urlencode(dict(st.query_params.items()))
+    return base.split("?")[0] + ("?" + query if query else "")

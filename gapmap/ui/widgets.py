@@ -15,7 +15,7 @@ from gapmap.outputs.export import to_bundle_bytes, to_csv_bytes
 from gapmap.sources.demo import DEMO_LABEL
 from gapmap.ui import loaders
 from gapmap.ui.loaders import region_options
-from gapmap.ui.state import DOWNLOADS, KEYS, REGION, View, carry_over_widget_state, current_view, init_state, sync_query_params
+from gapmap.ui.state import DOWNLOADS, KEYS, REGION, View, carry_over_widget_state, current_view, init_state, sync_query_params, view_link
 from gapmap.viz.measures import MEASURES
 
 #: Served by Streamlit itself (a Material icon would make the browser fetch it from Google).
@@ -90,9 +90,19 @@ def render_sidebar() -> View:
                 f"{DEFAULT_PARAMS.desert_children_per_slot:g} children per slot; OSU extreme desert = at most 1 slot per "
                 f"{DEFAULT_PARAMS.extreme_children_per_slot:g} children."
             )
-        st.caption(f"gapmap {__version__}")
     sync_query_params()
+    with st.sidebar:
+        render_view_link()
+        st.caption(f"gapmap {__version__}")
     return current_view()
+
+
+def render_view_link() -> None:
+    """The address of this view (data, band, measure, parameters, privacy, the clicked tract, the
+    ranking's preset, weights and length) with a copy button: whoever opens it sees the same view."""
+    with st.expander("Link to this view"):
+        st.code(view_link(st.context.url or ""), language=None, wrap_lines=True)
+        st.caption("Copy it with the button at its right. It holds no data and no key: only what the view shows.")
 
 
 def render_data_badge(view: View) -> None:

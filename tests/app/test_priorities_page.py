@@ -45,3 +45,38 @@ def test_moving_a_weight_reranks(base):
     assert at.dataframe[0].value["Tract"].tolist() == expected["name"].tolist()
     at.number_input(key="top_n").set_value(10).run()
     assert len(at.dataframe[0].value) == 10
+
+
+def test_a_preset_made_for_a_band_sets_the_band_visibly(demo):
+    from gapmap.metrics import compute_tract_metrics
+
+    at = page()
+    assert at.radio(key="band").value == "under_5"
+    at.selectbox(key="preset").set_value("infant_toddler").run()
+    assert not at.exception, at.exception
+    assert at.radio(key="band").value == "0_2"  # the sidebar shows the band the ranking reads
+    assert at.title[0].value == "Priorities, ages 0-2"
+    assert any("the age band is now 0-2" in i.value for i in at.info)
+    expected = rank_tracts(compute_tract_metrics(*demo), PRESETS["infant_toddler"]).head(25)
+    assert at.dataframe[0].value["Tract"].tolist() == expected["name"].tolist()
+    assert at.query_params["band"] == "0_2" and at.query_params["preset"] == "infant_toddler"
+
+
+def test_a_link_restores_preset_weights_and_number_of_tracts(base):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.app.conftest import APP
+
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.query_params.update({"preset": "equity", "w_poverty": "0.9", "top_n": "7"})
+    at.run()
+    at.switch_page("pages/priorities.py").run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="preset").value == "equity"
+    assert at.slider(key="w_poverty").value == 0.9 and at.slider(key="w_desert").value == PRESETS["equity"].desert
+    assert at.number_input(key="top_n").value == 7
+    weights = RankWeights(0.25, 0.15, 0.10, 0.9, 0.10)
+    expected = rank_tracts(base, weights).head(7)
+    assert at.dataframe[0].value["Tract"].tolist() == expected["name"].tolist()
+    # the page writes the view back: the link it offers is the one it was opened with
+    assert at.query_params["w_poverty"] == "0.9" and at.query_params["top_n"] == "7"

@@ -1,0 +1,57 @@
+"""A link carries the whole view: opened in a fresh browser it restores privacy mode (no family home
+reaches the page) and a ranking's preset, weights and length."""
+
+from __future__ import annotations
+
+import json
+
+from playwright.sync_api import expect
+
+from gapmap.analysis.ranking import RankWeights, rank_tracts
+from gapmap.metrics import compute_tract_metrics
+from tests.e2e.test_browser import MAP_FRAME, assert_clean, count_in_map_frames, wait_idle
+
+
+def _map_sources(page) -> str:
+    return "".join(f.content() for f in page.frames if "st_folium" in f.url and not f.is_detached())
+
+
+def test_a_link_with_privacy_on_shows_no_family_home(page, app_url, demo):
+    _tracts, providers = demo
+    homes = providers[providers["type"] == "family_home"]
+    others = len(providers) - len(homes)
+    assert len(homes) > 0
+    page.goto(app_url + "/map?privacy=True")
+    expect(page.get_by_role("heading", name="Map: Desert class (OSU), ages under 5")).to_be_visible(timeout=60_000)
+    expect(page.get_by_role("switch", name="Privacy mode: hide family child care homes")).to_be_checked()
+    expect(page.frame_locator(MAP_FRAME).locator(".gapmap-legend")).to_contain_text("Family homes hidden")
+    wait_idle(page)
+    page.wait_for_function(
+        "([sel, n]) => [...document.querySelectorAll('iframe')].some(f => f.contentDocument && f.contentDocument.querySelectorAll(sel).length === n)",
+        arg=[".gapmap-provider", others],
+        timeout=60_000,
+    )
+    assert count_in_map_frames(page, ".gapmap-provider") == others
+    source = page.content() + _map_sources(page)
+    for lon, lat in zip(homes["longitude"], homes["latitude"]):
+        assert json.dumps([round(float(lon), 6), round(float(lat), 6)]) not in source
+    page.get_by_text("Link to this view").click()
+    expect(page.locator('[data-testid="stSidebar"] [data-testid="stCode"]')).to_contain_text("privacy=True")
+    assert_clean(page)
+
+
+def test_a_priorities_link_restores_preset_weights_and_length(page, app_url, demo):
+    page.goto(app_url + "/priorities?preset=equity&w_poverty=0.9&top_n=7")
+    expect(page.get_by_role("heading", name="Priorities, ages under 5")).to_be_visible(timeout=60_000)
+    wait_idle(page)
+    expect(page.get_by_label("How many tracts")).to_have_value("7")
+    expect(page.get_by_role("combobox", name="Start from a preset")).to_have_value("Equity")
+    grid = page.locator('[data-testid="stDataFrame"]').first
+    expect(grid).to_be_visible()
+    expected = rank_tracts(compute_tract_metrics(*demo), RankWeights(0.25, 0.15, 0.10, 0.9, 0.10)).head(7)
+    expect(grid).to_contain_text(expected["name"].iloc[0])
+    page.get_by_text("Link to this view").click()
+    link = page.locator('[data-testid="stSidebar"] [data-testid="stCode"]')
+    for part in ("preset=equity", "w_poverty=0.9", "top_n=7"):
+        expect(link).to_contain_text(part)
+    assert_clean(page)
