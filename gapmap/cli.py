@@ -338,7 +338,7 @@ def _cmd_rank(args) -> int:
     ranked = add_reasons(rank_tracts(result, weights), weights, args.top)
     about = priority_about(label, params, weights, args.preset, args.top)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    _write(args.out, to_priority_bytes(suffix, result, ranked, weights, args.top, about), about)
+    _write(args.out, to_priority_bytes(suffix, result, ranked, weights, args.top, about, privacy=args.privacy), about)
     print(f"Wrote the top {min(args.top, len(ranked))} of {len(ranked)} tracts ({args.preset} weights, band {weights.band}) to {args.out}")
     for why in ranked["why"].head(5):
         print("  " + why)
@@ -514,7 +514,12 @@ def build_parser() -> argparse.ArgumentParser:
         r.add_argument("--preset", default="balanced", help=f"weights: {', '.join(PRESETS)} (default balanced)")
         r.add_argument("--band", help="age band to rank on (default: the preset's)")
         r.add_argument("--top", type=int, default=25 if cmd == "rank" else 10, help="how many tracts to list")
-        r.add_argument("--out", type=Path, required=True, help=".csv, .xlsx, .geojson or .gpkg" if cmd == "rank" else ".html")
+        r.add_argument("--out", type=Path, required=True, help=".csv, .zip, .xlsx, .geojson or .gpkg" if cmd == "rank" else ".html")
+        r.add_argument(
+            "--privacy",
+            action="store_true",
+            help="list family child care homes with their tract only, never their location (Excel Providers sheet)",
+        )
         if cmd == "report":
             r.add_argument("--title", help="the report's title")
         r.set_defaults(func=_cmd_rank if cmd == "rank" else _cmd_report)

@@ -221,12 +221,40 @@ def priority_about(label: str, params, weights, preset: str, top: int) -> dict:
     return about
 
 
+#: What privacy mode does to family child care homes in an export, in the words of the About sheet.
+PRIVACY_NOTE = "on: family child care homes are listed with their census tract only, never their location"
+
+
+def private_providers(providers: pd.DataFrame, privacy: bool) -> pd.DataFrame:
+    """The providers as an export may show them: with ``privacy``, a family child care home keeps its
+    tract (``geoid``) and loses its coordinates (many states keep home addresses confidential)."""
+    from gapmap import schema as S
+
+    if not privacy:
+        return providers
+    out = providers.copy()
+    home = (out[S.PROVIDER_TYPE] == "family_home").to_numpy()
+    for col in (S.LATITUDE, S.LONGITUDE):
+        if col in out.columns:
+            out[col] = out[col].astype(object).where(~home, None)
+    return out
+
+
 def to_priority_bytes(
-    suffix: str, result, ranked: pd.DataFrame, weights, top: int, about: Mapping[str, object], scenario: list[dict] | None = None
+    suffix: str,
+    result,
+    ranked: pd.DataFrame,
+    weights,
+    top: int,
+    about: Mapping[str, object],
+    scenario: list[dict] | None = None,
+    privacy: bool = False,
 ) -> bytes:
     """The top ``top`` of a ranking as .csv, .xlsx (Priorities, Priority areas, Tracts, Providers, [Scenario,]
     About), .geojson or .gpkg. ``ranked`` is :func:`gapmap.analysis.ranking.rank_tracts` output (with a ``why`` column).
-    A ``scenario`` (its changes, as in the scenario JSON) is recorded in About and, in Excel, its own sheet."""
+    A ``scenario`` (its changes, as in the scenario JSON) is recorded in About and, in Excel, its own sheet.
+    With ``privacy``, family child care homes appear in the Providers sheet with their tract only, and
+    About says so."""
     import geopandas as gpd
 
     from gapmap import schema as S
@@ -234,6 +262,7 @@ def to_priority_bytes(
     from gapmap.metrics import compute_metrics_table
 
     suffix = suffix.lower()
+    about = {**about, "privacy mode": PRIVACY_NOTE if privacy else "off: every provider's location is included"}
     if scenario:
         import json
 
@@ -254,7 +283,7 @@ def to_priority_bytes(
             "Priorities": head,
             "Priority areas": rank_areas(result, ranked, top),
             "Tracts": compute_metrics_table(result, weights.band),
-            "Providers": result.providers,
+            "Providers": private_providers(result.providers, privacy),
         }
         if scenario:
             sheets["Scenario"] = pd.DataFrame(scenario)

@@ -11,7 +11,7 @@ from gapmap.analysis.ranking import COMPONENT_LABELS, COMPONENTS, PRESETS, RankW
 from gapmap.errors import ParameterError
 from gapmap.outputs.export import to_priority_bytes
 from gapmap.outputs.report import to_report_html
-from gapmap.ui.state import BAND, BAND_NOTE, PRESET, SCENARIO_CHANGES, TOP_N, View, set_weight, weight, weight_or_none
+from gapmap.ui.state import BAND, BAND_NOTE, PRESET, PRIVACY, SCENARIO_CHANGES, TOP_N, View, set_weight, weight, weight_or_none
 from gapmap.ui.widgets import FILE_KINDS, render_downloads
 
 __all__ = ["render_weights", "render_priority_downloads"]
@@ -87,11 +87,12 @@ def render_weights(view: View, n_tracts: int) -> tuple[RankWeights, int]:
 def render_priority_downloads(result, ranked, areas, weights: RankWeights, top: int, about: dict, label: str) -> None:
     """The priority list as CSV, Excel, GeoJSON and GeoPackage, and the printable summary."""
     scenario = SCENARIO_CHANGES.get()
+    privacy = bool(PRIVACY.get())
     st.markdown("**Download**")
     files = [
         (
             f"Priorities: {FILE_KINDS[suffix]}",
-            lambda suffix=suffix: to_priority_bytes(suffix, result, ranked, weights, top, about, scenario),
+            lambda suffix=suffix: to_priority_bytes(suffix, result, ranked, weights, top, about, scenario, privacy),
             f"gapmap_priorities{suffix}",
             f"dl_priorities{suffix}",
         )
@@ -103,5 +104,13 @@ def render_priority_downloads(result, ranked, areas, weights: RankWeights, top: 
         "gapmap_summary.html",
         "dl_report",
     )
-    token = (about.get("data"), result.params, weights, top, about.get("preset"), json.dumps(scenario, sort_keys=True, default=str))
+    token = (
+        about.get("data"),
+        result.params,
+        weights,
+        top,
+        about.get("preset"),
+        json.dumps(scenario, sort_keys=True, default=str),
+        privacy,
+    )
     render_downloads([*files, report], token)

@@ -15,7 +15,18 @@ from gapmap.outputs.export import to_bundle_bytes, to_csv_bytes
 from gapmap.sources.demo import DEMO_LABEL
 from gapmap.ui import loaders
 from gapmap.ui.loaders import region_options
-from gapmap.ui.state import DOWNLOADS, KEYS, REGION, View, carry_over_widget_state, current_view, init_state, sync_query_params, view_link
+from gapmap.ui.state import (
+    DOWNLOADS,
+    KEYS,
+    PRIVACY,
+    REGION,
+    View,
+    carry_over_widget_state,
+    current_view,
+    init_state,
+    sync_query_params,
+    view_link,
+)
 from gapmap.viz.measures import MEASURES
 
 #: Served by Streamlit itself (a Material icon would make the browser fetch it from Google).
@@ -195,6 +206,7 @@ def about_view(view: View) -> dict[str, object]:
         "age band": S.BANDS[view.band].label,
     }
     about.update({f"parameter {k}": v for k, v in view.params.to_dict().items()})
+    about["privacy mode"] = "on: family child care homes are hidden" if PRIVACY.get() else "off"
     return about
 
 

@@ -56,6 +56,12 @@ PROVIDER_CLASS = "gapmap-provider"
 TOOLTIP_STYLE = "font: 12px/1.35 sans-serif; padding: 4px 6px;"
 
 
+def _new_map(tiles: str | None) -> folium.Map:
+    """A map that does not zoom when the page is scrolled over it (the mouse wheel scrolls the page; the
+    + and - buttons, a double click or a pinch zoom the map), with a scale bar."""
+    return folium.Map(tiles=tiles, control_scale=True, zoom_snap=0.25, scrollWheelZoom=False)
+
+
 def _text(value: object) -> str:
     """Text from data, ready for a map: HTML-escaped (Leaflet inserts tooltip content as HTML) and with
     its braces as HTML entities. branca compiles every rendered script of a map as a Jinja template a
@@ -213,7 +219,7 @@ def build_tract_map(
     geo = json.loads(feature_collection_text(geometry, properties))
 
     minx, miny, maxx, maxy = t.total_bounds
-    fmap = folium.Map(tiles=tiles, control_scale=True, zoom_snap=0.25)
+    fmap = _new_map(tiles)
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])
     title = f"{m.label}, ages {band_def.short}" + (f" ({m.unit})" if m.kind == "number" else "")
 
@@ -316,7 +322,7 @@ def build_provider_preview_map(
     if show_rejected and rejected_points is not None:
         pts.append(rejected_points[[S.LATITUDE, S.LONGITUDE]].to_numpy(float))
     allpts = np.vstack(pts) if sum(len(p) for p in pts) else np.array([[44.0, -120.5]])
-    fmap = folium.Map(tiles=tiles, control_scale=True, zoom_snap=0.25)
+    fmap = _new_map(tiles)
     (lat0, lon0), (lat1, lon1) = allpts.min(axis=0), allpts.max(axis=0)
     fmap.fit_bounds([[lat0 - 0.01, lon0 - 0.01], [lat1 + 0.01, lon1 + 0.01]])
     if len(accepted):
@@ -379,7 +385,7 @@ def build_priority_map(
     ]
     geo = json.loads(feature_collection_text(_geometry(t, geometry), properties))
     minx, miny, maxx, maxy = t.total_bounds
-    fmap = folium.Map(tiles=tiles, control_scale=True, zoom_snap=0.25)
+    fmap = _new_map(tiles)
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])
     folium.GeoJson(
         geo,
@@ -448,7 +454,7 @@ def build_scenario_map(
     ]
     geo = json.loads(feature_collection_text(_geometry(t, geometry), properties))
     minx, miny, maxx, maxy = t.total_bounds
-    fmap = folium.Map(tiles=tiles, control_scale=True, zoom_snap=0.25)
+    fmap = _new_map(tiles)
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])
 
     def style(f):
@@ -586,7 +592,7 @@ def build_region_map(
         props["_fill"] = colors[i]
         feature["properties"] = props
     minx, miny, maxx, maxy = merged.total_bounds
-    fmap = folium.Map(tiles=tiles, control_scale=True, zoom_snap=0.25)
+    fmap = _new_map(tiles)
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])
     folium.GeoJson(
         geo,

@@ -85,3 +85,28 @@ def test_priority_export_carries_the_scenario(demo):
 
     with zipfile.ZipFile(io.BytesIO(to_priority_bytes(".zip", res, ranked, w, 10, about, scen))) as z:
         assert "scenario changes:" in z.read("gapmap_priorities.about.txt").decode("utf-8")
+
+
+def test_privacy_mode_keeps_family_homes_out_of_the_export(demo):
+    from openpyxl import load_workbook
+
+    from gapmap.analysis.ranking import PRESETS, add_reasons, rank_tracts
+    from gapmap.metrics import compute_tract_metrics
+    from gapmap.outputs.export import priority_about, to_priority_bytes
+
+    res = compute_tract_metrics(*demo)
+    w = PRESETS["balanced"]
+    ranked = add_reasons(rank_tracts(res, w), w, 10)
+    about = priority_about("demo", res.params, w, "balanced", 10)
+    wb = load_workbook(io.BytesIO(to_priority_bytes(".xlsx", res, ranked, w, 10, about, privacy=True)))
+    rows = list(wb["Providers"].values)
+    head = list(rows[0])
+    kind, lat, lon, geoid = (head.index(c) for c in ("type", "latitude", "longitude", "geoid"))
+    homes = [r for r in rows[1:] if r[kind] == "family_home"]
+    assert homes and all(r[lat] is None and r[lon] is None and r[geoid] for r in homes)
+    assert all(r[lat] is not None for r in rows[1:] if r[kind] != "family_home")
+    assert dict(list(wb["About"].values)[1:])["privacy mode"].startswith(
+        "on: family child care homes are listed with their census tract only"
+    )
+    open_wb = load_workbook(io.BytesIO(to_priority_bytes(".xlsx", res, ranked, w, 10, about)))
+    assert sum(r[lat] is not None for r in list(open_wb["Providers"].values)[1:]) == len(rows) - 1
