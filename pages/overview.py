@@ -19,6 +19,10 @@ c4.metric("Children in CAP deserts", f"{row['share_in_cap_deserts']:.0%}")
 c5.metric("Desert tracts (CAP)", f"{row['cap_desert_tracts']:,} of {row['tracts']:,}")
 
 st.subheader("All age bands")
+st.caption(
+    "The bands overlap: 3-5 includes 5-year-olds, who are not in 'under 5', so 0-2 plus 3-5 is more than under 5. "
+    "See 'Words used here' for every term."
+)
 table = compute_headline_rows(summary)
 st.dataframe(table, hide_index=True, width="stretch")
 render_download("Download these figures (CSV)", table, "gapmap_overview.csv", view, key="dl_overview")

@@ -16,7 +16,7 @@ import grimp
 
 #: The layers, bottom first, by module prefix (old flat names are placed where their code now lives).
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("foundation", ("gapmap.errors", "gapmap.config", "gapmap.schema", "gapmap.measures")),
+    ("foundation", ("gapmap.errors", "gapmap.config", "gapmap.schema", "gapmap.measures", "gapmap.glossary")),
     ("sources", ("gapmap.sources", "gapmap.datasets")),
     ("metrics", ("gapmap.metrics",)),
     ("analysis", ("gapmap.analysis", "gapmap.ranking", "gapmap.simulate", "gapmap.siting")),

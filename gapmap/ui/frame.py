@@ -29,6 +29,7 @@ PAGES = (
     ("pages/simulate.py", "Simulate", ":material/science:", False),
     ("pages/compare.py", "Compare regions", ":material/compare_arrows:", False),
     ("pages/data.py", "Your data", ":material/upload_file:", False),
+    ("pages/glossary.py", "Words used here", ":material/menu_book:", False),
 )
 _LOG = logging.getLogger("gapmap")
 

@@ -163,3 +163,17 @@ def test_large_extent_draws_counties_then_a_countys_tracts(monkeypatch, demo):
     assert not at.exception, at.exception
     tracts, _ = demo
     assert drawn[-1] == ("tract_map", int((tracts["county"] == "Cascade County").sum()))
+
+
+def test_the_glossary_explains_every_term_and_every_figure():
+    from gapmap.glossary import TERMS
+    from gapmap.measures import MEASURES
+    from tests.app.conftest import open_page
+
+    at = open_page("pages/glossary.py")
+    text = " ".join(m.value for m in at.markdown)
+    for term in ("CAP rule", "OSU classes", "Access (E2SFCA)", "Margin of error (MOE)", "Reliability (CV)", "Utilization", "Privacy mode"):
+        assert f"**{term}**" in text and TERMS[term][:40] in text
+    assert "more than 50 children and more than 3 children per licensed slot" in TERMS["CAP rule"]
+    table = at.dataframe[0].value
+    assert len(table) == len(MEASURES) and "Slots per 100 children" in set(table["Figure"])

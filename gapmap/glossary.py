@@ -1,0 +1,69 @@
+"""The words gapmap uses, explained once for planners: the Glossary page shows them, and help texts point
+to it. Each entry is (term, plain explanation); the measures themselves are explained by the registry
+(:mod:`gapmap.measures`), which the Glossary page lists too.
+
+Layer: the foundation (it imports only the configuration, for the thresholds it quotes).
+"""
+
+from __future__ import annotations
+
+from gapmap.config import DEFAULT_PARAMS
+
+__all__ = ["TERMS"]
+
+_P = DEFAULT_PARAMS
+
+#: term -> what it means, in order of first need.
+TERMS: dict[str, str] = {
+    "Age bands": (
+        "Infants and toddlers are ages 0-2 and preschool ages 3-5 (Oregon State University's bands). "
+        "'All children under 5' is ages 0-4, the Center for American Progress's band. The bands overlap: "
+        "5-year-olds count in 3-5 but not in under 5, so 0-2 plus 3-5 is more than under 5. Slots for 3-5 "
+        "are counted in the under-5 band, so its supply is an upper bound."
+    ),
+    "Slots": (
+        "Licensed capacity for an age band, from the state's licensing list. Licensed capacity overstates "
+        "the slots that operate (staffing), so the utilization factor scales it."
+    ),
+    "Utilization": (
+        f"The share of licensed capacity taken to be operating: 1.0 counts every licensed slot; 0.85 is a "
+        f"published choice. 'Slots (x utilization)' are licensed slots times this factor (now {_P.utilization:g})."
+    ),
+    "CAP rule": (
+        f"Center for American Progress (2017/2018): a census tract is a child care desert when it has more "
+        f"than {_P.cap_min_children:g} children and more than {_P.desert_children_per_slot:g} children per "
+        "licensed slot located in it, or no slots at all."
+    ),
+    "OSU classes": (
+        f"Oregon State University: a desert has more than {_P.desert_children_per_slot:g} children per slot; "
+        f"an extreme desert has at most 1 slot per {_P.extreme_children_per_slot:g} children. gapmap applies "
+        "them to the slots inside a tract and, as 'access classes', to the slots within reach."
+    ),
+    "Access (E2SFCA)": (
+        "The enhanced two-step floating catchment area method: every provider's slots are shared among all "
+        "the children within its catchment, and each tract adds up its shares of every provider it can reach. "
+        "The result, slots within reach per 100 children, crosses tract lines, as families do."
+    ),
+    "Catchment": (
+        f"How far families are taken to travel for care: {_P.catchment_km:g} km by default (the NSECE's "
+        "average trip is 7.4 km for children under 3), or by place: shorter in cities, longer in rural areas."
+    ),
+    "Distance decay": "Step: every provider within the catchment counts fully. Gaussian: nearer providers count more.",
+    "Margin of error (MOE)": (
+        "The ACS publishes each estimate with a 90% margin of error: the true count lies within the estimate "
+        "plus or minus the margin nine times in ten. A region's margin combines its tracts' margins."
+    ),
+    "Reliability (CV)": (
+        "The coefficient of variation, CV = (margin of error / 1.645) / estimate. Below 0.12 an estimate is "
+        "good, from 0.12 to 0.40 fair, above 0.40 unreliable: read it as a range, not a number."
+    ),
+    "Priority score": (
+        "0 to 100: the weighted mean of five parts (unmet need, access gap, desert class, poverty, working "
+        "parents), each scaled 0 to 1. The points of each part add up to the score; the weights are yours."
+    ),
+    "Privacy mode": (
+        "Family child care homes are residences and many states keep their addresses confidential. With "
+        "privacy mode on, no home's location is drawn, linked or exported: exports list homes with their "
+        "census tract only."
+    ),
+}
