@@ -21,6 +21,7 @@ st.dataframe(
     width="stretch",
     key="priority_table",
     column_config={
+        "Why this rank": st.column_config.TextColumn(width="large"),
         "Score": st.column_config.NumberColumn(format="%.1f"),
         "Children without a slot in reach": st.column_config.NumberColumn(format="%.0f"),
     },

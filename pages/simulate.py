@@ -6,6 +6,7 @@ from gapmap.ui.scenario import (
     place_site_default,
     render_change_forms,
     render_changes_editor,
+    render_notice,
     render_outcomes,
     render_scenario_files,
     render_scenario_map,
@@ -28,6 +29,7 @@ st.subheader("Changes")
 render_changes_editor(result)
 
 st.subheader("Before and after")
+render_notice()
 render_outcomes(view, sim)
 
 st.subheader("Suggest sites")

@@ -235,14 +235,15 @@ def implied_band(preset: str) -> str | None:
 
 def compute_priority_rows(ranked: pd.DataFrame, top: int) -> pd.DataFrame:
     """The first ``top`` rows of a ranking (with reasons, :func:`add_reasons`) as a planner reads them:
-    rank, tract, county, score, children without a slot in reach, each component's points, whether the
-    estimate is unreliable and why the tract ranks where it does; labelled columns."""
+    rank, tract, county, why the tract ranks where it does, score, children without a slot in reach, each
+    component's points and whether the estimate is unreliable; labelled columns."""
     shown = ranked.head(top)
-    table = shown[["rank", S.NAME, S.COUNTY, "score", "unmet_children", *[f"{c}_points" for c in COMPONENTS], "unreliable", "why"]]
+    # the reason first after the tract, so it shows without scrolling; the points that make the score after
+    table = shown[["rank", S.NAME, S.COUNTY, "why", "score", "unmet_children", *[f"{c}_points" for c in COMPONENTS], "unreliable"]]
     table = table.round({f"{c}_points": 1 for c in COMPONENTS})
     return table.rename(
         columns={
-            "rank": "rank",
+            "rank": "Rank",
             S.NAME: "Tract",
             S.COUNTY: "County",
             "score": "Score",

@@ -45,6 +45,7 @@ __all__ = [
     "scenario_to_json",
     "simulate_scenario",
     "compare_outcomes",
+    "compute_outcome_rows",
 ]
 
 
@@ -371,6 +372,19 @@ def simulate_scenario(result: MetricsResult, scenario: Scenario) -> SimulationRe
     before = _outcomes(result, base_slots, base_access)
     after = _outcomes(result, slots_in, access)
     return SimulationResult(before, after, prov, np.flatnonzero(changed), result.params)
+
+
+def compute_outcome_rows(outcomes: pd.DataFrame) -> pd.DataFrame:
+    """:func:`compare_outcomes` as a planner reads it: the group and band, then each figure before, after
+    and its change, labelled in words (from the measure registry), counts rounded."""
+    out = pd.DataFrame({"Area": outcomes["group"], "Age band": outcomes["band"]})
+    when_words = {"before": "before", "after": "after", "change": "change"}
+    for key in OUTCOME_MEASURES:
+        label = M.measure(key).label_for(None)
+        for when, word in when_words.items():
+            values = pd.to_numeric(outcomes[f"{key}_{when}"], errors="coerce")
+            out[f"{label}: {word}"] = values.round(1 if key == "slots_per_100" else 0)
+    return out
 
 
 #: The figures of :func:`compare_outcomes`, as registry keys.

@@ -16,6 +16,7 @@ from gapmap.analysis.scenarios import (
     NewSite,
     check_scenario,
     compare_outcomes,
+    compute_outcome_rows,
     scenario_from_dict,
     scenario_from_json,
     scenario_to_json,
@@ -24,7 +25,7 @@ from gapmap.analysis.scenarios import (
 from gapmap.analysis.siting import OBJECTIVES, band_slots, build_coverage, suggest_sites_greedy
 from gapmap.errors import GapmapError
 from gapmap.sources.files import display_name
-from gapmap.ui.state import SCENARIO_CHANGES, SITE_LAT, SITE_LON, View, is_new
+from gapmap.ui.state import NOTICE, SCENARIO_CHANGES, SITE_LAT, SITE_LON, View, is_new
 from gapmap.ui.widgets import render_error
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "render_outcomes",
     "render_site_suggestions",
     "render_scenario_files",
+    "render_notice",
 ]
 
 #: The session key of the scenario's changes (dicts as in the scenario JSON).
@@ -136,8 +138,14 @@ def render_change_forms(result) -> None:
         c3, c4 = st.columns(2)
         s02 = c3.number_input("Slots 0-2", 0, 500, 16, key="site_02")
         s35 = c4.number_input("Slots 3-5", 0, 500, 20, key="site_35")
-        if st.form_submit_button("Add this site") and add_changes(result, NewSite(name, lat, lon, float(s02), float(s35))):
-            st.rerun()
+        c5, c6 = st.columns(2)
+        kind = c5.selectbox("Type", list(S.PROVIDER_TYPES), format_func=lambda t: S.PROVIDER_TYPES[t], key="site_type")
+        funding = c6.selectbox("Funding", list(S.FUNDING_TYPES), format_func=lambda f: S.FUNDING_TYPES[f], key="site_funding")
+        if st.form_submit_button("Add this site"):
+            site = NewSite(name, lat, lon, float(s02), float(s35), type=kind or "center", funding=funding or "unknown")
+            if add_changes(result, site):
+                NOTICE.set(f"Added {name}: {s02:g} slots for ages 0-2 and {s35:g} for ages 3-5. The figures below include it.")
+                st.rerun()
     with st.form("provider_change"):
         st.markdown("**Change a provider**")
         prov = result.providers
@@ -153,6 +161,13 @@ def render_change_forms(result) -> None:
             st.rerun()
 
 
+def render_notice() -> None:
+    """What the last change did, kept on screen until the next change."""
+    notice = NOTICE.get()
+    if notice:
+        st.success(notice)
+
+
 def render_changes_editor(result) -> None:
     """The scenario's changes as an editable table."""
     edited = st.data_editor(pd.DataFrame(changes()), num_rows="dynamic", key="changes_editor", width="stretch")
@@ -162,22 +177,30 @@ def render_changes_editor(result) -> None:
         st.rerun()
 
 
+def _delta(change: float, digits: int) -> tuple[str, str]:
+    """The change as a metric shows it, and its colour rule: "no change" in grey when it rounds to 0."""
+    if round(float(change), digits) == 0:
+        return "no change", "off"
+    return f"{change:+,.{digits}f}", "normal"
+
+
 def render_outcomes(view: View, sim) -> None:
     """Before and after, for the band and by county."""
     summary = compare_outcomes(sim).set_index("band").loc[S.BANDS[view.band].label]
     m1, m2, m3 = st.columns(3)
+    text, colour = _delta(summary["children_in_access_deserts_change"], 0)
     m1.metric(
         "Children in access deserts",
         f"{summary['children_in_access_deserts_after']:,.0f}",
-        f"{summary['children_in_access_deserts_change']:+,.0f}",
-        delta_color="inverse",
+        text,
+        delta_color="inverse" if colour == "normal" else "off",
         help="Access desert: fewer than 1 slot within reach per 3 children (E2SFCA, across tract lines).",
     )
-    m2.metric(
-        "CAP desert tracts", f"{summary['cap_desert_tracts_after']:,}", f"{summary['cap_desert_tracts_change']:+,}", delta_color="inverse"
-    )
-    m3.metric("Slots per 100 children", f"{summary['slots_per_100_after']:.1f}", f"{summary['slots_per_100_change']:+.1f}")
-    st.dataframe(compare_outcomes(sim, by="county"), hide_index=True, width="stretch", key="by_county")
+    text, colour = _delta(summary["cap_desert_tracts_change"], 0)
+    m2.metric("CAP desert tracts", f"{summary['cap_desert_tracts_after']:,}", text, delta_color="inverse" if colour == "normal" else "off")
+    text, colour = _delta(summary["slots_per_100_change"], 1)
+    m3.metric("Slots per 100 children", f"{summary['slots_per_100_after']:.1f}", text, delta_color=colour)  # type: ignore[arg-type]
+    st.dataframe(compute_outcome_rows(compare_outcomes(sim, by="county")), hide_index=True, width="stretch", key="by_county")
 
 
 def render_site_suggestions(result) -> None:
@@ -200,7 +223,7 @@ def render_site_suggestions(result) -> None:
             for r in cov.candidates.iloc[choice.chosen].itertuples(index=False)
         ]
         if add_changes(result, *suggested):
-            st.success(f"{len(choice.chosen)} sites added ({choice.covered_children:,.0f} children by the chosen aim).")
+            NOTICE.set(f"{len(choice.chosen)} suggested sites added ({choice.covered_children:,.0f} children by the chosen aim).")
             st.rerun()
 
 

@@ -36,6 +36,7 @@ __all__ = [
     "BAND_NOTE",
     "view_link",
     "TOP_N",
+    "NOTICE",
     "take_widget_value",
     "set_weight",
     "PENDING_TRACTS",
@@ -145,6 +146,8 @@ PRIVACY: Slot[bool] = Slot(KEYS.privacy, lambda: False)
 REGION: Slot[str] = Slot(KEYS.region)
 PRESET: Slot[str] = Slot(KEYS.preset)
 TOP_N: Slot[int] = Slot(KEYS.top_n)
+#: What the last change on the Simulate page did (shown until the next change).
+NOTICE: Slot[str] = Slot("_gapmap_notice")
 BAND: Slot[str] = Slot(KEYS.band)
 #: Said once on the next run: why the age band changed (a preset made for one band).
 BAND_NOTE: Slot[str] = Slot("_gapmap_band_note")

@@ -140,9 +140,10 @@ def _legend(title: str, entries: list[tuple[str, str]], providers: bool, privacy
         if privacy:
             prov += "<div><i>Family homes hidden (privacy mode)</i></div>"
     body = (
-        '<div class="gapmap-legend" style="position:absolute;bottom:24px;right:10px;z-index:1000;background:white;'
-        'padding:8px 10px;border:1px solid #999;border-radius:4px;font:12px/1.4 sans-serif;max-width:260px">'
-        f'<div style="font-weight:600;margin-bottom:4px">{_text(title)}</div>{rows}{prov}</div>'
+        '<details open class="gapmap-legend" style="position:absolute;bottom:24px;right:10px;z-index:1000;background:white;'
+        'padding:6px 10px;border:1px solid #999;border-radius:4px;font:12px/1.4 sans-serif;max-width:260px">'
+        f'<summary style="font-weight:600;cursor:pointer;margin-bottom:4px" title="Click to fold the legend away">{_text(title)}</summary>'
+        f"{rows}{prov}</details>"
     )
     element = branca.element.MacroElement()
     # the body is a value of the template, never part of its source (no text is ever run as Jinja)

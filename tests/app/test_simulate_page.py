@@ -20,7 +20,7 @@ def test_a_map_click_places_a_new_site_and_the_figures_follow(base, monkeypatch)
     import streamlit_folium
 
     at = page()
-    assert metrics(at)["Children in access deserts"][1] in ("+0", "0", None)
+    assert metrics(at)["Children in access deserts"][1] == "no change"  # no change yet: said in words, no arrow
     # AppTest cannot click inside a component: answer as st_folium does after a click on the map
     monkeypatch.setattr(streamlit_folium, "st_folium", lambda *a, **k: {"last_clicked": {"lat": 44.05, "lng": -120.70}})
     at.run()
@@ -59,3 +59,24 @@ def test_provider_change_suggest_and_json_round_trip(base, demo):
 def test_a_bad_change_is_named_not_a_traceback():
     at = page({"scenario_changes": [{"kind": "add_slots", "provider_id": "NOPE", "slots_0_2": 5.0}]})
     assert "no provider with id 'NOPE'" in texts(at.error)[0]
+
+
+def test_a_new_site_asks_its_funding_and_the_before_after_table_is_in_words(base):
+    at = page()
+    at.selectbox(key="site_funding").set_value("private")
+    at.selectbox(key="site_type").set_value("family_home")
+    at.button(key="FormSubmitter:new_site-Add this site").click().run()
+    assert not at.exception, at.exception
+    change = at.session_state["scenario_changes"][0]
+    assert (change["funding"], change["type"]) == ("private", "family_home")
+    assert any(s.value.startswith("Added New site: 16 slots for ages 0-2 and 20 for ages 3-5") for s in at.success)
+    at.run()  # the message stays until the next change
+    assert any(s.value.startswith("Added New site") for s in at.success)
+    table = next(d.value for d in at.dataframe if "Area" in d.value.columns)
+    sim = simulate_scenario(base, scenario_from_json(json.dumps({"name": "x", "changes": [change]})))
+    expected = compare_outcomes(sim, by="county")
+    assert table["Area"].tolist() == expected["group"].tolist()
+    assert table["Slots per 100 children: after"].tolist() == pytest.approx(expected["slots_per_100_after"].round(1).tolist())
+    assert table["Children living in access deserts: change"].tolist() == pytest.approx(
+        expected["children_in_access_deserts_change"].round(0).tolist()
+    )
