@@ -147,6 +147,10 @@ def render_import_report(report: ProviderImport, privacy: bool) -> None:
             hide_index=True,
             width="stretch",
             column_order=["row", "reason", *[c for c in shown.columns if c not in ("row", "reason")]],
+            column_config={
+                "row": st.column_config.NumberColumn("Row of the file"),
+                "reason": st.column_config.TextColumn("Why it was rejected", width="large"),
+            },
         )
         d1.download_button(
             "Download the rejected rows (CSV)",
