@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import re
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -43,6 +44,8 @@ __all__ = [
     "check_scenario",
     "MAX_CHANGES",
     "scenario_to_json",
+    "scenario_to_code",
+    "scenario_from_code",
     "simulate_scenario",
     "compare_outcomes",
     "compute_outcome_rows",
@@ -206,6 +209,42 @@ def scenario_from_dict(data: object, source: str = "the scenario") -> Scenario:
             f"{source} has {len(raw_changes):,} changes; gapmap simulates at most {MAX_CHANGES:,} at once: split it into smaller scenarios"
         )
     return Scenario(name, tuple(_change_from_dict(raw, n) for n, raw in enumerate(raw_changes, start=1)))
+
+
+#: Longest scenario code a link carries (a browser keeps URLs to a few thousand characters).
+MAX_CODE_CHARS = 1_800
+
+
+def scenario_to_code(scenario: Scenario) -> str | None:
+    """The scenario as a short code for a link (its JSON, compressed, URL-safe base64), or None when it
+    is longer than :data:`MAX_CODE_CHARS` (then it travels as a file)."""
+    import base64
+    import zlib
+
+    raw = json.dumps({"name": scenario.name, "changes": [asdict(c) for c in scenario.changes]}, separators=(",", ":"))
+    code = base64.urlsafe_b64encode(zlib.compress(raw.encode("utf-8"), 9)).decode("ascii").rstrip("=")
+    return code if len(code) <= MAX_CODE_CHARS else None
+
+
+def scenario_from_code(code: str) -> Scenario:
+    """The scenario a link's code holds (:func:`scenario_to_code`), validated like a scenario file. A code
+    that is too long, not base64, not zlib, inflates past :data:`MAX_SCENARIO_BYTES` or is not a scenario
+    raises :class:`ScenarioError`."""
+    import base64
+    import binascii
+    import zlib
+
+    if not isinstance(code, str) or len(code) > MAX_CODE_CHARS or not re.fullmatch(r"[A-Za-z0-9_-]+", code):
+        raise ScenarioError("the link's scenario code is damaged: open the scenario file instead")
+    try:
+        packed = base64.urlsafe_b64decode(code + "=" * (-len(code) % 4))
+        inflater = zlib.decompressobj()
+        raw = inflater.decompress(packed, MAX_SCENARIO_BYTES)
+        if inflater.unconsumed_tail:
+            raise ScenarioError("the link's scenario is larger than a scenario may be")
+    except (binascii.Error, zlib.error, ValueError):
+        raise ScenarioError("the link's scenario code is damaged: open the scenario file instead") from None
+    return scenario_from_json(raw, "the link's scenario")
 
 
 def scenario_from_json(text: str | bytes, source: str = "the scenario") -> Scenario:

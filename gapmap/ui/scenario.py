@@ -25,7 +25,7 @@ from gapmap.analysis.scenarios import (
 from gapmap.analysis.siting import OBJECTIVES, band_slots, build_coverage, suggest_sites_greedy
 from gapmap.errors import GapmapError
 from gapmap.sources.files import display_name
-from gapmap.ui.state import NOTICE, SCENARIO_CHANGES, SITE_LAT, SITE_LON, View, is_new
+from gapmap.ui.state import NOTICE, SCENARIO_CHANGES, SCENARIO_LINK_PROBLEM, SITE_LAT, SITE_LON, View, is_new
 from gapmap.ui.widgets import render_error
 
 __all__ = [
@@ -72,7 +72,12 @@ def add_changes(result, *new) -> bool:
 
 def simulate_or_stop(result):
     """(scenario, simulation) of the stored changes; a scenario that no longer applies (made for another
-    dataset) shows why with a way out, and stops the page."""
+    dataset) shows why with a way out, and stops the page. A link's scenario that could not be read says
+    why once."""
+    problem = SCENARIO_LINK_PROBLEM.get()
+    if problem:
+        SCENARIO_LINK_PROBLEM.clear()
+        render_error(problem, "use the scenario of the link")
     try:
         scenario = scenario_from_dict({"name": "plan", "changes": changes()})
         return scenario, simulate_scenario(result, scenario)
@@ -98,10 +103,14 @@ def load_scenario_upload(result, upload) -> None:
 
 
 def place_site_default(result) -> None:
-    """Put the new-site form's point in the middle of the region until the planner moves it."""
+    """Put the new-site form's point in the middle of the region until the planner moves it, and again
+    whenever the point kept lies outside the region (another dataset, or a first run opened by a link,
+    where the form's own default of 0, 0 would place a site in the ocean)."""
     minx, miny, maxx, maxy = result.tracts.total_bounds
-    SITE_LAT.setdefault(float((miny + maxy) / 2))
-    SITE_LON.setdefault(float((minx + maxx) / 2))
+    lat, lon = SITE_LAT.get(), SITE_LON.get()
+    if lat is None or lon is None or not (miny <= float(lat) <= maxy and minx <= float(lon) <= maxx):
+        SITE_LAT.set(float((miny + maxy) / 2))
+        SITE_LON.set(float((minx + maxx) / 2))
 
 
 def render_scenario_map(view: View, result, sim) -> None:

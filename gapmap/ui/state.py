@@ -36,6 +36,7 @@ __all__ = [
     "BAND_NOTE",
     "view_link",
     "TOP_N",
+    "SCENARIO_LINK_PROBLEM",
     "NOTICE",
     "take_widget_value",
     "set_weight",
@@ -146,6 +147,8 @@ PRIVACY: Slot[bool] = Slot(KEYS.privacy, lambda: False)
 REGION: Slot[str] = Slot(KEYS.region)
 PRESET: Slot[str] = Slot(KEYS.preset)
 TOP_N: Slot[int] = Slot(KEYS.top_n)
+#: Why the scenario of the link the app was opened with could not be used (shown on Simulate).
+SCENARIO_LINK_PROBLEM: Slot[str] = Slot("_gapmap_scenario_link_problem")
 #: What the last change on the Simulate page did (shown until the next change).
 NOTICE: Slot[str] = Slot("_gapmap_notice")
 BAND: Slot[str] = Slot(KEYS.band)
@@ -283,7 +286,7 @@ for _name in ("unmet_need", "access_gap", "desert", "poverty", "working_parents"
 def carry_over_widget_state() -> None:
     """Re-assign the sidebar's values, so widgets drawn from another script keep them (Streamlit resets
     a keyed widget whose id changed unless its value was set through ``st.session_state``)."""
-    for key in (*_DEFAULTS, *_PAGE_KEYS):
+    for key in (*_DEFAULTS, *_PAGE_KEYS, KEYS.site_lat, KEYS.site_lon):
         if key in st.session_state:
             st.session_state[key] = st.session_state[key]
 
@@ -303,6 +306,7 @@ def init_state() -> None:
             value = parse(raw) if raw is not None else None
             if value is not None and key not in st.session_state:
                 st.session_state[key] = value
+        _scenario_from_url()
 
 
 def current_view() -> View:
@@ -328,6 +332,7 @@ def sync_query_params() -> None:
                 del st.query_params[key]
         elif st.query_params.get(key) != str(value):
             st.query_params[key] = str(value)
+    _scenario_to_url()
     weights_are_preset = _weights_are_preset()
     for key, (default, _parse) in _PAGE_KEYS.items():
         value = ss.get(key)
@@ -337,6 +342,43 @@ def sync_query_params() -> None:
                 del st.query_params[key]
         elif st.query_params.get(key) != str(value):
             st.query_params[key] = str(value)
+
+
+#: The URL parameter of the Simulate page's scenario (a compact code, see gapmap.analysis.scenarios).
+SCENARIO_PARAM = "scenario"
+
+
+def _scenario_from_url() -> None:
+    from dataclasses import asdict
+
+    from gapmap.analysis.scenarios import scenario_from_code
+    from gapmap.errors import GapmapError
+
+    code = st.query_params.get(SCENARIO_PARAM)
+    if not code or SCENARIO_CHANGES.get():
+        return
+    try:
+        SCENARIO_CHANGES.set([asdict(c) for c in scenario_from_code(code).changes])
+    except GapmapError as exc:
+        SCENARIO_LINK_PROBLEM.set(str(exc))
+
+
+def _scenario_to_url() -> None:
+    from gapmap.analysis.scenarios import scenario_from_dict, scenario_to_code
+    from gapmap.errors import GapmapError
+
+    changes = SCENARIO_CHANGES.get()
+    code = None
+    if changes:
+        try:
+            code = scenario_to_code(scenario_from_dict({"name": "plan", "changes": changes}))
+        except GapmapError:
+            code = None
+    if code is None:
+        if SCENARIO_PARAM in st.query_params:
+            del st.query_params[SCENARIO_PARAM]
+    elif st.query_params.get(SCENARIO_PARAM) != code:
+        st.query_params[SCENARIO_PARAM] = code
 
 
 def _weights_are_preset() -> bool:

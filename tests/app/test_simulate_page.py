@@ -80,3 +80,27 @@ def test_a_new_site_asks_its_funding_and_the_before_after_table_is_in_words(base
     assert table["Children living in access deserts: change"].tolist() == pytest.approx(
         expected["children_in_access_deserts_change"].round(0).tolist()
     )
+
+
+def test_a_link_carries_the_scenario_and_a_damaged_one_says_so(base):
+    from streamlit.testing.v1 import AppTest
+
+    from gapmap.analysis.scenarios import Scenario, scenario_from_code, scenario_to_code
+    from tests.app.conftest import APP
+
+    plan = Scenario("plan", (NewSite("Church", 44.05, -120.7, 30.0, 40.0),))
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.query_params["scenario"] = scenario_to_code(plan)
+    at.run()
+    at.switch_page("pages/simulate.py").run()
+    assert not at.exception, at.exception
+    assert at.session_state["scenario_changes"][0]["name"] == "Church"
+    expected = compare_outcomes(simulate_scenario(base, plan)).set_index("band").loc["All children under 5"]
+    assert metrics(at)["Children in access deserts"][0] == f"{expected['children_in_access_deserts_after']:,.0f}"
+    assert scenario_from_code(at.query_params["scenario"]) == plan  # and the page keeps it in its link
+    bad = AppTest.from_file(APP, default_timeout=90)
+    bad.query_params["scenario"] = "AAAA"
+    bad.run()
+    bad.switch_page("pages/simulate.py").run()
+    assert not bad.exception, bad.exception
+    assert any("scenario code is damaged" in e for e in texts(bad.error))

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from gapmap.analysis.ranking import RankWeights, rank_tracts
 from gapmap.metrics import compute_tract_metrics
-from tests.e2e.test_browser import MAP_FRAME, assert_clean, count_in_map_frames, wait_idle
+from tests.e2e.test_browser import MAP_FRAME, assert_clean, count_in_map_frames, open_app, wait_idle
 
 
 def _map_sources(page) -> str:
@@ -54,4 +54,54 @@ def test_a_priorities_link_restores_preset_weights_and_length(page, app_url, dem
     link = page.locator('[data-testid="stSidebar"] [data-testid="stCode"]')
     for part in ("preset=equity", "w_poverty=0.9", "top_n=7"):
         expect(link).to_contain_text(part)
+    assert_clean(page)
+
+
+def test_a_scenario_built_in_the_browser_reopens_from_its_link(page, app_url, browser):
+    from tests.e2e.cdn import CdnRouter
+
+    open_app(page, app_url, "Simulate")
+    expect(page.get_by_role("heading", name="Simulate, ages under 5")).to_be_visible(timeout=60_000)
+    wait_idle(page)
+    figure = page.locator('[data-testid="stMetric"]').filter(has_text="Children in access deserts").locator('[data-testid="stMetricValue"]')
+    before = figure.inner_text()
+    slots = page.get_by_label("Slots 0-2", exact=True)
+    slots.fill("300")
+    slots.press("Tab")  # commit the value before submitting the form
+    expect(slots).to_have_value("300")
+    page.get_by_role("button", name="Add this site").click()
+    expect(page.get_by_text("Added New site: 300 slots for ages 0-2")).to_be_visible()
+    wait_idle(page)
+    expect(figure).not_to_have_text(before)
+    after = figure.inner_text()
+    page.get_by_text("Link to this view").click()
+    link = page.locator('[data-testid="stSidebar"] [data-testid="stCode"]')
+    expect(link).to_contain_text("scenario=")
+    url = link.inner_text().strip()
+    assert url.startswith(app_url) and "/simulate" in url
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.route("**/*", CdnRouter(page.router.cache))  # a fresh browser: no cookie, no session
+    other = context.new_page()
+    try:
+        other.goto(url)
+        expect(other.get_by_role("heading", name="Simulate, ages under 5")).to_be_visible(timeout=60_000)
+        reopened = (
+            other.locator('[data-testid="stMetric"]').filter(has_text="Children in access deserts").locator('[data-testid="stMetricValue"]')
+        )
+        expect(reopened).to_have_text(after)
+        expect(other.locator('[data-testid="stException"]')).to_have_count(0)
+    finally:
+        context.close()
+    assert_clean(page)
+
+
+def test_a_direct_link_to_simulate_places_the_new_site_inside_the_region(page, app_url, demo):
+    """Opened by a link, the new-site form once showed latitude and longitude 0 (a site in the ocean)."""
+    tracts, _providers = demo
+    minx, miny, maxx, maxy = tracts.total_bounds
+    page.goto(app_url + "/simulate")
+    expect(page.get_by_role("heading", name="Simulate, ages under 5")).to_be_visible(timeout=60_000)
+    wait_idle(page)
+    expect(page.get_by_label("Latitude")).to_have_value(f"{(miny + maxy) / 2:.5f}")
+    expect(page.get_by_label("Longitude")).to_have_value(f"{(minx + maxx) / 2:.5f}")
     assert_clean(page)

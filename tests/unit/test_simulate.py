@@ -123,3 +123,32 @@ def test_comparison_by_county(base, demo):
         o = overall.set_index("band").loc[band]
         assert g["children_in_access_deserts_change"].sum() == pytest.approx(o["children_in_access_deserts_change"])
     assert isinstance(sim.changed_tracts, np.ndarray) and len(sim.changed_tracts) > 0
+
+
+def test_a_scenario_travels_in_a_link_code_and_a_bad_code_is_refused():
+    import base64
+    import zlib
+
+    from gapmap.analysis.scenarios import MAX_CODE_CHARS, scenario_from_code, scenario_to_code
+    from gapmap.errors import ScenarioError
+
+    plan = Scenario("plan", (NewSite("Church", 44.05, -120.7, 20.0, 40.0, funding="private"), AddSlots("DEMO-0001", 5.0, -2.0)))
+    code = scenario_to_code(plan)
+    assert code is not None and len(code) < 300 and scenario_from_code(code) == plan
+    for bad in ("not base64!", "AAAA", "", "x" * (MAX_CODE_CHARS + 1)):
+        with pytest.raises(ScenarioError, match="damaged"):
+            scenario_from_code(bad)
+    not_a_scenario = base64.urlsafe_b64encode(zlib.compress(b'{"name": "x", "changes": [{"kind": "teleport"}]}')).decode().rstrip("=")
+    with pytest.raises(ScenarioError, match="unknown kind 'teleport'"):
+        scenario_from_code(not_a_scenario)
+    # the most a code of the longest length can inflate to (zlib's ratio is at most 1032:1) stays below the
+    # scenario file limit, and inflating stops at that limit anyway
+    from gapmap.analysis.scenarios import MAX_SCENARIO_BYTES
+
+    assert MAX_CODE_CHARS * 3 // 4 * 1032 < MAX_SCENARIO_BYTES
+    dense = base64.urlsafe_b64encode(zlib.compress(b" " * 1_300_000, 9)).decode().rstrip("=")
+    assert len(dense) <= MAX_CODE_CHARS
+    with pytest.raises(ScenarioError):
+        scenario_from_code(dense)  # 1.3 MB of spaces is no scenario
+    many = Scenario("big", tuple(NewSite(f"Site {i}", 44.0 + i / 1000, -120.0 - i / 997, 1.0 + i, 2.0) for i in range(400)))
+    assert scenario_to_code(many) is None  # too long for a link: it travels as a file
