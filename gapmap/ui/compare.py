@@ -16,7 +16,7 @@ from gapmap.regions.compare import compare_about, compare_regions
 from gapmap.regions.equity import DESERT_RULES, attach_ruca, compute_equity_rows, read_ruca
 from gapmap.sources.files import display_name
 from gapmap.ui.loaders import load_region, load_region_sets, region_options
-from gapmap.ui.state import CUSTOM_REGIONS, RUCA_CODES, View
+from gapmap.ui.state import COMPARE_SET, COMPARE_SHARE, CUSTOM_REGIONS, RUCA_CODES, View
 from gapmap.ui.widgets import FILE_KINDS, plain, render_downloads, render_error
 
 __all__ = [
@@ -75,12 +75,13 @@ def choose_regions(result):
     if custom is not None:
         sets["custom"] = custom
     c1, c2 = st.columns([1, 2])
+    if COMPARE_SET.get() not in sets:  # first visit, or a link's set that this data does not have
+        COMPARE_SET.set(list(sets)[len(sets) - 1 if "custom" in sets else (1 if len(sets) > 1 else 0)])
     set_key = c1.selectbox(
         "Regions",
         list(sets),
-        index=len(sets) - 1 if "custom" in sets else (1 if len(sets) > 1 else 0),
         format_func=lambda k: f"{sets[k].label} (your file)" if k == "custom" else sets[k].label,
-        key="compare_set",
+        key=COMPARE_SET.key,
     )
     region_set = sets[set_key]
     try:
@@ -109,7 +110,16 @@ def run_comparison(view: View, result, region_set, assignment, chosen):
         format_func=lambda p: p.replace("_", " ").capitalize(),
         help="A priority tract is one in the top share of all tracts ranked with these weights (see the Priorities page).",
     )
-    share = o2.slider("Priority tracts: top share of all tracts", 0.05, 0.5, 0.10, 0.05, key="compare_share", format="%.2f")
+    COMPARE_SHARE.setdefault(0.10)
+    share = o2.slider(
+        "Priority tracts: top share of all tracts",
+        0.05,
+        0.5,
+        step=0.05,
+        key=COMPARE_SHARE.key,
+        format="%.2f",
+        help="0.10 = the top 10% of all tracts.",
+    )
     rule = o3.selectbox(
         "Deserts in 'who lives in the deserts'", list(DESERT_RULES), format_func=lambda r: DESERT_RULES[r], key="compare_rule"
     )

@@ -36,6 +36,8 @@ __all__ = [
     "BAND_NOTE",
     "view_link",
     "TOP_N",
+    "COMPARE_SET",
+    "COMPARE_SHARE",
     "SCENARIO_LINK_PROBLEM",
     "NOTICE",
     "take_widget_value",
@@ -81,6 +83,10 @@ class KEYS:
     site_lat = "site_lat"
     site_lon = "site_lon"
     seen = "_gapmap_seen"
+    compare_set = "compare_set"
+    compare_preset = "compare_preset"
+    compare_share = "compare_share"
+    compare_rule = "compare_rule"
     top_n = "top_n"
     url_read = "_gapmap_url_read"
     census_key = "_gapmap_census_key"
@@ -147,6 +153,8 @@ PRIVACY: Slot[bool] = Slot(KEYS.privacy, lambda: False)
 REGION: Slot[str] = Slot(KEYS.region)
 PRESET: Slot[str] = Slot(KEYS.preset)
 TOP_N: Slot[int] = Slot(KEYS.top_n)
+COMPARE_SET: Slot[str] = Slot(KEYS.compare_set)
+COMPARE_SHARE: Slot[float] = Slot(KEYS.compare_share)
 #: Why the scenario of the link the app was opened with could not be used (shown on Simulate).
 SCENARIO_LINK_PROBLEM: Slot[str] = Slot("_gapmap_scenario_link_problem")
 #: What the last change on the Simulate page did (shown until the next change).
@@ -279,6 +287,12 @@ _page_key(KEYS.privacy, False, {"True": True, "False": False}.get)
 _page_key(KEYS.selected_geoid, None, lambda raw: raw if re.fullmatch(r"\d{11}", raw) else None)
 _page_key(KEYS.preset, "balanced", _parse_choice(_presets))
 _page_key(KEYS.top_n, 25, _parse_number(1, 100_000, int))
+# the Compare page: which regions (checked against the data's region sets on the page), the weights of its
+# priority tracts, their share, and the desert rule of "who lives in the deserts"
+_page_key(KEYS.compare_set, None, lambda raw: raw if re.fullmatch(r"[A-Za-z0-9_.-]{1,80}", raw) else None)
+_page_key(KEYS.compare_preset, "balanced", _parse_choice(_presets))
+_page_key(KEYS.compare_share, 0.10, _parse_number(0.05, 0.5))
+_page_key(KEYS.compare_rule, "osu", _parse_choice(lambda: ("osu", "cap", "access")))
 for _name in ("unmet_need", "access_gap", "desert", "poverty", "working_parents"):
     _page_key(f"w_{_name}", None, _parse_number(0.0, 1.0))
 

@@ -117,3 +117,29 @@ def test_uploaded_table_of_regions_and_bad_file(base, monkeypatch):
     fake.data, fake.name = b"geoid,region\n123,North\n", "bad.csv"
     at = page()
     assert any("bad.csv, row 1, column 'geoid', value '123'" in e for e in texts(at.error))
+
+
+def test_a_link_restores_the_regions_and_options_of_a_comparison():
+    import math
+
+    from streamlit.testing.v1 import AppTest
+
+    from tests.app.conftest import APP
+
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.query_params.update({"compare_set": "county", "compare_share": "0.2", "compare_rule": "cap", "compare_preset": "equity"})
+    at.run()
+    at.switch_page("pages/compare.py").run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="compare_set").value == "county"
+    assert at.slider(key="compare_share").value == 0.2
+    assert at.selectbox(key="compare_rule").value == "cap" and at.selectbox(key="compare_preset").value == "equity"
+    assert any(f"the top {math.ceil(0.2 * 162)} of all 162 tracts" in c for c in texts(at.caption))
+    assert at.query_params["compare_set"] == "county" and at.query_params["compare_rule"] == "cap"
+    # a set this data does not have falls back to the page's own choice
+    other = AppTest.from_file(APP, default_timeout=90)
+    other.query_params["compare_set"] = "no-such-set"
+    other.run()
+    other.switch_page("pages/compare.py").run()
+    assert not other.exception, other.exception
+    assert other.selectbox(key="compare_set").value == "demo-hubs"
