@@ -36,6 +36,7 @@ __all__ = [
     "COMPONENT_LABELS",
     "compute_priority_rows",
     "implied_band",
+    "preset_label",
     "PRESETS",
     "RankWeights",
     "compute_components",
@@ -225,6 +226,11 @@ def rank_areas(result: MetricsResult, ranked: pd.DataFrame, top: int = 25) -> pd
     areas = pd.DataFrame(rows).sort_values(["unmet_children", "best_rank"], ascending=[False, True], kind="stable").reset_index(drop=True)
     areas.insert(0, "area", np.arange(1, len(areas) + 1))
     return areas
+
+
+def preset_label(key: str) -> str:
+    """A preset's name as a planner reads it (``infant_toddler`` -> "Infant toddler")."""
+    return key.replace("_", " ").capitalize()
 
 
 def implied_band(preset: str) -> str | None:

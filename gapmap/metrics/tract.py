@@ -55,7 +55,6 @@ def compute_tract_metrics(
     out = tracts.copy()
     n_t = len(out)
     location = locate_providers(tracts, providers)
-    operating = {b: compute_operating_slots(S.BANDS[b].provider_slots(providers), params.utilization) for b in S.BANDS}
     supply = compute_slots_in_tracts(n_t, providers, location, params.utilization)
     out[M.column("providers")] = supply[M.column("providers")].to_numpy()
 
@@ -63,7 +62,7 @@ def compute_tract_metrics(
     prov_pts = providers[[S.LONGITUDE, S.LATITUDE]].to_numpy(float)
     catchment, catchment_method = compute_catchments(tracts, params)
     children = np.column_stack([tracts[S.BANDS[b].children].to_numpy(float) for b in bands])
-    prov_slots = np.column_stack([operating[b] for b in bands])
+    prov_slots = np.column_stack([compute_operating_slots(S.BANDS[b].provider_slots(providers), params.utilization) for b in bands])
     access, ratio, pairs = compute_e2sfca_fused(tract_pts, prov_pts, children, prov_slots, catchment, params.decay, per_provider=True)
     reach = np.asarray(pairs)  # tracts within reach of each provider
 

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 import streamlit_folium  # called through the module, as tests answer for it
 
-from gapmap.analysis.ranking import PRESETS
+from gapmap.analysis.ranking import PRESETS, preset_label
 from gapmap.errors import GapmapError
 from gapmap.metrics import compute_tract_metrics
 from gapmap.outputs.export import to_compare_bytes, to_csv_bytes
@@ -107,7 +107,7 @@ def run_comparison(view: View, result, region_set, assignment, chosen):
         "Priority tracts: weights",
         list(PRESETS),
         key="compare_preset",
-        format_func=lambda p: p.replace("_", " ").capitalize(),
+        format_func=preset_label,
         help="A priority tract is one in the top share of all tracts ranked with these weights (see the Priorities page).",
     )
     COMPARE_SHARE.setdefault(0.10)

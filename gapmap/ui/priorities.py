@@ -7,7 +7,7 @@ import json
 import streamlit as st
 
 from gapmap import schema as S
-from gapmap.analysis.ranking import COMPONENT_LABELS, COMPONENTS, PRESETS, RankWeights, implied_band
+from gapmap.analysis.ranking import COMPONENT_LABELS, COMPONENTS, PRESETS, RankWeights, implied_band, preset_label
 from gapmap.errors import ParameterError
 from gapmap.outputs.export import to_priority_bytes
 from gapmap.outputs.report import to_report_html
@@ -29,10 +29,6 @@ def _apply_preset() -> None:
         BAND_NOTE.set(
             f"The {preset_label(PRESET.get() or 'balanced')} preset ranks {S.BANDS[implied].label.lower()}: the age band is now {S.BANDS[implied].short}."
         )
-
-
-def preset_label(key: str) -> str:
-    return key.replace("_", " ").capitalize()
 
 
 def render_weights(view: View, n_tracts: int) -> tuple[RankWeights, int]:

@@ -16,7 +16,9 @@ from typing import Any, Generic, TypeVar
 import streamlit as st
 
 from gapmap import schema as S
+from gapmap.analysis.ranking import COMPONENTS, PRESETS
 from gapmap.config import DECAYS, DEFAULT_PARAMS, AnalysisParams
+from gapmap.regions.equity import DESERT_RULES
 from gapmap.viz.measures import MEASURES
 
 __all__ = [
@@ -277,23 +279,17 @@ def _parse_number(lo: float, hi: float, kind: type = float) -> Callable[[str], o
     return parse
 
 
-def _presets() -> Iterable[str]:
-    from gapmap.analysis.ranking import PRESETS
-
-    return PRESETS
-
-
 _page_key(KEYS.privacy, False, {"True": True, "False": False}.get)
 _page_key(KEYS.selected_geoid, None, lambda raw: raw if re.fullmatch(r"\d{11}", raw) else None)
-_page_key(KEYS.preset, "balanced", _parse_choice(_presets))
+_page_key(KEYS.preset, "balanced", _parse_choice(lambda: PRESETS))
 _page_key(KEYS.top_n, 25, _parse_number(1, 100_000, int))
 # the Compare page: which regions (checked against the data's region sets on the page), the weights of its
 # priority tracts, their share, and the desert rule of "who lives in the deserts"
 _page_key(KEYS.compare_set, None, lambda raw: raw if re.fullmatch(r"[A-Za-z0-9_.-]{1,80}", raw) else None)
-_page_key(KEYS.compare_preset, "balanced", _parse_choice(_presets))
+_page_key(KEYS.compare_preset, "balanced", _parse_choice(lambda: PRESETS))
 _page_key(KEYS.compare_share, 0.10, _parse_number(0.05, 0.5))
-_page_key(KEYS.compare_rule, "osu", _parse_choice(lambda: ("osu", "cap", "access")))
-for _name in ("unmet_need", "access_gap", "desert", "poverty", "working_parents"):
+_page_key(KEYS.compare_rule, "osu", _parse_choice(lambda: DESERT_RULES))
+for _name in COMPONENTS:
     _page_key(f"w_{_name}", None, _parse_number(0.0, 1.0))
 
 
@@ -397,8 +393,6 @@ def _scenario_to_url() -> None:
 
 def _weights_are_preset() -> bool:
     """Whether the weight sliders hold the chosen preset's weights (then the preset alone says them)."""
-    from gapmap.analysis.ranking import COMPONENTS, PRESETS
-
     preset = PRESETS.get(st.session_state.get(KEYS.preset) or "balanced")
     return preset is not None and all(
         st.session_state.get(f"w_{n}") is None or abs(float(st.session_state[f"w_{n}"]) - float(getattr(preset, n))) < 1e-9

@@ -23,7 +23,7 @@ from gapmap import schema as S
 from gapmap.errors import MissingColumnError, ParameterError
 from gapmap.metrics import MetricsResult
 from gapmap.viz.geometry import feature_collection_text, map_geometry
-from gapmap.viz.measures import MEASURES, MISSING_COLOR, classify_measure, measure_column
+from gapmap.viz.measures import MEASURES, MISSING_COLOR, classify_measure
 
 __all__ = [
     "PROVIDER_COLORS",
@@ -192,7 +192,7 @@ def build_tract_map(
         raise ParameterError(f"unknown measure {measure!r}: expected one of {', '.join(MEASURES)}")
     m = MEASURES[measure]
     t = result.tracts
-    col = measure_column(m, band, band_def.children)
+    col = m.column(band if m.per_band else None)
     if col not in t.columns:
         raise MissingColumnError(col, f"the map of {m.label.lower()}", list(t.columns))
     colors, legend = classify_measure(m, t[col], result.params)

@@ -16,7 +16,7 @@ from gapmap.config import AnalysisParams
 from gapmap.measures import Measure
 from gapmap.metrics.deserts import DESERT, EXTREME_DESERT, NO_CHILDREN, NO_DATA, NOT_DESERT
 
-__all__ = ["MAP_MEASURES", "MEASURES", "MISSING_COLOR", "classify_measure", "measure_column"]
+__all__ = ["MAP_MEASURES", "MEASURES", "MISSING_COLOR", "classify_measure"]
 
 MISSING_COLOR = "#d9d9d9"
 
@@ -39,11 +39,6 @@ MAP_MEASURES: tuple[str, ...] = (
 )
 #: The map measures, from the registry: key -> :class:`gapmap.measures.Measure`.
 MEASURES: dict[str, Measure] = {key: M.measure(key) for key in MAP_MEASURES}
-
-
-def measure_column(measure: Measure, band: str, children_column: str | None = None) -> str:
-    """The tract column a measure reads for a band."""
-    return measure.column(band if measure.per_band else None)
 
 
 def _nice_quantile_edges(values: np.ndarray, k: int = 5) -> list[float]:
