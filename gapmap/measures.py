@@ -260,6 +260,15 @@ _ALL: tuple[Measure, ...] = (
         tooltip=True,
     ),
     Measure(
+        "children_reached",
+        "Children {band} with a slot within reach",
+        "children",
+        "The children the slots within reach can serve: children x access, at most all of them "
+        "(the rest are the unmet need the ranking uses); a region adds up its tracts.",
+        "number",
+        "sum",
+    ),
+    Measure(
         "slots_short",
         "Slots short of the desert line",
         "slots",

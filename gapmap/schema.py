@@ -125,6 +125,9 @@ SLOTS_0_2 = "slots_0_2"
 SLOTS_3_5 = "slots_3_5"
 FUNDING = "funding"
 QUALITY_RATING = "quality_rating"
+#: A provider's street address as the licensing export gave it (one line), when it had one: the place
+#: search finds providers by it. A family child care home's address is never shown in privacy mode.
+ADDRESS = "address"
 #: Set on an imported provider whose slots by age were estimated from its total capacity (see
 #: :data:`gapmap.sources.provider_steps.ASSUMED_BAND_SHARES`).
 SLOTS_ESTIMATED = "slots_estimated"
@@ -140,7 +143,7 @@ PROVIDER_COLUMNS: tuple[str, ...] = (
     SLOTS_3_5,
     FUNDING,
 )
-OPTIONAL_PROVIDER_COLUMNS: tuple[str, ...] = (QUALITY_RATING,)
+OPTIONAL_PROVIDER_COLUMNS: tuple[str, ...] = (QUALITY_RATING, ADDRESS)
 
 #: Provider type codes and the labels shown to people. Validation accepts either, in any case.
 PROVIDER_TYPES: dict[str, str] = {
@@ -510,9 +513,10 @@ def check_providers(providers: pd.DataFrame, source: str = "providers") -> tuple
                 f"slots by age band that add up to at most the capacity ({checked[CAPACITY].iloc[idx]:g})",
             )
         )
-    if QUALITY_RATING in df.columns:
-        q = df[QUALITY_RATING].astype("string").str.strip()
-        df[QUALITY_RATING] = q.mask(q == "", pd.NA).astype(object).where(lambda x: x.notna(), None)
+    for col in (QUALITY_RATING, ADDRESS):
+        if col in df.columns:
+            q = df[col].astype("string").str.strip()
+            df[col] = q.mask(q == "", pd.NA).astype(object).where(lambda x: x.notna(), None)
     return df, _sorted(problems)
 
 

@@ -13,7 +13,7 @@ from gapmap.ui.compare import (
     run_comparison,
     with_ruca,
 )
-from gapmap.ui.widgets import plain, start_page
+from gapmap.ui.widgets import plain, show_table, start_page
 from gapmap.viz.charts import build_compare_bar_chart, build_desert_share_chart, build_need_supply_chart
 
 view, result = start_page("Compare regions, ages {band}")
@@ -26,7 +26,7 @@ roll = comparison.rollup
 st.subheader("Side by side")
 every_band = st.toggle("Show every age band", key="compare_all_bands")
 rows = compute_compare_rows(roll, result.bands if every_band else [view.band], as_text=True)
-st.dataframe(rows, hide_index=True, width="stretch", height=35 * (len(rows) + 1) + 3, key="compare_table")
+show_table(rows, key="compare_table", height=35 * (len(rows) + 1) + 3)
 st.caption(
     f"Counts are sums over each region's tracts; ratios are recomputed from those sums; margins of error combine "
     f"as the square root of the sum of squares; access (E2SFCA: slots within reach, shared among the children who "

@@ -5,7 +5,7 @@ import streamlit as st
 from gapmap import schema as S
 from gapmap.metrics import compute_headline_rows
 from gapmap.ui.loaders import load_summary
-from gapmap.ui.widgets import plain, render_download, start_page
+from gapmap.ui.widgets import plain, render_download, show_table, start_page
 
 view, result = start_page("Child care supply and deserts", import_summary=True)
 summary = load_summary(view.region, view.params)
@@ -24,7 +24,7 @@ st.caption(
     "See 'Words used here' for every term."
 )
 table = compute_headline_rows(summary)
-st.dataframe(table, hide_index=True, width="stretch")
+show_table(table)
 render_download("Download these figures (CSV)", table, "gapmap_overview.csv", view, key="dl_overview")
 
 for note in result.notes:

@@ -8,23 +8,17 @@ from gapmap.outputs.export import priority_about
 from gapmap.ui.loaders import load_map_geometry, region_options
 from gapmap.ui.priorities import render_priority_downloads, render_weights
 from gapmap.ui.state import PRESET
-from gapmap.ui.widgets import start_page
+from gapmap.ui.widgets import show_table, start_page
 from gapmap.viz.maps import build_priority_map
 
 view, result = start_page("Priorities, ages {band}")
 weights, top = render_weights(view, len(result.tracts))
 
 ranked = add_reasons(rank_tracts(result, weights), weights, top)
-st.dataframe(
+show_table(
     compute_priority_rows(ranked, top),
-    hide_index=True,
-    width="stretch",
     key="priority_table",
-    column_config={
-        "Why this rank": st.column_config.TextColumn(width="large"),
-        "Score": st.column_config.NumberColumn(format="%.1f"),
-        "Children without a slot in reach": st.column_config.NumberColumn(format="%.0f"),
-    },
+    column_config={"Why this rank": st.column_config.TextColumn(width="large"), "Score": st.column_config.NumberColumn(format="%.1f")},
 )
 left, right = st.columns([3, 2])
 with left:
@@ -33,7 +27,7 @@ with left:
 with right:
     st.markdown("**Priority areas**: neighbouring tracts of the top list, grouped")
     areas = rank_areas(result, ranked, top)
-    st.dataframe(areas, hide_index=True, width="stretch", key="areas_table")
+    show_table(areas, key="areas_table")
 
 label = region_options().get(view.region, view.region)
 about = priority_about(label, view.params, weights, PRESET.get() or "balanced", top)

@@ -6,6 +6,7 @@ from gapmap.ui.scenario import (
     place_site_default,
     render_change_forms,
     render_changes_editor,
+    render_kept_scenarios,
     render_notice,
     render_outcomes,
     render_scenario_files,
@@ -31,6 +32,9 @@ render_changes_editor(result)
 st.subheader("Before and after")
 render_notice()
 render_outcomes(view, sim)
+
+st.subheader("Compare scenarios")
+render_kept_scenarios(view, result)
 
 st.subheader("Suggest sites")
 render_site_suggestions(result)

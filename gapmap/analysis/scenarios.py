@@ -49,6 +49,8 @@ __all__ = [
     "simulate_scenario",
     "compare_outcomes",
     "compute_outcome_rows",
+    "compute_changed_tract_rows",
+    "compare_scenarios",
 ]
 
 
@@ -282,7 +284,7 @@ class SimulationResult:
 
 def _outcomes(result: MetricsResult, slots_in: dict[str, np.ndarray], access: dict[str, np.ndarray]) -> pd.DataFrame:
     t = result.tracts
-    out = pd.DataFrame({S.GEOID: t[S.GEOID].to_numpy(), S.COUNTY: t[S.COUNTY].to_numpy()})
+    out = pd.DataFrame({S.GEOID: t[S.GEOID].to_numpy(), S.NAME: t[S.NAME].to_numpy(), S.COUNTY: t[S.COUNTY].to_numpy()})
     for b in result.bands:
         kids = t[S.BANDS[b].children].to_numpy(float)
         out[S.BANDS[b].children] = kids
@@ -448,3 +450,69 @@ def compare_outcomes(sim: SimulationResult, by: str | None = None) -> pd.DataFra
                 rec[f"{key}_change"] = rec[f"{key}_after"] - rec[f"{key}_before"]  # type: ignore[operator]
             rows.append(rec)
     return pd.DataFrame(rows)
+
+
+def _yes_no(values: pd.Series) -> list[str]:
+    return ["yes" if bool(v) else "no" for v in values.fillna(False)]
+
+
+def compute_changed_tract_rows(sim: SimulationResult, band: str) -> pd.DataFrame:
+    """The tracts a scenario changed, before and after, as a planner reads them: children of ``band``,
+    slots within reach (access x children), access per 100 children, the access class, the CAP desert
+    flag, and the children who gain a slot within reach (the change in children x min(1, access); a
+    loss is negative). Labels come from the measure registry and name the band; the biggest gains first."""
+    b = S.get_band(band)
+    rows = np.asarray(sim.changed_tracts, dtype=np.int64)
+    before, after = sim.before.iloc[rows], sim.after.iloc[rows]
+    kids = before[b.children].to_numpy(float)
+
+    def reach(df: pd.DataFrame) -> np.ndarray:
+        return df[M.column("access_per_100", b.key)].to_numpy(float) / 100 * np.nan_to_num(kids)
+
+    def label(key: str) -> str:
+        return M.measure(key).label_for(b.key)
+
+    reached = M.measure("children_reached").column(b.key)
+    gain = after[reached].to_numpy(float) - before[reached].to_numpy(float)
+    out = pd.DataFrame(
+        {
+            "Tract": before[S.NAME].astype(str).to_numpy(),
+            "Tract GEOID": before[S.GEOID].to_numpy(),
+            "County": before[S.COUNTY].to_numpy(),
+            label("children"): np.round(kids, 0),
+            "Children who gain a slot within reach": np.round(gain, 0),
+            "Slots within reach: before": np.round(reach(before), 1),
+            "Slots within reach: after": np.round(reach(after), 1),
+            f"{M.measure('access_per_100').short_label}: before": np.round(before[M.column("access_per_100", b.key)].to_numpy(float), 1),
+            f"{M.measure('access_per_100').short_label}: after": np.round(after[M.column("access_per_100", b.key)].to_numpy(float), 1),
+            f"{M.measure('access_class').short_label}: before": before[M.column("access_class", b.key)].astype(str).to_numpy(),
+            f"{M.measure('access_class').short_label}: after": after[M.column("access_class", b.key)].astype(str).to_numpy(),
+            f"{M.measure('cap_desert').short_label}: before": _yes_no(before[M.column("cap_desert", b.key)]),
+            f"{M.measure('cap_desert').short_label}: after": _yes_no(after[M.column("cap_desert", b.key)]),
+        }
+    )
+    order = np.lexsort((out["Tract GEOID"].to_numpy(), -gain))
+    return out.iloc[order].reset_index(drop=True)
+
+
+def compare_scenarios(result: MetricsResult, scenarios: dict[str, Scenario], band: str) -> pd.DataFrame:
+    """Scenarios side by side for ``band``: one row each (and "No changes" first) with the children in
+    CAP and access deserts, desert tracts, slots per 100 children, the slots each adds (after
+    utilization) and the children who gain a slot within reach, all against the data as it is."""
+    b = S.get_band(band)
+    reached = M.column("children_reached", b.key)
+    slots = M.column("slots", b.key)
+    rows = []
+    for name, scenario in {"No changes": Scenario("No changes"), **scenarios}.items():
+        sim = simulate_scenario(result, scenario)
+        rolled = {when: rollup_tracts(df, [b.key], sim.params) for when, df in (("before", sim.before), ("after", sim.after))}
+        rec: dict[str, object] = {"Scenario": name, "Changes": len(scenario.changes)}
+        for key in OUTCOME_MEASURES:
+            rec[M.measure(key).label_for(b.key)] = rolled["after"][M.column(key, b.key)]
+        rec[f"Slots added, ages {b.short}"] = float(sim.after[slots].sum() - sim.before[slots].sum())
+        rec["Children who gain a slot within reach"] = float(sim.after[reached].sum() - sim.before[reached].sum())
+        rows.append(rec)
+    out = pd.DataFrame(rows)
+    for col in out.columns[2:]:
+        out[col] = pd.to_numeric(out[col]).round(1 if "per 100" in col else 0)
+    return out

@@ -82,6 +82,12 @@ def _access_class(x: BandInputs) -> object:
     return classify_access(x.access, x.children, x.params.desert_children_per_slot, x.params.extreme_children_per_slot)
 
 
+@computes("children_reached")
+def _children_reached(x: BandInputs) -> np.ndarray:
+    """Children x min(1, access): the children the slots within reach can serve (E2SFCA)."""
+    return np.asarray(x.children, dtype=float) * np.clip(np.asarray(x.access, dtype=float), 0.0, 1.0)
+
+
 @computes("slots_short")
 def _slots_short(x: BandInputs) -> np.ndarray:
     """Slots to add so the tract is no longer a desert: children / desert ratio - slots, at least 0."""

@@ -227,14 +227,14 @@ PRIVACY_NOTE = "on: family child care homes are listed with their census tract o
 
 def private_providers(providers: pd.DataFrame, privacy: bool) -> pd.DataFrame:
     """The providers as an export may show them: with ``privacy``, a family child care home keeps its
-    tract (``geoid``) and loses its coordinates (many states keep home addresses confidential)."""
+    tract (``geoid``) and loses its coordinates and address (many states keep home addresses confidential)."""
     from gapmap import schema as S
 
     if not privacy:
         return providers
     out = providers.copy()
     home = (out[S.PROVIDER_TYPE] == "family_home").to_numpy()
-    for col in (S.LATITUDE, S.LONGITUDE):
+    for col in (S.LATITUDE, S.LONGITUDE, S.ADDRESS):
         if col in out.columns:
             out[col] = out[col].astype(object).where(~home, None)
     return out

@@ -69,6 +69,8 @@ RURAL_POPULATION = 90_000
 PEOPLE_PER_DRAW = 26
 TRACT_TARGET = 3_000  # people a tract
 TRACT_MIN, TRACT_MAX = 1_200, 5_500
+#: The demo's made-up state, as an address writes it.
+DEMO_STATE_ABBR = "DS"
 COUNTIES = {"001": "Alder County", "003": "Basalt County", "005": "Cascade County"}
 
 
@@ -470,9 +472,23 @@ def generate_demo(seed: int = DEMO_SEED) -> tuple[gpd.GeoDataFrame, pd.DataFrame
             S.SLOTS_3_5: prov_km["s35"],
             S.FUNDING: prov_km["funding"],
             S.QUALITY_RATING: prov_km["rating"],
+            S.ADDRESS: _addresses(prov_km["x"].to_numpy(), prov_km["y"].to_numpy()),
         }
     )
     return tracts, providers
+
+
+_STREETS = ("Main St", "Oak Ave", "Juniper Ln", "Canyon Rd", "River Dr", "Pine St", "Butte Way", "Sage Ct", "Mill Rd", "Rim Rock Dr")
+
+
+def _addresses(x_km: np.ndarray, y_km: np.ndarray) -> list[str]:
+    """A made-up street address for each provider in the nearest town (no draw from the generator, so
+    adding addresses changed no other demo value)."""
+    towns = np.array([[t.x, t.y] for t in TOWNS])
+    nearest = np.argmin((x_km[:, None] - towns[None, :, 0]) ** 2 + (y_km[:, None] - towns[None, :, 1]) ** 2, axis=1)
+    return [
+        f"{100 + (37 * i) % 4900} {_STREETS[(7 * i) % len(_STREETS)]}, {TOWNS[k].name}, {DEMO_STATE_ABBR}" for i, k in enumerate(nearest)
+    ]
 
 
 def _geojson_text(tracts: gpd.GeoDataFrame) -> str:

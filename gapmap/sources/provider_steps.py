@@ -550,6 +550,22 @@ def locate(
     return LocationStep(lat_v, lon_v, reasons, notes)
 
 
+def address_lines(table: pd.DataFrame, plan: ColumnPlan) -> list[str | None]:
+    """Each row's address on one line ("12 Main St, Bend, OR 97701"), None where the street is empty."""
+    parts = _addresses(table, plan)
+    if parts is None:
+        return [None] * len(table)
+    lines: list[str | None] = []
+    for street, city, state, zip_ in zip(parts["street"], parts["city"], parts["state"], parts["zip"]):
+        clean = [p if p.lower() not in ("nan", "none", "<na>") else "" for p in (street, city, state, zip_)]
+        if not clean[0]:
+            lines.append(None)
+            continue
+        place = " ".join(p for p in clean[2:] if p)
+        lines.append(", ".join(p for p in (clean[0], clean[1], place) if p)[:300])
+    return lines
+
+
 def _addresses(table: pd.DataFrame, plan: ColumnPlan) -> pd.DataFrame | None:
     """id (row position), street, city, state, zip of every row, or None when there is no street column."""
     if plan.address is None:

@@ -44,6 +44,7 @@ from gapmap.sources.provider_steps import (
     STATUS,
     VALUE_FIELDS,
     ColumnPlan,
+    address_lines,
     check_region,
     check_status,
     check_value_mapping,
@@ -364,6 +365,8 @@ def standardize_providers(
             S.SLOTS_ESTIMATED: capacity.estimated,
         }
     )
+    if plan.address is not None:
+        out[S.ADDRESS] = address_lines(table, plan)
     ok = np.array([not r for r in reasons])
     accepted = S.validate_providers(out[ok].reset_index(drop=True), source=source)  # a guard: the steps give contract rows
     rejected = table[~ok].copy()

@@ -17,7 +17,7 @@ from gapmap.regions.equity import DESERT_RULES, attach_ruca, compute_equity_rows
 from gapmap.sources.files import display_name
 from gapmap.ui.loaders import load_region, load_region_sets, region_options
 from gapmap.ui.state import COMPARE_SET, COMPARE_SHARE, CUSTOM_REGIONS, RUCA_CODES, View
-from gapmap.ui.widgets import FILE_KINDS, plain, render_downloads, render_error
+from gapmap.ui.widgets import FILE_KINDS, plain, render_downloads, render_error, show_table
 
 __all__ = [
     "render_region_uploads",
@@ -154,7 +154,7 @@ def render_equity(comparison) -> None:
     for tab, name in zip(st.tabs([plain(c) for c in names]), names):
         with tab:
             st.plotly_chart(build_equity_chart(equity, name, rule), key=f"equity_{name}", width="stretch")
-            st.dataframe(compute_equity_rows(equity, name), hide_index=True, width="stretch", key=f"equity_table_{name}")
+            show_table(compute_equity_rows(equity, name), key=f"equity_table_{name}")
 
 
 def render_compare_downloads(view: View, result, comparison) -> None:

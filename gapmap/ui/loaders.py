@@ -143,3 +143,16 @@ def _load_county_map(region: str, version: str, params: AnalysisParams):
     result = _load_metrics(region, version, params)
     assignment = assign_regions(result.tracts, county_region_set(result.tracts))
     return dissolve_regions(result.tracts, assignment), compute_rollup(result, assignment, include_total=False), assignment.region
+
+
+def load_places(region: str, privacy: bool):
+    """The places of a dataset the map can zoom to (:func:`gapmap.regions.places.list_places`)."""
+    return _load_places(region, region_version(region), privacy)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _load_places(region: str, version: str, privacy: bool):
+    from gapmap.regions.places import list_places
+
+    tracts, providers = _load_region(region, version)
+    return list_places(tracts, providers, load_region_sets(), privacy)

@@ -9,8 +9,9 @@ import streamlit_folium  # called through the module, as tests answer for it
 from gapmap import schema as S
 from gapmap.metrics import compute_metrics_table, compute_tract_details, find_nearest_providers
 from gapmap.ui.loaders import load_county_map, load_map_geometry
+from gapmap.ui.places import render_view_controls
 from gapmap.ui.state import KEYS, SELECTED_GEOID, View
-from gapmap.ui.widgets import plain, render_download
+from gapmap.ui.widgets import plain, render_download, show_table
 from gapmap.viz import maps  # the draw limit read from the module: tests lower it
 from gapmap.viz.maps import (
     PROVIDER_DRAW_LIMIT,
@@ -64,12 +65,25 @@ def render_tract_map(view: View, result, geometry) -> tuple[str | None, bool]:
         key=KEYS.privacy,
         help="Family child care homes are residences; many states keep their addresses confidential.",
     )
+    shown = render_view_controls(view, "map", select_tract=True)
     selected = SELECTED_GEOID.get()
     fmap = build_tract_map(
-        result, view.band, view.measure, show_providers=show_providers, privacy=privacy, selected_geoid=selected, geometry=geometry
+        result,
+        view.band,
+        view.measure,
+        show_providers=show_providers,
+        privacy=privacy,
+        selected_geoid=selected,
+        geometry=geometry,
+        bounds=shown.bounds,
     )
     state = streamlit_folium.st_folium(
-        fmap, key=KEYS.tract_map, returned_objects=["last_active_drawing"], height=560, use_container_width=True, render=False
+        fmap,
+        key=KEYS.tract_map + (f"_{shown.nonce}" if shown.nonce else ""),  # a reset draws the map anew
+        returned_objects=["last_active_drawing"],
+        height=560,
+        use_container_width=True,
+        render=False,
     )
     clicked = ((state or {}).get("last_active_drawing") or {}).get("properties", {}).get(TRACT_PROPERTY["geoid"])
     if clicked and clicked != selected:
@@ -86,12 +100,12 @@ def render_tract_details(view: View, result, selected: str | None, privacy: bool
     name = result.tracts.loc[result.tracts[S.GEOID] == selected, S.NAME]
     st.subheader(f"Tract {selected}" + (f": {plain(name.iloc[0])}" if len(name) else ""))
     details = compute_tract_details(result, selected)
-    st.dataframe(details, hide_index=True, width="stretch")
+    show_table(details)
     st.markdown("**Nearest providers** (straight-line distance)")
     nearest = find_nearest_providers(result, selected, k=5)
     if privacy:
         nearest = nearest[nearest[S.PROVIDER_TYPE] != S.PROVIDER_TYPES["family_home"]]
-    st.dataframe(nearest.rename(columns=S.PROVIDER_LABELS), hide_index=True, width="stretch")
+    show_table(nearest.rename(columns=S.PROVIDER_LABELS))
     render_download("Download this tract's figures (CSV)", details, f"gapmap_tract_{selected}.csv", view, key="dl_tract")
 
 

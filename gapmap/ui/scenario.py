@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 import streamlit_folium  # called through the module: tests answer as st_folium does after a click
 
+from gapmap import measures as M
 from gapmap import schema as S
 from gapmap.analysis.scenarios import (
     AddSlots,
@@ -16,6 +17,8 @@ from gapmap.analysis.scenarios import (
     NewSite,
     check_scenario,
     compare_outcomes,
+    compare_scenarios,
+    compute_changed_tract_rows,
     compute_outcome_rows,
     scenario_from_dict,
     scenario_from_json,
@@ -25,8 +28,8 @@ from gapmap.analysis.scenarios import (
 from gapmap.analysis.siting import OBJECTIVES, band_slots, build_coverage, suggest_sites_greedy
 from gapmap.errors import GapmapError
 from gapmap.sources.files import display_name
-from gapmap.ui.state import NOTICE, SCENARIO_CHANGES, SCENARIO_LINK_PROBLEM, SITE_LAT, SITE_LON, View, is_new
-from gapmap.ui.widgets import render_error
+from gapmap.ui.state import KEPT_SCENARIOS, NOTICE, SCENARIO_CHANGES, SCENARIO_LINK_PROBLEM, SITE_LAT, SITE_LON, View, is_new
+from gapmap.ui.widgets import render_error, show_table
 
 __all__ = [
     "CHANGES",
@@ -43,7 +46,11 @@ __all__ = [
     "render_site_suggestions",
     "render_scenario_files",
     "render_notice",
+    "render_kept_scenarios",
 ]
+
+#: The longest name a kept scenario may have.
+MAX_NAME = 80
 
 #: The session key of the scenario's changes (dicts as in the scenario JSON).
 CHANGES = SCENARIO_CHANGES.key
@@ -114,13 +121,18 @@ def place_site_default(result) -> None:
 
 
 def render_scenario_map(view: View, result, sim) -> None:
-    """The map after (or before) the changes; a click moves the new site's point there."""
+    """The map after (or before) the changes; a click moves the new site's point there. The map's frame
+    (base map, view, legend) stays the same across changes and only the scenario layer is sent anew, so
+    the map keeps the planner's pan and zoom."""
     from gapmap.ui.loaders import load_map_geometry
-    from gapmap.viz.maps import build_scenario_map
+    from gapmap.ui.places import render_view_controls
+    from gapmap.viz.maps import build_scenario_frame, build_scenario_layer
 
+    shown = render_view_controls(view, "sim")
     when = st.radio("Show", ["After", "Before"], horizontal=True, key="sim_when")
     new_sites = pd.DataFrame([c for c in changes() if c["kind"] == "new_site"])
-    fmap = build_scenario_map(
+    frame = build_scenario_frame(result, view.band, bounds=shown.bounds)
+    layer = build_scenario_layer(
         result,
         sim.after if when == "After" else sim.before,
         view.band,
@@ -128,12 +140,22 @@ def render_scenario_map(view: View, result, sim) -> None:
         new_sites if len(new_sites) else None,
         geometry=load_map_geometry(view.region),
     )
-    clicked = streamlit_folium.st_folium(fmap, key="sim_map", returned_objects=["last_clicked"], height=460, use_container_width=True) or {}
+    clicked = (
+        streamlit_folium.st_folium(
+            frame,
+            key="sim_map" + (f"_{shown.nonce}" if shown.nonce else ""),  # a reset draws the map anew
+            feature_group_to_add=layer,
+            returned_objects=["last_clicked"],
+            height=460,
+            use_container_width=True,
+        )
+        or {}
+    )
     point = clicked.get("last_clicked")
     if point and is_new("scenario map click", point):  # a new click: move the site there
         SITE_LAT.set(float(point["lat"]))
         SITE_LON.set(float(point["lng"]))
-    st.caption("Click the map to place a new site there.")
+    st.caption("Click the map to place a new site there. The map keeps its view as you change the scenario.")
 
 
 def render_change_forms(result) -> None:
@@ -196,7 +218,7 @@ def _delta(change: float, digits: int) -> tuple[str, str]:
 def render_outcomes(view: View, sim) -> None:
     """Before and after, for the band and by county."""
     summary = compare_outcomes(sim).set_index("band").loc[S.BANDS[view.band].label]
-    m1, m2, m3 = st.columns(3)
+    m1, m2, m3, m4 = st.columns(4)
     text, colour = _delta(summary["children_in_access_deserts_change"], 0)
     m1.metric(
         "Children in access deserts",
@@ -209,7 +231,33 @@ def render_outcomes(view: View, sim) -> None:
     m2.metric("CAP desert tracts", f"{summary['cap_desert_tracts_after']:,}", text, delta_color="inverse" if colour == "normal" else "off")
     text, colour = _delta(summary["slots_per_100_change"], 1)
     m3.metric("Slots per 100 children", f"{summary['slots_per_100_after']:.1f}", text, delta_color=colour)  # type: ignore[arg-type]
-    st.dataframe(compute_outcome_rows(compare_outcomes(sim, by="county")), hide_index=True, width="stretch", key="by_county")
+    reached = M.column("children_reached", view.band)
+    gained = float(sim.after[reached].sum() - sim.before[reached].sum())
+    text, colour = _delta(gained, 0)
+    m4.metric(
+        "Children who gain a slot within reach",
+        "none" if colour == "off" else f"{gained:+,.0f}",
+        help="Children x access (slots within reach per child, at most 1), after minus before, added over the tracts: "
+        "the children the added slots can serve where families travel.",
+    )
+    st.markdown(f"**By county**, ages {S.BANDS[view.band].short}")
+    show_table(compute_outcome_rows(compare_outcomes(sim, by="county")), key="by_county")
+    render_changed_tracts(view, sim)
+
+
+def render_changed_tracts(view: View, sim) -> None:
+    """The tracts the scenario changed, before and after, in words; the biggest gains first."""
+    band = S.BANDS[view.band]
+    st.markdown(f"**Tracts the changes reach**, ages {band.short}")
+    if not len(sim.changed_tracts):
+        st.caption("No change yet: add a site, add slots or close a provider above.")
+        return
+    rows = compute_changed_tract_rows(sim, view.band)
+    st.caption(
+        f"{len(rows):,} tracts have a changed figure. Slots within reach: the slots near enough to the tract's families, "
+        "shared among all the children who can reach them (E2SFCA). An access desert has fewer than 1 slot within reach per 3 children."
+    )
+    show_table(rows, key="changed_tracts", column_config={"Tract": st.column_config.TextColumn(pinned=True)})
 
 
 def render_site_suggestions(result) -> None:
@@ -248,3 +296,47 @@ def render_scenario_files(result, scenario) -> None:
         on_click="ignore",
     )
     load_scenario_upload(result, d2.file_uploader("Load a scenario (JSON)", type=["json"], key="load_scenario"))
+
+
+def render_kept_scenarios(view: View, result) -> None:
+    """Keep the current scenario under a name; kept scenarios side by side; open or remove one."""
+    kept = KEPT_SCENARIOS.value()
+    c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
+    name = c1.text_input("Name this scenario", key="keep_name", max_chars=MAX_NAME, placeholder="e.g. Two new centers in Millbrook")
+    if c2.button("Keep it to compare", key="keep_scenario", disabled=not changes()):
+        clean = " ".join((name or "").split())
+        if not clean:
+            st.error("Give the scenario a name first.")
+        else:
+            kept[clean] = [dict(c) for c in changes()]
+            NOTICE.set(f"Kept the scenario {clean!r} ({len(changes())} changes) to compare.")
+            st.rerun()
+    if not kept:
+        st.caption("Make some changes, name them and keep them: kept scenarios appear here side by side, against the data as it is.")
+        return
+    scenarios, problems = {}, []
+    for kept_name, kept_changes in kept.items():
+        try:
+            scenario = scenario_from_dict({"name": kept_name, "changes": kept_changes})
+            check_scenario(result, scenario)
+            scenarios[kept_name] = scenario
+        except GapmapError as exc:
+            problems.append(f"{kept_name}: {exc}")
+    band = S.BANDS[view.band]
+    st.markdown(f"**Kept scenarios side by side**, ages {band.short} (each against the data as it is)")
+    table = compare_scenarios(result, scenarios, view.band)
+    show_table(table, key="kept_table", column_config={"Scenario": st.column_config.TextColumn(pinned=True)})
+    for problem in problems:
+        st.warning(f"Not compared, it does not apply to this data: {problem}")
+    from gapmap.ui.widgets import render_download
+
+    render_download("Download the comparison (CSV)", table, f"gapmap_scenarios_{view.band}.csv", view, key="dl_kept")
+    c3, c4, c5 = st.columns([3, 1, 1], vertical_alignment="bottom")
+    pick = c3.selectbox("Kept scenario", list(kept), key="kept_pick")
+    if c4.button("Open it", key="kept_open", help="Make it the scenario above (the current changes are replaced).") and pick in kept:
+        if store_changes(result, [dict(c) for c in kept[pick]], "open the kept scenario"):
+            NOTICE.set(f"Opened the kept scenario {pick!r}.")
+            st.rerun()
+    if c5.button("Remove it", key="kept_remove") and pick in kept:
+        del kept[pick]
+        st.rerun()

@@ -59,6 +59,7 @@ __all__ = [
     "PRESET",
     "SITE_LAT",
     "SITE_LON",
+    "KEPT_SCENARIOS",
 ]
 
 
@@ -138,6 +139,8 @@ PENDING_TRACTS_SOURCE: Slot[str] = Slot(KEYS.pending_tracts_source)
 SELECTED_GEOID: Slot[str] = Slot(KEYS.selected_geoid)
 #: The Simulate page's scenario: its changes, as dicts of the scenario JSON.
 SCENARIO_CHANGES: Slot[list[dict]] = Slot(KEYS.scenario_changes, list)
+#: Scenarios kept on the Simulate page to compare side by side: name -> changes (this session only).
+KEPT_SCENARIOS: Slot[dict[str, list[dict]]] = Slot("_gapmap_kept_scenarios", dict)
 #: A region set uploaded on the Compare page, and RUCA codes by tract.
 CUSTOM_REGIONS: Slot[Any] = Slot(KEYS.custom_regions)
 RUCA_CODES: Slot[Any] = Slot(KEYS.ruca_codes)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
 from gapmap import __version__
@@ -44,6 +45,8 @@ __all__ = [
     "render_download",
     "about_view",
     "plain",
+    "number_formats",
+    "show_table",
     "plain_lines",
     "render_import_summary",
 ]
@@ -129,6 +132,22 @@ def render_data_badge(view: View) -> None:
 
 
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:=&])")
+
+
+def number_formats(df: pd.DataFrame, given: dict | None = None) -> dict:
+    """Column settings that show every number column with thousands separators and at most 3 decimals
+    (17,913 and 95.19, never 17913 or 95.19041952707856); ``given`` settings win."""
+    out: dict = {}
+    for col in df.columns:
+        if pd.api.types.is_numeric_dtype(df[col]) and not pd.api.types.is_bool_dtype(df[col]):
+            out[col] = st.column_config.NumberColumn(format="localized")
+    out.update(given or {})
+    return out
+
+
+def show_table(df: pd.DataFrame, key: str | None = None, column_config: dict | None = None, **kwargs) -> None:
+    """A table as every page shows one: the full width, no index, numbers formatted (:func:`number_formats`)."""
+    st.dataframe(df, hide_index=True, width="stretch", key=key, column_config=number_formats(df, column_config), **kwargs)
 
 
 def plain(text: object) -> str:

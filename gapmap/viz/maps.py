@@ -170,6 +170,7 @@ def build_tract_map(
     selected_geoid: str | None = None,
     tiles: str | None = "OpenStreetMap",
     geometry: list[str] | None = None,
+    bounds: tuple[float, float, float, float] | None = None,
 ) -> folium.Map:
     """A choropleth of one measure for one age band, with providers on top.
 
@@ -185,6 +186,8 @@ def build_tract_map(
     geometry : the tracts' map geometry (:func:`gapmap.viz.geometry.map_geometry`, one GeoJSON text per
         tract, in order); computed here when not given. The app caches it per dataset, so a rerun that
         changes a colour does not simplify or serialize the polygons again.
+    bounds : the view to open at, ``(minx, miny, maxx, maxy)`` in degrees (a county, a place found);
+        the tracts' extent when not given.
     """
     band_def = S.get_band(band)
     band = band_def.key
@@ -219,7 +222,7 @@ def build_tract_map(
     properties = [{**dict(zip(short, values)), "f": fill} for *values, fill in zip(*column_lists, colors)]
     geo = json.loads(feature_collection_text(geometry, properties))
 
-    minx, miny, maxx, maxy = t.total_bounds
+    minx, miny, maxx, maxy = t.total_bounds if bounds is None else bounds
     fmap = _new_map(tiles)
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])
     title = f"{m.label}, ages {band_def.short}" + (f" ({m.unit})" if m.kind == "number" else "")
@@ -438,12 +441,43 @@ def build_scenario_map(
     geometry: list[str] | None = None,
 ) -> folium.Map:
     """Access classes of a scenario's outcome (before or after, from :func:`gapmap.analysis.scenarios.simulate_scenario`),
-    with the tracts the scenario changed outlined and new sites drawn as stars."""
+    with the tracts the scenario changed outlined and new sites drawn as stars: the frame of
+    :func:`build_scenario_frame` with the layer of :func:`build_scenario_layer` on it."""
+    fmap = build_scenario_frame(result, band, tiles)
+    build_scenario_layer(result, outcomes, band, changed, sites, geometry).add_to(fmap)
+    return fmap
+
+
+def build_scenario_frame(result: MetricsResult, band: str, tiles: str | None = "OpenStreetMap", bounds=None) -> folium.Map:
+    """The part of the scenario map that no change alters: the base map, its view (``bounds``, as
+    ``(minx, miny, maxx, maxy)``, or the region's) and the legend. The app keeps it the same across
+    changes and sends only :func:`build_scenario_layer` anew, so the map keeps the planner's view."""
+    band = S.get_band(band).key
+    from gapmap.viz.measures import MEASURES
+
+    # the classes a change cannot alter (no children, no data) come from the tracts themselves
+    _colors, legend = classify_measure(MEASURES["access_class"], result.tracts[M.column("access_class", band)], result.params)
+    minx, miny, maxx, maxy = result.tracts.total_bounds if bounds is None else bounds
+    fmap = _new_map(tiles)
+    fmap.fit_bounds([[miny, minx], [maxy, maxx]])
+    fmap.add_child(_legend(f"Access class, ages {S.BANDS[band].short} (changed tracts outlined)", legend, False, False))
+    return fmap
+
+
+def build_scenario_layer(
+    result: MetricsResult,
+    outcomes: pd.DataFrame,
+    band: str,
+    changed: np.ndarray,
+    sites: pd.DataFrame | None = None,
+    geometry: list[str] | None = None,
+) -> folium.FeatureGroup:
+    """The tracts coloured by access class (changed ones outlined) and the new sites, as one layer."""
     from gapmap.viz.measures import MEASURES
 
     band = S.get_band(band).key
     col = M.column("access_class", band)
-    colors, legend = classify_measure(MEASURES["access_class"], outcomes[col], result.params)
+    colors, _legend_entries = classify_measure(MEASURES["access_class"], outcomes[col], result.params)
     t = result.tracts
     is_changed = np.zeros(len(t), dtype=bool)
     is_changed[np.asarray(changed, dtype=np.int64)] = True
@@ -454,9 +488,7 @@ def build_scenario_map(
         for name, a, c, fill, ch in zip(t[S.NAME].tolist(), access, classes, colors, is_changed)
     ]
     geo = json.loads(feature_collection_text(_geometry(t, geometry), properties))
-    minx, miny, maxx, maxy = t.total_bounds
-    fmap = _new_map(tiles)
-    fmap.fit_bounds([[miny, minx], [maxy, maxx]])
+    layer = folium.FeatureGroup(name="Scenario")
 
     def style(f):
         p = f["properties"]
@@ -475,11 +507,10 @@ def build_scenario_map(
         tooltip=folium.GeoJsonTooltip(
             fields=["name", "access", "class"], aliases=["Tract", "Slots within reach per 100", "Access class"], style=TOOLTIP_STYLE
         ),
-    ).add_to(fmap)
+    ).add_to(layer)
     if sites is not None and len(sites):
-        _add_new_sites(fmap, sites)
-    fmap.add_child(_legend(f"Access class, ages {S.BANDS[band].short} (changed tracts outlined)", legend, False, False))
-    return fmap
+        _add_new_sites(layer, sites)
+    return layer
 
 
 #: The star of a new site: the same for every site (a DivIcon's HTML holds no data).
@@ -489,7 +520,7 @@ _STAR_HTML = (
 )
 
 
-def _add_new_sites(fmap: folium.Map, sites: pd.DataFrame) -> None:
+def _add_new_sites(fmap: folium.Map | folium.FeatureGroup, sites: pd.DataFrame) -> None:
     """New sites as one GeoJSON layer of stars; name and slots are feature properties shown by a
     GeoJsonTooltip (escaped here), so no site's text is ever part of the map's JavaScript."""
     features = []

@@ -2,6 +2,7 @@
 
 import json
 
+import numpy as np
 import pytest
 
 from gapmap.analysis.scenarios import NewSite, Scenario, compare_outcomes, scenario_from_json, simulate_scenario
@@ -104,3 +105,59 @@ def test_a_link_carries_the_scenario_and_a_damaged_one_says_so(base):
     bad.switch_page("pages/simulate.py").run()
     assert not bad.exception, bad.exception
     assert any("scenario code is damaged" in e for e in texts(bad.error))
+
+
+def _reached_gain(sim, band="under_5"):
+    """Children x min(1, access), after minus before, per tract: worked from the simulation's own columns."""
+    kids = sim.before[f"children_{band}"].to_numpy(float)
+    a0 = np.clip(sim.before[f"access_per_100_{band}"].to_numpy(float) / 100, 0, 1)
+    a1 = np.clip(sim.after[f"access_per_100_{band}"].to_numpy(float) / 100, 0, 1)
+    return kids * (a1 - a0)
+
+
+def test_the_changed_tracts_table_says_who_gains_a_slot_within_reach(base):
+    at = page()
+    assert not any("Tract" in d.value.columns for d in at.dataframe)  # nothing changed yet
+    at.number_input(key="site_lat").set_value(44.05)
+    at.number_input(key="site_lon").set_value(-120.70)
+    at.button(key="FormSubmitter:new_site-Add this site").click().run()
+    assert not at.exception, at.exception
+    table = next(d.value for d in at.dataframe if "Children who gain a slot within reach" in d.value.columns and "Tract" in d.value.columns)
+    sim = simulate_scenario(base, Scenario("x", (NewSite("New site", 44.05, -120.70, 16.0, 20.0),)))
+    gain = _reached_gain(sim)
+    changed = sim.before.iloc[sim.changed_tracts]
+    assert sorted(table["Tract GEOID"]) == sorted(changed["geoid"])
+    by_geoid = dict(zip(sim.before["geoid"], gain))
+    assert table["Children who gain a slot within reach"].tolist() == pytest.approx([round(by_geoid[g]) for g in table["Tract GEOID"]])
+    assert table["Children who gain a slot within reach"].is_monotonic_decreasing  # the biggest gains first
+    kids = dict(zip(sim.before["geoid"], sim.before["children_under_5"]))
+    assert table["Children under 5"].tolist() == [round(kids[g]) for g in table["Tract GEOID"]]
+    assert metrics(at)["Children who gain a slot within reach"][0] == f"{gain.sum():+,.0f}"
+
+
+def test_kept_scenarios_are_compared_side_by_side_and_reopened(base):
+    at = page()
+    at.number_input(key="site_lat").set_value(44.05)
+    at.number_input(key="site_lon").set_value(-120.70)
+    at.button(key="FormSubmitter:new_site-Add this site").click().run()
+    at.text_input(key="keep_name").input("One site")
+    at.button(key="keep_scenario").click().run()
+    at.number_input(key="site_lat").set_value(44.30)
+    at.number_input(key="site_lon").set_value(-120.90)
+    at.button(key="FormSubmitter:new_site-Add this site").click().run()
+    at.text_input(key="keep_name").input("Two sites")
+    at.button(key="keep_scenario").click().run()
+    assert not at.exception, at.exception
+    table = next(d.value for d in at.dataframe if "Scenario" in d.value.columns)
+    assert table["Scenario"].tolist() == ["No changes", "One site", "Two sites"]
+    one = (NewSite("New site", 44.05, -120.70, 16.0, 20.0),)
+    two = (*one, NewSite("New site", 44.30, -120.90, 16.0, 20.0))
+    gains = [0.0] + [_reached_gain(simulate_scenario(base, Scenario("s", c))).sum() for c in (one, two)]
+    assert table["Children who gain a slot within reach"].tolist() == pytest.approx([round(g) for g in gains])
+    assert table["Slots added, ages under 5"].tolist() == pytest.approx([0, 36 * base.params.utilization, 72 * base.params.utilization])
+    at.selectbox(key="kept_pick").set_value("One site")
+    at.button(key="kept_open").click().run()
+    assert [c["latitude"] for c in at.session_state["scenario_changes"]] == [44.05]
+    at.button(key="kept_remove").click().run()
+    table = next(d.value for d in at.dataframe if "Scenario" in d.value.columns)
+    assert table["Scenario"].tolist() == ["No changes", "Two sites"]

@@ -36,6 +36,8 @@ def test_licensing_export_imports_without_any_mapping(bounds):
     # no funding column: unknown, but Head Start is public
     assert a.loc["HS-5005", "funding"] == "public" and a.loc["CC-1001", "funding"] == "unknown"
     assert not a["slots_estimated"].any()
+    # the address kept on one line for the place search (street and city; the file has no state or ZIP)
+    assert a.loc["CC-1001", "address"] == "101 Main St, Riverton" and a.loc["CF-2002", "address"] == "22 Oak Ave, Riverton"
 
 
 def test_every_defect_gets_its_own_reason(bounds):
@@ -78,6 +80,24 @@ def test_projected_xy_is_not_taken_for_degrees():
     assert a["slots_estimated"].all()
     assert a.loc["A1", ["slots_0_2", "slots_3_5"]].tolist() == [math.floor(60 * 0.25), math.floor(60 * 0.45)]
     assert any("ESTIMATED" in n for n in rep.notes)
+
+
+def test_an_address_is_one_line_and_a_home_loses_it_in_privacy_mode(tmp_path):
+    from gapmap.outputs.export import private_providers
+
+    f = tmp_path / "addr.csv"
+    f.write_text(
+        "id,name,type,lat,lon,capacity,street address,city,state,zip\n"
+        "A1,Sun Center,center,44.3,-120.6,20,1 Elm St,Bend,OR,97701\n"
+        "A2,Home Care,family home,44.3,-120.6,8,5 Pine Rd,Bend,OR,97702\n"
+        "A3,No Street,center,44.3,-120.6,8,,Bend,OR,97702\n",
+        encoding="utf-8",
+    )
+    acc = import_providers(f).accepted.set_index("provider_id")
+    assert acc["address"].tolist() == ["1 Elm St, Bend, OR 97701", "5 Pine Rd, Bend, OR 97702", None]
+    shown = private_providers(acc.reset_index(), privacy=True).set_index("provider_id")
+    assert shown.loc["A1", "address"] == "1 Elm St, Bend, OR 97701"
+    assert shown.loc["A2", ["address", "latitude", "longitude"]].tolist() == [None, None, None]
 
 
 def test_explicit_mapping_overrides_recognition(tmp_path):

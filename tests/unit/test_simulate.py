@@ -14,6 +14,8 @@ from gapmap.analysis.scenarios import (
     ScenarioError,
     SetUtilization,
     compare_outcomes,
+    compare_scenarios,
+    compute_changed_tract_rows,
     scenario_from_json,
     scenario_to_json,
     simulate_scenario,
@@ -93,6 +95,33 @@ def test_two_tracts_by_hand():
     assert list(sim.after["slots_0_2"]) == [30.0, 0.0]
     cmp_ = compare_outcomes(sim).set_index("band").loc["Infants and toddlers (ages 0-2)"]
     assert cmp_["cap_desert_tracts_before"] == 1 and cmp_["cap_desert_tracts_after"] == 0  # 60 children, 10 -> 30 slots
+
+
+def test_the_changed_tracts_table_and_scenarios_side_by_side_by_hand():
+    from gapmap.schema import validate_tracts
+    from tests.conftest import make_providers, make_tracts
+
+    tracts = validate_tracts(make_tracts([(0.0, 0.0, 0.05, 0.05), (0.05, 0.0, 0.1, 0.05)], children_0_2=[60.0, 40.0]))
+    res = compute_tract_metrics(tracts, make_providers([(0.025, 0.025, 10, 0)]), AnalysisParams(catchment_km=20.0))
+    # access 0.1 -> 0.3 slots per child in both tracts: 60 x 0.2 = 12 and 40 x 0.2 = 8 more children reached
+    rows = compute_changed_tract_rows(simulate_scenario(res, Scenario("s", (AddSlots("P1", 20, 0),))), "0_2")
+    assert list(rows["Tract GEOID"]) == ["99001000100", "99001000200"]  # the bigger gain first
+    assert list(rows["Children aged 0-2"]) == [60, 40]
+    assert list(rows["Children who gain a slot within reach"]) == [12, 8]
+    assert list(rows["Slots within reach: before"]) == [6, 4] and list(rows["Slots within reach: after"]) == [18, 12]
+    assert list(rows["Access per 100: before"]) == [10, 10] and list(rows["Access per 100: after"]) == [30, 30]
+    assert list(rows["Access class: before"]) == ["extreme desert"] * 2 and list(rows["Access class: after"]) == ["desert"] * 2
+    assert list(rows["CAP desert: before"]) == ["yes", "no"] and list(rows["CAP desert: after"]) == ["no", "no"]
+    # 200 more slots: access 2.1, so every child is reached (100 - 10 reached before = 90), never more
+    side = compare_scenarios(
+        res, {"Small": Scenario("Small", (AddSlots("P1", 20, 0),)), "Big": Scenario("Big", (AddSlots("P1", 200, 0),))}, "0_2"
+    ).set_index("Scenario")
+    assert list(side.index) == ["No changes", "Small", "Big"]
+    assert list(side["Children who gain a slot within reach"]) == [0, 20, 90]
+    assert list(side["Slots added, ages 0-2"]) == [0, 20, 200]
+    assert list(side["Slots per 100 children aged 0-2"]) == [10, 30, 210]
+    assert list(side["Children aged 0-2 living in access deserts"]) == [100, 100, 0]
+    assert list(side["Children aged 0-2 living in CAP deserts"]) == [60, 0, 0]
 
 
 def test_scenario_json_round_trips_and_bad_changes_are_named(base):
