@@ -101,6 +101,11 @@ _OPTION_FLAGS = {"fix_swapped": "--fix-swapped", "geocode": "--geocode", "keep_i
                  "values": "--values or --values-file"}  # fmt: skip
 
 
+def _count(n: int, noun: str) -> str:
+    """'1 change', '3 changes'."""
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
+
+
 def _write(path: Path, data: bytes, about=None) -> None:
     """Write an output file; a CSV's provenance goes to ``<name>.about.txt`` beside it (the CSV itself
     starts with its header, so every tool reads it as it is)."""
@@ -338,7 +343,10 @@ def _cmd_rank(args) -> int:
     ranked = add_reasons(rank_tracts(result, weights), weights, args.top)
     about = priority_about(label, params, weights, args.preset, args.top)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    _write(args.out, to_priority_bytes(suffix, result, ranked, weights, args.top, about, privacy=args.privacy), about)
+    from gapmap.glossary import describe_privacy
+
+    data = to_priority_bytes(suffix, result, ranked, weights, args.top, about, privacy=args.privacy)
+    _write(args.out, data, {**about, "Privacy": describe_privacy(args.privacy)})
     print(f"Wrote the top {min(args.top, len(ranked))} of {len(ranked)} tracts ({args.preset} weights, band {weights.band}) to {args.out}")
     for why in ranked["why"].head(5):
         print("  " + why)
@@ -372,17 +380,21 @@ def _cmd_simulate(args) -> int:
     params = _params(args)
     tracts, providers, label = _load_inputs(args)
     sim = simulate_scenario(compute_tract_metrics(tracts, providers, params), scenario)
-    table = sim.before[[S.GEOID, S.COUNTY]].copy()
+    table = sim.before[[S.GEOID, S.NAME, S.COUNTY]].copy()
     for col in sim.after.columns:
-        if col not in (S.GEOID, S.COUNTY):
+        if col not in (S.GEOID, S.NAME, S.COUNTY):
             table[f"{col}_before"] = sim.before[col].to_numpy()
             table[f"{col}_after"] = sim.after[col].to_numpy()
     table["changed"] = False
     table.loc[sim.changed_tracts, "changed"] = True
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    _write(args.out, to_csv_bytes(table), {"data": label, "scenario": scenario.name, "changes": len(scenario.changes)})
+    _write(
+        args.out, to_csv_bytes(table), {"Data": f"{label}.", "Scenario": f"{scenario.name!r}, {_count(len(scenario.changes), 'change')}."}
+    )
     summary = compare_outcomes(sim)
-    print(f"Scenario {scenario.name!r}: {len(scenario.changes)} changes; {len(sim.changed_tracts)} tracts affected; wrote {args.out}")
+    print(
+        f"Scenario {scenario.name!r}: {_count(len(scenario.changes), 'change')}; {_count(len(sim.changed_tracts), 'tract')} affected; wrote {args.out}"
+    )
     for rec in summary.itertuples():
         print(
             f"  {rec.band}: children in access deserts {rec.children_in_access_deserts_before:,.0f} -> {rec.children_in_access_deserts_after:,.0f}; "

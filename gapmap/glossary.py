@@ -7,9 +7,9 @@ Layer: the foundation (it imports only the configuration, for the thresholds it 
 
 from __future__ import annotations
 
-from gapmap.config import DEFAULT_PARAMS
+from gapmap.config import DEFAULT_PARAMS, AnalysisParams
 
-__all__ = ["TERMS"]
+__all__ = ["TERMS", "describe_params", "describe_privacy"]
 
 _P = DEFAULT_PARAMS
 
@@ -67,3 +67,38 @@ TERMS: dict[str, str] = {
         "census tract only."
     ),
 }
+
+
+def describe_params(params: AnalysisParams) -> dict[str, str]:
+    """The parameters of a run as an About sheet says them: a heading and a sentence each, with the
+    exact values (so the figures can be made again)."""
+    p = params
+    if p.catchment_by_place:
+        reach = (
+            f"Families are taken to travel up to {p.catchment_urban_km:g} km in urban tracts, {p.catchment_town_km:g} km in "
+            f"towns and {p.catchment_rural_km:g} km in rural tracts (distance set by place)."
+        )
+    else:
+        reach = f"Families are taken to travel up to {p.catchment_km:g} km, in a straight line, to reach child care."
+    decay = (
+        "Every slot within that distance counts fully (step decay)."
+        if p.decay == "step"
+        else "A slot counts less the farther it is, down to almost nothing at that distance (Gaussian decay)."
+    )
+    return {
+        "Slots counted": f"{p.utilization:.0%} of each provider's licensed slots are taken to be operating (utilization {p.utilization:g}).",
+        "Travel distance": f"{reach} {decay}",
+        "Desert rules": (
+            f"CAP rule: a tract with more than {p.cap_min_children:g} children is a child-care desert when it has more than "
+            f"{p.desert_children_per_slot:g} children per slot, or no slots. OSU classes: a desert has more than "
+            f"{p.desert_children_per_slot:g} children per slot; an extreme desert has at most 1 slot per "
+            f"{p.extreme_children_per_slot:g} children. Access classes apply the OSU thresholds to the slots within reach."
+        ),
+    }
+
+
+def describe_privacy(privacy: bool) -> str:
+    """What privacy mode did to the file, as one sentence."""
+    if privacy:
+        return "Privacy mode was on: family child care homes are listed with their census tract only, never their coordinates or address."
+    return "Privacy mode was off: every provider's location is included."

@@ -44,6 +44,7 @@ __all__ = [
     "explain_rank",
     "add_reasons",
     "rank_areas",
+    "describe_weights",
 ]
 
 #: Component -> what it measures (shown in tables and exports).
@@ -231,6 +232,30 @@ def rank_areas(result: MetricsResult, ranked: pd.DataFrame, top: int = 25) -> pd
 def preset_label(key: str) -> str:
     """A preset's name as a planner reads it (``infant_toddler`` -> "Infant toddler")."""
     return key.replace("_", " ").capitalize()
+
+
+def describe_weights(weights: RankWeights, preset: str | None = None) -> dict[str, str]:
+    """How tracts were ranked, as an About sheet says it: the preset, each component's share of the score
+    in words, and how the score is made."""
+    band = S.get_band(weights.band)
+    shares = ", ".join(f"{COMPONENT_LABELS[n].lower()} {share:.0%}" for n, share in weights.weights().items())
+    named = f"the {preset_label(preset)} weights" if preset else "these weights"
+    return {
+        "Ranking": f"Tracts were ranked for {band.label.lower()} with {named}: {shares} of the score.",
+        "Score": (
+            "Each tract's score is 100 times the weighted sum of its components; each component is between 0 (no need) "
+            "and 1 (the most need in the data). The glossary and the 'Why this rank' column explain each one."
+        ),
+        **(
+            {
+                "Unreliable estimates": f"A tract whose children estimate is unreliable (CV above 30%) has its score multiplied by "
+                f"{weights.unreliable_factor:g}."
+            }
+            if weights.unreliable_factor < 1
+            else {}
+        ),
+        "Weights as given": ", ".join(f"{COMPONENT_LABELS[n].lower()} {getattr(weights, n):g}" for n in COMPONENTS) + ".",
+    }
 
 
 def implied_band(preset: str) -> str | None:

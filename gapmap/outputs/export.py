@@ -23,6 +23,8 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from gapmap.glossary import describe_privacy
+
 __all__ = [
     "FORMULA_PREFIXES",
     "neutralize_formulas",
@@ -203,26 +205,24 @@ PRIORITY_FORMATS = (".csv", ".zip", ".xlsx", ".geojson", ".gpkg")
 
 
 def priority_about(label: str, params, weights, preset: str, top: int) -> dict:
-    """Where a priority list came from, with every parameter and weight (the About sheet / CSV header)."""
+    """Where a priority list came from, in sentences with every value (the About sheet, the .about.txt)."""
     from datetime import UTC, datetime
 
     from gapmap import __version__
+    from gapmap.analysis.ranking import describe_weights
+    from gapmap.glossary import describe_params
 
-    about = {
-        "data": label,
-        "generated": datetime.now(UTC).isoformat(timespec="seconds"),
-        "gapmap version": __version__,
-        "preset": preset,
-        "top": top,
+    return {
+        "What this is": f"The {top:,} census tracts to serve first, by a priority score (gapmap {__version__}).",
+        "Data": f"{label}.",
+        "Made": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC") + ".",
+        **describe_weights(weights, preset),
+        **describe_params(params),
     }
-    about.update({f"parameter {k}": v for k, v in params.to_dict().items()})
-    about.update({f"weight {k}": v for k, v in weights.to_dict().items()})
-    about["score"] = "100 x sum of weight x component / sum of weights; see gapmap.analysis.ranking for each component and its source"
-    return about
 
 
 #: What privacy mode does to family child care homes in an export, in the words of the About sheet.
-PRIVACY_NOTE = "on: family child care homes are listed with their census tract only, never their location"
+PRIVACY_NOTE = describe_privacy(True)
 
 
 def private_providers(providers: pd.DataFrame, privacy: bool) -> pd.DataFrame:
@@ -262,11 +262,15 @@ def to_priority_bytes(
     from gapmap.metrics import compute_metrics_table
 
     suffix = suffix.lower()
-    about = {**about, "privacy mode": PRIVACY_NOTE if privacy else "off: every provider's location is included"}
+    about = {**about, "Privacy": describe_privacy(privacy)}
     if scenario:
         import json
 
-        about = {**about, "scenario changes": json.dumps(scenario)}
+        about = {
+            **about,
+            "Scenario": f"The figures include a scenario of {len(scenario)} changes (listed in full below and, in Excel, on the Scenario sheet).",
+            "Scenario changes": json.dumps(scenario),
+        }
     if suffix not in PRIORITY_FORMATS:
         from gapmap.errors import ParameterError
 

@@ -154,20 +154,28 @@ def compute_compare_rows(rollup: pd.DataFrame, bands: Sequence[str], as_text: bo
 
 def compare_about(comparison: Comparison, data_label: str, params: AnalysisParams) -> dict[str, object]:
     """Where a comparison came from (the CSV header / the About sheet)."""
+    from gapmap.analysis.ranking import describe_weights
+    from gapmap.glossary import describe_params
+
     rs = comparison.region_set
+    ranking = describe_weights(comparison.weights)
     about: dict[str, object] = {
-        "what": "gapmap region comparison: tract metrics rolled up to regions",
-        "data": data_label,
-        "regions": f"{rs.label} ({rs.kind}); {rs.source}",
-        "regions compared": "; ".join(comparison.regions),
-        "roll-up rules": "counts summed; ratios from the sums; margins of error root-sum-square; shares carry the ACS proportion margin; access weighted by children",
-        "priority tracts": f"the top {comparison.priority_top} tracts of all {ALL_TRACTS.lower()} ranked with weights {comparison.weights.to_dict()}",
-        "deserts in the equity table": DESERT_RULES[comparison.rule],
-        "rural or urban": comparison.urbanicity_method,
-        "parameters": ", ".join(f"{k}={v}" for k, v in params.to_dict().items()),
+        "What this is": "A side-by-side comparison of regions: each region's figures are made from the tracts in it.",
+        "Data": f"{data_label}.",
+        "Regions": f"{rs.label} ({rs.kind}): {rs.source}.",
+        "Regions compared": "; ".join(comparison.regions) + ".",
+        "How regions are summed": (
+            "Counts are added up; ratios are made again from those sums, never averaged; margins of error combine as the "
+            "square root of the sum of their squares; shares carry the ACS margin of a proportion; access is averaged over children."
+        ),
+        "Priority tracts": f"Each region's count of the top {comparison.priority_top:,} tracts of {ALL_TRACTS.lower()}. "
+        + ranking["Ranking"],
+        "Who lives in the deserts": f"Children counted as living in deserts by this rule: {DESERT_RULES[comparison.rule]}.",
+        "Rural or urban": f"{comparison.urbanicity_method}.",
+        **describe_params(params),
     }
     if rs.notes:
-        about["region notes"] = rs.notes
+        about["Notes on the regions"] = rs.notes
     for i, note in enumerate(comparison.notes, start=1):
-        about[f"note {i}"] = note
+        about[f"Note {i}"] = note
     return about

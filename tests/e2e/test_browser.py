@@ -125,7 +125,8 @@ def test_overview_download_parses(page, app_url, demo):
         about = z.read("gapmap_overview.about.txt").decode("utf-8").splitlines()
         assert pd.read_csv(z.open("gapmap_overview.csv")).equals(table)
     assert any("synthetic demo data" in line for line in about)
-    assert "parameter catchment_km: 10.0" in about
+    assert any(line.startswith("Travel distance: Families are taken to travel up to 10 km") for line in about)
+    assert "Age band: The figures are for all children under 5." in about
     s = compute_summary(compute_tract_metrics(*demo))
     assert table["Children"].tolist() == pytest.approx(s["children"].round(0).tolist())
     assert_clean(page)
@@ -266,4 +267,41 @@ def test_a_scenario_built_in_the_browser_changes_the_figures(page, app_url, demo
     loaded = scenario_from_json(open(info.value.path(), encoding="utf-8").read())
     assert [c.kind for c in loaded.changes] == ["new_site", "add_slots"]
     assert loaded.changes[1].provider_id == first
+    assert_clean(page)
+
+
+def test_the_scenario_map_keeps_its_view_across_a_change(page, app_url, demo):
+    """Zoom the Simulate map in, add a site: the same map (not a new one) shows the new site, at the
+    zoom the planner chose; 'Reset view' draws the whole region again."""
+    open_app(page, app_url, "Simulate")
+    expect(page.get_by_role("heading", name="Simulate, ages under 5")).to_be_visible()
+    wait_idle(page)
+    frame = page.frame_locator(MAP_FRAME).first
+    expect(frame.locator("path.gapmap-tract").first).to_be_attached()
+    start = page.locator(MAP_FRAME).first.evaluate("f => f.contentWindow.map.getZoom()")
+    frame.locator("a.leaflet-control-zoom-in").click()
+    page.locator(MAP_FRAME).first.evaluate(
+        "(f, z) => new Promise(done => { const m = f.contentWindow.map; if (m.getZoom() > z) done(); else m.once('zoomend', () => done()); })",
+        start,
+    )
+    zoomed = page.locator(MAP_FRAME).first.evaluate("f => f.contentWindow.map.getZoom()")
+    assert zoomed > start
+    page.locator(MAP_FRAME).first.evaluate("f => { f.contentWindow.gapmapMark = 'kept'; }")  # a mark on this very map
+    wait_idle(page)
+    page.get_by_role("button", name="Add this site").click()
+    expect(page.get_by_text("Added New site")).to_be_visible()
+    wait_idle(page)
+    expect(frame.locator(".gapmap-new-site")).to_have_count(1)
+    assert page.locator(MAP_FRAME).count() == 1
+    assert page.locator(MAP_FRAME).first.evaluate("f => [f.contentWindow.gapmapMark, f.contentWindow.map.getZoom()]") == ["kept", zoomed]
+    page.get_by_role("button", name="Reset view").first.click()
+    wait_idle(page)
+    expect(page.frame_locator(MAP_FRAME).first.locator(".gapmap-new-site")).to_have_count(1)
+    page.wait_for_function(
+        "() => { const f = document.querySelector('iframe[title=\"streamlit_folium.st_folium\"]');"
+        " return f && f.contentWindow.map && f.contentWindow.gapmapMark === undefined; }",
+        polling=100,
+        timeout=30_000,
+    )
+    assert page.locator(MAP_FRAME).first.evaluate("f => f.contentWindow.map.getZoom()") == start  # the whole region again
     assert_clean(page)

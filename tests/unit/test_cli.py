@@ -259,7 +259,8 @@ def test_rank_writes_all_four_formats_and_the_about_sheet_lists_every_parameter(
         assert main(["rank", "--region", "demo", "--preset", "equity", "--top", "25", "--out", str(path)]) == 0
     csv_rows = pd.read_csv(outs["csv"], dtype={"geoid": str})  # the header on line 1
     about = (tmp_path / "p.about.txt").read_text(encoding="utf-8")
-    assert "preset: equity" in about and "top: 25" in about
+    assert "Ranking: Tracts were ranked for all children under 5 with the Equity weights: unmet need 25%, access gap 15%, " in about
+    assert "The 25 census tracts to serve first" in about
     assert csv_rows["rank"].tolist() == list(range(1, 26))
     wb = load_workbook(outs["xlsx"])
     assert wb.sheetnames == ["Priorities", "Priority areas", "Tracts", "Providers", "About"]
@@ -267,11 +268,18 @@ def test_rank_writes_all_four_formats_and_the_about_sheet_lists_every_parameter(
     assert xl["geoid"].tolist() == csv_rows["geoid"].tolist()
     np.testing.assert_allclose(xl["score"], csv_rows["score"], rtol=1e-9)
     about = dict(list(wb["About"].values)[1:])
-    for name in AnalysisParams().to_dict():
-        assert f"parameter {name}" in about
-    for name in COMPONENTS:
-        assert f"weight {name}" in about
-    assert about["preset"] == "equity" and "synthetic demo data" in about["data"]
+    p = AnalysisParams()
+    # every parameter's value is said in a sentence
+    assert (
+        about["Slots counted"]
+        == f"{p.utilization:.0%} of each provider's licensed slots are taken to be operating (utilization {p.utilization:g})."
+    )
+    assert f"up to {p.catchment_km:g} km" in about["Travel distance"] and "step decay" in about["Travel distance"]
+    for value in (p.cap_min_children, p.desert_children_per_slot, p.extreme_children_per_slot):
+        assert f"{value:g} children" in about["Desert rules"]
+    assert about["Weights as given"] == "unmet need 0.25, access gap 0.15, desert class 0.1, poverty 0.4, working parents 0.1."
+    assert len(COMPONENTS) == about["Weights as given"].count(",") + 1
+    assert "synthetic demo data" in about["Data"] and about["Privacy"].startswith("Privacy mode was off")
     gj = gpd.read_file(outs["geojson"])
     gp = gpd.read_file(outs["gpkg"])
     assert gj["geoid"].tolist() == gp["geoid"].tolist() == csv_rows["geoid"].tolist()
@@ -282,7 +290,7 @@ def test_report_is_a_printable_page(tmp_path, capsys):
     assert main(["report", "--region", "demo", "--out", str(out)]) == 0
     page = out.read_text(encoding="utf-8")
     assert page.startswith("<!doctype html>") and "@page" in page and "<svg" in page
-    assert "Top 10 priority tracts" in page and "synthetic demo data" in page and "parameter catchment_km" in page
+    assert "Top 10 priority tracts" in page and "synthetic demo data" in page and "Families are taken to travel up to 10 km" in page
 
 
 def test_simulate_command(tmp_path, capsys):
@@ -293,9 +301,9 @@ def test_simulate_command(tmp_path, capsys):
     out = tmp_path / "r.csv"
     assert main(["simulate", "--region", "demo", "--scenario", str(scen), "--out", str(out)]) == 0
     printed = capsys.readouterr().out
-    assert "Scenario 'church': 1 changes" in printed and "children in access deserts" in printed
+    assert "Scenario 'church': 1 change;" in printed and "children in access deserts" in printed
     table = pd.read_csv(out, dtype={"geoid": str})
-    assert "scenario: church" in (tmp_path / "r.about.txt").read_text(encoding="utf-8")
+    assert "Scenario: 'church', 1 change." in (tmp_path / "r.about.txt").read_text(encoding="utf-8")
     assert len(table) == 162 and table["changed"].any()
     assert (table["access_per_100_under_5_after"] >= table["access_per_100_under_5_before"] - 1e-9).all()
     scen.write_text('{"changes": [{"kind": "add_slots", "provider_id": "NOPE", "slots_0_2": 1}]}')

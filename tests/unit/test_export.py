@@ -80,11 +80,11 @@ def test_priority_export_carries_the_scenario(demo):
     wb = load_workbook(io.BytesIO(to_priority_bytes(".xlsx", res, ranked, w, 10, about, scen)))
     assert wb.sheetnames[-2:] == ["Scenario", "About"]
     assert list(wb["Scenario"].values)[1][:2] == ("new_site", "Church")
-    assert "Church" in dict(list(wb["About"].values)[1:])["scenario changes"]
+    assert "Church" in dict(list(wb["About"].values)[1:])["Scenario changes"]
     import zipfile
 
     with zipfile.ZipFile(io.BytesIO(to_priority_bytes(".zip", res, ranked, w, 10, about, scen))) as z:
-        assert "scenario changes:" in z.read("gapmap_priorities.about.txt").decode("utf-8")
+        assert "Scenario changes:" in z.read("gapmap_priorities.about.txt").decode("utf-8")
 
 
 def test_privacy_mode_keeps_family_homes_out_of_the_export(demo):
@@ -105,8 +105,28 @@ def test_privacy_mode_keeps_family_homes_out_of_the_export(demo):
     homes = [r for r in rows[1:] if r[kind] == "family_home"]
     assert homes and all(r[lat] is None and r[lon] is None and r[geoid] for r in homes)
     assert all(r[lat] is not None for r in rows[1:] if r[kind] != "family_home")
-    assert dict(list(wb["About"].values)[1:])["privacy mode"].startswith(
-        "on: family child care homes are listed with their census tract only"
+    assert dict(list(wb["About"].values)[1:])["Privacy"] == (
+        "Privacy mode was on: family child care homes are listed with their census tract only, never their coordinates or address."
     )
     open_wb = load_workbook(io.BytesIO(to_priority_bytes(".xlsx", res, ranked, w, 10, about)))
     assert sum(r[lat] is not None for r in list(open_wb["Providers"].values)[1:]) == len(rows) - 1
+
+
+def test_the_about_sheet_says_other_parameters_and_weights_in_sentences():
+    from gapmap.analysis.ranking import RankWeights, describe_weights
+    from gapmap.config import AnalysisParams
+    from gapmap.glossary import describe_params
+
+    said = describe_params(AnalysisParams(utilization=0.85, catchment_km=15.0, decay="gaussian", cap_min_children=40))
+    assert said["Slots counted"] == "85% of each provider's licensed slots are taken to be operating (utilization 0.85)."
+    assert said["Travel distance"].startswith("Families are taken to travel up to 15 km") and "Gaussian decay" in said["Travel distance"]
+    assert said["Desert rules"].startswith("CAP rule: a tract with more than 40 children is a child-care desert")
+    by_place = describe_params(AnalysisParams(catchment_by_place=True, catchment_urban_km=5.0))
+    assert "up to 5 km in urban tracts, 12 km in towns and 20 km in rural tracts" in by_place["Travel distance"]
+    # weights 2, 1, 1, 0, 0 are shares 50%, 25%, 25%, 0%, 0% of the score; scaled unreliable tracts are said
+    w = describe_weights(RankWeights(2, 1, 1, 0, 0, unreliable_factor=0.5, band="0_2"), "infant_toddler")
+    assert w["Ranking"] == (
+        "Tracts were ranked for infants and toddlers (ages 0-2) with the Infant toddler weights: unmet need 50%, "
+        "access gap 25%, desert class 25%, poverty 0%, working parents 0% of the score."
+    )
+    assert w["Unreliable estimates"].endswith("multiplied by 0.5.")

@@ -413,7 +413,7 @@ def test_compare_command_on_demo_hubs(tmp_path, capsys):
     assert main(["compare", "--region", "demo", "--by", "hub", "--out", str(out), "--equity-out", str(eq)]) == 0
     printed = capsys.readouterr().out
     assert "Demo early learning hubs (synthetic) (3 compared)" in printed
-    assert (tmp_path / "compare.about.txt").read_text(encoding="utf-8").count("what: gapmap region comparison") == 1
+    assert (tmp_path / "compare.about.txt").read_text(encoding="utf-8").count("What this is: A side-by-side comparison of regions") == 1
     table = pd.read_csv(out).set_index("region")  # the header on line 1
     assert list(table.index) == ["High Desert Hub", "Riverton Hub", "Millbrook and Cascade Hub", ALL_TRACTS]
     for hub, n in children.items():
@@ -431,7 +431,7 @@ def test_compare_command_on_demo_hubs(tmp_path, capsys):
     header = [c.value for c in wb["Comparison"][1]]
     assert header == ["Measure", "Alder County", "Cascade County", ALL_TRACTS]
     about = {r[0].value: r[1].value for r in wb["About"].iter_rows(min_row=2)}
-    assert "Alder County; Cascade County" == about["regions compared"]
+    assert "Alder County; Cascade County." == about["Regions compared"]
     gj = tmp_path / "compare.geojson"
     assert main(["compare", "--region", "demo", "--by", str(REGIONS_DIR / "demo-hubs.json"), "--out", str(gj)]) == 0
     feats = json.loads(gj.read_text())["features"]
