@@ -7,9 +7,11 @@ Layer: the foundation (it imports only the configuration, for the thresholds it 
 
 from __future__ import annotations
 
+import re
+
 from gapmap.config import DEFAULT_PARAMS, AnalysisParams
 
-__all__ = ["TERMS", "describe_params", "describe_privacy"]
+__all__ = ["TERMS", "term_anchor", "describe_params", "describe_privacy"]
 
 _P = DEFAULT_PARAMS
 
@@ -63,10 +65,22 @@ TERMS: dict[str, str] = {
     ),
     "Privacy mode": (
         "Family child care homes are residences and many states keep their addresses confidential. With "
-        "privacy mode on, no home's location is drawn, linked or exported: exports list homes with their "
-        "census tract only."
+        "privacy mode on, no home's location or address is drawn, searched, linked or exported: exports list "
+        "homes with their census tract only. It is on by default (a shared server shows no home until a planner "
+        "turns it off on the Map page), and a link says privacy=False only when its sender turned it off."
     ),
 }
+
+
+def term_anchor(term: str) -> str:
+    """The anchor of a term on the Glossary page ("Reliability (CV)" -> "reliability-cv")."""
+    if term not in TERMS and term != FIGURES:
+        raise KeyError(f"no glossary term {term!r}")
+    return re.sub(r"[^a-z0-9]+", "-", term.lower()).strip("-")
+
+
+#: The heading of the Glossary page's table of every figure.
+FIGURES = "Every figure"
 
 
 def describe_params(params: AnalysisParams) -> dict[str, str]:

@@ -53,7 +53,7 @@ COMPONENTS: dict[str, str] = {
     "access_gap": "Reachable slots per 100 children below the desert threshold, as a share of it",
     "desert": "OSU desert class of the tract: extreme 1, desert 0.5",
     "poverty": "Children under 6 below 200% of poverty: half count (relative), half share",
-    "working_parents": "Children under 6 with all parents working (BPC potential need), relative",
+    "working_parents": "Children under 6 with all parents working (the Bipartisan Policy Center's potential need), relative",
 }
 
 #: The name of each component, as a planner reads it.
@@ -248,7 +248,7 @@ def describe_weights(weights: RankWeights, preset: str | None = None) -> dict[st
         ),
         **(
             {
-                "Unreliable estimates": f"A tract whose children estimate is unreliable (CV above 30%) has its score multiplied by "
+                "Unreliable estimates": f"A tract whose children estimate is unreliable (CV above 40%) has its score multiplied by "
                 f"{weights.unreliable_factor:g}."
             }
             if weights.unreliable_factor < 1

@@ -17,7 +17,7 @@ from gapmap.regions.equity import DESERT_RULES, attach_ruca, compute_equity_rows
 from gapmap.sources.files import display_name
 from gapmap.ui.loaders import load_region, load_region_sets, region_options
 from gapmap.ui.state import COMPARE_SET, COMPARE_SHARE, CUSTOM_REGIONS, RUCA_CODES, View
-from gapmap.ui.widgets import FILE_KINDS, plain, render_downloads, render_error, show_table
+from gapmap.ui.widgets import FILE_KINDS, plain, render_downloads, render_error, show_table, term_help
 
 __all__ = [
     "render_region_uploads",
@@ -108,7 +108,9 @@ def run_comparison(view: View, result, region_set, assignment, chosen):
         list(PRESETS),
         key="compare_preset",
         format_func=preset_label,
-        help="A priority tract is one in the top share of all tracts ranked with these weights (see the Priorities page).",
+        help=term_help(
+            "A priority tract is one in the top share of all tracts ranked with these weights (see the Priorities page).", "Priority score"
+        ),
     )
     COMPARE_SHARE.setdefault(0.10)
     share = o2.slider(

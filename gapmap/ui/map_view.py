@@ -11,7 +11,7 @@ from gapmap.metrics import compute_metrics_table, compute_tract_details, find_ne
 from gapmap.ui.loaders import load_county_map, load_map_geometry
 from gapmap.ui.places import render_view_controls
 from gapmap.ui.state import KEYS, SELECTED_GEOID, View
-from gapmap.ui.widgets import plain, render_download, show_table
+from gapmap.ui.widgets import plain, render_download, show_table, term_help
 from gapmap.viz import maps  # the draw limit read from the module: tests lower it
 from gapmap.viz.maps import (
     PROVIDER_DRAW_LIMIT,
@@ -63,7 +63,11 @@ def render_tract_map(view: View, result, geometry) -> tuple[str | None, bool]:
     privacy = c2.toggle(
         "Privacy mode: hide family child care homes",
         key=KEYS.privacy,
-        help="Family child care homes are residences; many states keep their addresses confidential.",
+        help=term_help(
+            "On by default. Family child care homes are residences; many states keep their addresses confidential. "
+            "When on, no home's location reaches the map, the search, a link or a file.",
+            "Privacy mode",
+        ),
     )
     shown = render_view_controls(view, "map", select_tract=True)
     selected = SELECTED_GEOID.get()
@@ -101,10 +105,11 @@ def render_tract_details(view: View, result, selected: str | None, privacy: bool
     st.subheader(f"Tract {selected}" + (f": {plain(name.iloc[0])}" if len(name) else ""))
     details = compute_tract_details(result, selected)
     show_table(details)
-    st.markdown("**Nearest providers** (straight-line distance)")
-    nearest = find_nearest_providers(result, selected, k=5)
-    if privacy:
-        nearest = nearest[nearest[S.PROVIDER_TYPE] != S.PROVIDER_TYPES["family_home"]]
+    st.markdown("**Nearest providers** (straight-line distance)" + (", family child care homes hidden (privacy mode)" if privacy else ""))
+    homes = int((result.providers[S.PROVIDER_TYPE] == "family_home").sum()) if privacy else 0
+    nearest = find_nearest_providers(result, selected, k=5 + homes)
+    if privacy:  # the 5 nearest that are not family homes
+        nearest = nearest[nearest[S.PROVIDER_TYPE] != S.PROVIDER_TYPES["family_home"]].head(5)
     show_table(nearest.rename(columns=S.PROVIDER_LABELS))
     render_download("Download this tract's figures (CSV)", details, f"gapmap_tract_{selected}.csv", view, key="dl_tract")
 

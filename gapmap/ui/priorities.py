@@ -12,7 +12,7 @@ from gapmap.errors import ParameterError
 from gapmap.outputs.export import to_priority_bytes
 from gapmap.outputs.report import to_report_html
 from gapmap.ui.state import BAND, BAND_NOTE, PRESET, PRIVACY, SCENARIO_CHANGES, TOP_N, View, set_weight, weight, weight_or_none
-from gapmap.ui.widgets import FILE_KINDS, render_downloads
+from gapmap.ui.widgets import FILE_KINDS, render_downloads, term_help
 
 __all__ = ["render_weights", "render_priority_downloads"]
 
@@ -53,17 +53,19 @@ def render_weights(view: View, n_tracts: int) -> tuple[RankWeights, int]:
         key=PRESET.key,
         on_change=_apply_preset,
         format_func=preset_label,
-        help="Infant/toddler focus ranks the 0-2 band: choosing it switches the age band to 0-2.",
+        help=term_help("Infant/toddler focus ranks the 0-2 band: choosing it switches the age band to 0-2.", "Priority score"),
     )
     top = int(c2.number_input("How many tracts", 1, n_tracts, step=5 if n_tracts >= 10 else 1, key=TOP_N.key))
     down = c3.checkbox(
         "Down-weight unreliable estimates",
         key="down_weight",
-        help="Scores of tracts whose children estimate has a CV (coefficient of variation) above 0.40 are halved.",
+        help=term_help(
+            "Scores of tracts whose children estimate has a CV (coefficient of variation) above 0.40 are halved.", "Reliability (CV)"
+        ),
     )
     with st.expander("Weights", expanded=True):
         for col, (name, text) in zip(st.columns(len(COMPONENTS)), COMPONENTS.items()):
-            col.slider(COMPONENT_LABELS[name], 0.0, 1.0, step=0.05, key=f"w_{name}", help=text)
+            col.slider(COMPONENT_LABELS[name], 0.0, 1.0, step=0.05, key=f"w_{name}", help=term_help(text, "Priority score"))
     try:
         weights = RankWeights(
             unmet_need=weight("unmet_need"),

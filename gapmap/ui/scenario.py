@@ -29,7 +29,7 @@ from gapmap.analysis.siting import OBJECTIVES, band_slots, build_coverage, sugge
 from gapmap.errors import GapmapError
 from gapmap.sources.files import display_name
 from gapmap.ui.state import KEPT_SCENARIOS, NOTICE, SCENARIO_CHANGES, SCENARIO_LINK_PROBLEM, SITE_LAT, SITE_LON, View, is_new
-from gapmap.ui.widgets import render_error, show_table
+from gapmap.ui.widgets import render_error, show_table, term_help
 
 __all__ = [
     "CHANGES",
@@ -225,7 +225,7 @@ def render_outcomes(view: View, sim) -> None:
         f"{summary['children_in_access_deserts_after']:,.0f}",
         text,
         delta_color="inverse" if colour == "normal" else "off",
-        help="Access desert: fewer than 1 slot within reach per 3 children (E2SFCA, across tract lines).",
+        help=term_help("Access desert: fewer than 1 slot within reach per 3 children (E2SFCA, across tract lines).", "Access (E2SFCA)"),
     )
     text, colour = _delta(summary["cap_desert_tracts_change"], 0)
     m2.metric("CAP desert tracts", f"{summary['cap_desert_tracts_after']:,}", text, delta_color="inverse" if colour == "normal" else "off")
@@ -237,8 +237,11 @@ def render_outcomes(view: View, sim) -> None:
     m4.metric(
         "Children who gain a slot within reach",
         "none" if colour == "off" else f"{gained:+,.0f}",
-        help="Children x access (slots within reach per child, at most 1), after minus before, added over the tracts: "
-        "the children the added slots can serve where families travel.",
+        help=term_help(
+            "Children x access (slots within reach per child, at most 1), after minus before, added over the tracts: "
+            "the children the added slots can serve where families travel.",
+            "Access (E2SFCA)",
+        ),
     )
     st.markdown(f"**By county**, ages {S.BANDS[view.band].short}")
     show_table(compute_outcome_rows(compare_outcomes(sim, by="county")), key="by_county")

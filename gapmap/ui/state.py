@@ -55,6 +55,7 @@ __all__ = [
     "CENSUS_KEY_PROBLEM",
     "DOWNLOADS",
     "PRIVACY",
+    "PRIVACY_DEFAULT",
     "REGION",
     "PRESET",
     "SITE_LAT",
@@ -153,8 +154,12 @@ CENSUS_KEY: Slot[str] = Slot(KEYS.census_key)
 CENSUS_KEY_PROBLEM: Slot[str] = Slot(KEYS.census_key + "_problem")
 #: Whether app.py framed this run (see :func:`gapmap.ui.frame.ensure_frame`).
 IN_FRAME: Slot[bool] = Slot(KEYS.in_frame, lambda: False)
+#: Privacy mode starts on: a family child care home is a residence, and many states keep its address
+#: confidential, so a shared server shows and exports no home's location until a planner turns it off.
+#: A link says privacy=False only when the sender turned it off.
+PRIVACY_DEFAULT = True
 #: Widget values other code reads: privacy mode, the data source, the ranking preset, a new site's point.
-PRIVACY: Slot[bool] = Slot(KEYS.privacy, lambda: False)
+PRIVACY: Slot[bool] = Slot(KEYS.privacy, lambda: PRIVACY_DEFAULT)
 REGION: Slot[str] = Slot(KEYS.region)
 PRESET: Slot[str] = Slot(KEYS.preset)
 TOP_N: Slot[int] = Slot(KEYS.top_n)
@@ -282,7 +287,7 @@ def _parse_number(lo: float, hi: float, kind: type = float) -> Callable[[str], o
     return parse
 
 
-_page_key(KEYS.privacy, False, {"True": True, "False": False}.get)
+_page_key(KEYS.privacy, PRIVACY_DEFAULT, {"True": True, "False": False}.get)
 _page_key(KEYS.selected_geoid, None, lambda raw: raw if re.fullmatch(r"\d{11}", raw) else None)
 _page_key(KEYS.preset, "balanced", _parse_choice(lambda: PRESETS))
 _page_key(KEYS.top_n, 25, _parse_number(1, 100_000, int))
@@ -320,6 +325,8 @@ def init_state() -> None:
             if value is not None and key not in st.session_state:
                 st.session_state[key] = value
         _scenario_from_url()
+    if KEYS.privacy not in st.session_state:
+        st.session_state[KEYS.privacy] = PRIVACY_DEFAULT
 
 
 def current_view() -> View:

@@ -12,6 +12,7 @@ from gapmap import __version__
 from gapmap import schema as S
 from gapmap.config import DECAYS, DEFAULT_PARAMS
 from gapmap.errors import GapmapError
+from gapmap.glossary import FIGURES
 from gapmap.outputs.export import to_bundle_bytes, to_csv_bytes
 from gapmap.sources.demo import DEMO_LABEL
 from gapmap.ui import loaders
@@ -47,6 +48,7 @@ __all__ = [
     "plain",
     "number_formats",
     "show_table",
+    "term_help",
     "plain_lines",
     "render_import_summary",
 ]
@@ -67,9 +69,19 @@ def render_sidebar() -> View:
             key=KEYS.region,
             help="Every page uses this data. The demo region is synthetic; add your own on the Your data page.",
         )
-        st.radio("Age band", list(S.BANDS), format_func=lambda b: S.BANDS[b].label, key=KEYS.band)
+        st.radio(
+            "Age band",
+            list(S.BANDS),
+            format_func=lambda b: S.BANDS[b].label,
+            key=KEYS.band,
+            help=term_help("Every page, table and file shows this band's children and slots.", "Age bands"),
+        )
         st.selectbox(
-            "Map measure", list(MEASURES), format_func=lambda m: MEASURES[m].label, key=KEYS.measure, help="What the map colours tracts by."
+            "Map measure",
+            list(MEASURES),
+            format_func=lambda m: MEASURES[m].label,
+            key=KEYS.measure,
+            help=term_help("What the map colours tracts by.", FIGURES),
         )
         with st.expander("Method settings"):
             st.slider(
@@ -78,7 +90,10 @@ def render_sidebar() -> View:
                 1.0,
                 step=0.05,
                 key=KEYS.utilization,
-                help="Licensed capacity overstates operating slots (staffing). 1.0 = licensed as is; 0.85 is a published choice.",
+                help=term_help(
+                    "Licensed capacity overstates operating slots (staffing). 1.0 = licensed as is; 0.85 is a published choice.",
+                    "Utilization",
+                ),
             )
             st.slider(
                 "Catchment (km)",
@@ -86,7 +101,10 @@ def render_sidebar() -> View:
                 60.0,
                 step=1.0,
                 key=KEYS.catchment_km,
-                help="How far families travel for care in the access measure. NSECE: average trip 7.4 km (under 3), 6.3 km (3-5).",
+                help=term_help(
+                    "How far families travel for care in the access measure. NSECE: average trip 7.4 km (under 3), 6.3 km (3-5).",
+                    "Catchment",
+                ),
             )
             st.toggle(
                 "Catchment by place",
@@ -98,7 +116,12 @@ def render_sidebar() -> View:
                     "that cannot be classified keep the catchment above."
                 ),
             )
-            st.selectbox("Distance decay", list(DECAYS), key=KEYS.decay, help="\n\n".join(f"**{k}**: {v}" for k, v in DECAYS.items()))
+            st.selectbox(
+                "Distance decay",
+                list(DECAYS),
+                key=KEYS.decay,
+                help=term_help("\n\n".join(f"**{k}**: {v}" for k, v in DECAYS.items()), "Distance decay"),
+            )
             st.caption(
                 f"Desert rules: CAP = more than {DEFAULT_PARAMS.cap_min_children:g} children and more than "
                 f"{DEFAULT_PARAMS.desert_children_per_slot:g} children per slot; OSU extreme desert = at most 1 slot per "
@@ -132,6 +155,14 @@ def render_data_badge(view: View) -> None:
 
 
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:=&])")
+
+
+def term_help(text: str, term: str) -> str:
+    """A help text that ends with a link to the term on the Glossary page (opened in a new tab, so the
+    planner's session stays as it is)."""
+    from gapmap.glossary import term_anchor
+
+    return f"{text}\n\n[More: {term}, in Words used here](/glossary#{term_anchor(term)})"
 
 
 def number_formats(df: pd.DataFrame, given: dict | None = None) -> dict:

@@ -95,11 +95,15 @@ def test_selected_tract_shows_its_numbers_and_nearest_providers(demo):
     expected = compute_tract_details(res, geoid)
     assert details["Children"].tolist() == expected["Children"].tolist()
     assert details["Access per 100"].tolist() == pytest.approx(expected["Access per 100"].tolist())
-    assert nearest["Provider id"].tolist() == find_nearest_providers(res, geoid, 5)["provider_id"].tolist()
+    # privacy mode is on by default: the 5 nearest providers that are not family homes
+    all_near = find_nearest_providers(res, geoid, len(res.providers))
+    not_homes = all_near[all_near["type"] != "Family child care home"]
+    assert nearest["Provider id"].tolist() == not_homes["provider_id"].head(5).tolist()
     assert nearest["Distance (km)"].is_monotonic_increasing
 
-    at.toggle(key="privacy").set_value(True).run()
-    assert "Family child care home" not in at.dataframe[1].value["Type"].tolist()
+    at.toggle(key="privacy").set_value(False).run()
+    assert at.dataframe[1].value["Provider id"].tolist() == find_nearest_providers(res, geoid, 5)["provider_id"].tolist()
+    assert "Family child care home" in all_near["type"].head(5).tolist()  # the tract chosen has a home among its 5 nearest
 
 
 def test_bad_data_shows_an_actionable_error_not_a_traceback(monkeypatch):
@@ -166,14 +170,18 @@ def test_large_extent_draws_counties_then_a_countys_tracts(monkeypatch, demo):
 
 
 def test_the_glossary_explains_every_term_and_every_figure():
-    from gapmap.glossary import TERMS
+    from gapmap.glossary import FIGURES, TERMS, term_anchor
     from gapmap.measures import MEASURES
     from tests.app.conftest import open_page
 
     at = open_page("pages/glossary.py")
     text = " ".join(m.value for m in at.markdown)
+    headings = {h.value: h.proto.anchor for h in at.subheader}
     for term in ("CAP rule", "OSU classes", "Access (E2SFCA)", "Margin of error (MOE)", "Reliability (CV)", "Utilization", "Privacy mode"):
-        assert f"**{term}**" in text and TERMS[term][:40] in text
+        assert term in headings and TERMS[term][:40] in text
+    # help icons link to /glossary#<anchor>: every term (and the table of figures) has its anchor
+    assert headings == {**{t: term_anchor(t) for t in TERMS}, FIGURES: "every-figure"}
+    assert term_anchor("Reliability (CV)") == "reliability-cv" and term_anchor("Access (E2SFCA)") == "access-e2sfca"
     assert "more than 50 children and more than 3 children per licensed slot" in TERMS["CAP rule"]
     table = at.dataframe[0].value
     assert len(table) == len(MEASURES) and "Slots per 100 children" in set(table["Figure"])

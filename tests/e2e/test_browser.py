@@ -73,8 +73,10 @@ def test_map_draws_every_tract_with_tooltips_and_click_details(page, app_url, de
     frame = page.frame_locator(MAP_FRAME)
     polygons = frame.locator("path.gapmap-tract")
     expect(polygons).to_have_count(len(tracts), timeout=60_000)
-    expect(frame.locator("path.gapmap-provider")).to_have_count(len(providers))
+    # privacy mode is on by default: every provider but the family child care homes
+    expect(frame.locator("path.gapmap-provider")).to_have_count(int((providers["type"] != "family_home").sum()))
     expect(frame.locator(".gapmap-legend")).to_contain_text("extreme desert")
+    expect(frame.locator(".gapmap-legend")).to_contain_text("Family homes hidden")
     wait_idle(page)
 
     i = hover_target(tracts, providers)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from playwright.sync_api import expect
 
 from gapmap.analysis.ranking import RankWeights, rank_tracts
@@ -16,12 +17,15 @@ def _map_sources(page) -> str:
     return "".join(f.content() for f in page.frames if "st_folium" in f.url and not f.is_detached())
 
 
-def test_a_link_with_privacy_on_shows_no_family_home(page, app_url, demo):
+@pytest.mark.parametrize("link", ["/map?privacy=True", "/map"])
+def test_a_link_with_privacy_on_shows_no_family_home(page, app_url, demo, link):
+    """Privacy mode is on unless the link says privacy=False: a link copied with it on, or with no word
+    of it, shows no home and holds no home's coordinates."""
     _tracts, providers = demo
     homes = providers[providers["type"] == "family_home"]
     others = len(providers) - len(homes)
     assert len(homes) > 0
-    page.goto(app_url + "/map?privacy=True")
+    page.goto(app_url + link)
     expect(page.get_by_role("heading", name="Map: Desert class (OSU), ages under 5")).to_be_visible(timeout=60_000)
     expect(page.get_by_role("switch", name="Privacy mode: hide family child care homes")).to_be_checked()
     expect(page.frame_locator(MAP_FRAME).locator(".gapmap-legend")).to_contain_text("Family homes hidden")
@@ -36,7 +40,25 @@ def test_a_link_with_privacy_on_shows_no_family_home(page, app_url, demo):
     for lon, lat in zip(homes["longitude"], homes["latitude"]):
         assert json.dumps([round(float(lon), 6), round(float(lat), 6)]) not in source
     page.get_by_text("Link to this view").click()
-    expect(page.locator('[data-testid="stSidebar"] [data-testid="stCode"]')).to_contain_text("privacy=True")
+    code = page.locator('[data-testid="stSidebar"] [data-testid="stCode"]')
+    expect(code).to_contain_text("/map")
+    expect(code).not_to_contain_text("privacy")  # on is the default: the link needs no word of it
+    assert_clean(page)
+
+
+def test_a_link_with_privacy_off_says_so_and_shows_the_homes(page, app_url, demo):
+    _tracts, providers = demo
+    page.goto(app_url + "/map?privacy=False")
+    expect(page.get_by_role("heading", name="Map: Desert class (OSU), ages under 5")).to_be_visible(timeout=60_000)
+    expect(page.get_by_role("switch", name="Privacy mode: hide family child care homes")).not_to_be_checked()
+    wait_idle(page)
+    page.wait_for_function(
+        "([sel, n]) => [...document.querySelectorAll('iframe')].some(f => f.contentDocument && f.contentDocument.querySelectorAll(sel).length === n)",
+        arg=[".gapmap-provider", len(providers)],
+        timeout=60_000,
+    )
+    page.get_by_text("Link to this view").click()
+    expect(page.locator('[data-testid="stSidebar"] [data-testid="stCode"]')).to_contain_text("privacy=False")
     assert_clean(page)
 
 
