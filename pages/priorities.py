@@ -3,7 +3,7 @@
 import streamlit as st
 from streamlit_folium import st_folium
 
-from gapmap.analysis.ranking import add_reasons, compute_priority_rows, rank_areas, rank_tracts
+from gapmap.analysis.ranking import add_reasons, compute_area_rows, compute_priority_rows, rank_areas, rank_tracts
 from gapmap.outputs.export import priority_about
 from gapmap.ui.loaders import load_map_geometry, region_options
 from gapmap.ui.priorities import render_priority_downloads, render_weights
@@ -18,6 +18,7 @@ ranked = add_reasons(rank_tracts(result, weights), weights, top)
 show_table(
     compute_priority_rows(ranked, top),
     key="priority_table",
+    row_height=84,  # above 4rem the grid wraps text: "Why this rank" shows whole
     column_config={"Why this rank": st.column_config.TextColumn(width="large"), "Score": st.column_config.NumberColumn(format="%.1f")},
 )
 left, right = st.columns([3, 2])
@@ -27,7 +28,7 @@ with left:
 with right:
     st.markdown("**Priority areas**: neighbouring tracts of the top list, grouped")
     areas = rank_areas(result, ranked, top)
-    show_table(areas, key="areas_table")
+    show_table(compute_area_rows(areas), key="areas_table")
 
 label = region_options().get(view.region, view.region)
 about = priority_about(label, view.params, weights, PRESET.get() or "balanced", top)

@@ -45,6 +45,7 @@ __all__ = [
     "add_reasons",
     "rank_areas",
     "describe_weights",
+    "compute_area_rows",
 ]
 
 #: Component -> what it measures (shown in tables and exports).
@@ -229,6 +230,23 @@ def rank_areas(result: MetricsResult, ranked: pd.DataFrame, top: int = 25) -> pd
     return areas
 
 
+def compute_area_rows(areas: pd.DataFrame) -> pd.DataFrame:
+    """:func:`rank_areas` as a planner reads it: labelled columns, counts rounded, the GEOIDs last."""
+    out = pd.DataFrame(
+        {
+            "Area": areas["area"],
+            "Named after (its highest-ranked tract)": areas["label"],
+            "Tracts": areas["n_tracts"],
+            "Best rank": areas["best_rank"],
+            "Children without a slot within reach": areas["unmet_children"].astype(float).round(0),
+            "Children": areas["children"].astype(float).round(0),
+            "Mean score": areas["mean_score"].astype(float).round(1),
+            "Tract GEOIDs": areas["tracts"],
+        }
+    )
+    return out
+
+
 def preset_label(key: str) -> str:
     """A preset's name as a planner reads it (``infant_toddler`` -> "Infant toddler")."""
     return key.replace("_", " ").capitalize()
@@ -271,14 +289,14 @@ def compute_priority_rows(ranked: pd.DataFrame, top: int) -> pd.DataFrame:
     shown = ranked.head(top)
     # the reason first after the tract, so it shows without scrolling; the points that make the score after
     table = shown[["rank", S.NAME, S.COUNTY, "why", "score", "unmet_children", *[f"{c}_points" for c in COMPONENTS], "unreliable"]]
-    table = table.round({f"{c}_points": 1 for c in COMPONENTS})
+    table = table.round({**{f"{c}_points": 1 for c in COMPONENTS}, "unmet_children": 0})
     return table.rename(
         columns={
             "rank": "Rank",
             S.NAME: "Tract",
             S.COUNTY: "County",
             "score": "Score",
-            "unmet_children": "Children without a slot in reach",
+            "unmet_children": "Children without a slot within reach",
             **{f"{c}_points": f"{COMPONENT_LABELS[c]} (points)" for c in COMPONENTS},
             "unreliable": "Unreliable estimate",
             "why": "Why this rank",

@@ -50,6 +50,8 @@ __all__ = [
     "compare_outcomes",
     "compute_outcome_rows",
     "compute_changed_tract_rows",
+    "KIND_LABELS",
+    "FIELD_LABELS",
     "compare_scenarios",
 ]
 
@@ -94,6 +96,26 @@ _KINDS: dict[str, type[Change]] = {
     "new_site": NewSite,
     "close_provider": CloseProvider,
     "set_utilization": SetUtilization,
+}
+#: Each kind of change, as a planner reads it.
+KIND_LABELS: dict[str, str] = {
+    "new_site": "Open a new site",
+    "add_slots": "Add or remove slots",
+    "close_provider": "Close a provider",
+    "set_utilization": "Set utilization",
+}
+#: The fields of a change, as a planner reads them.
+FIELD_LABELS: dict[str, str] = {
+    "kind": "Change",
+    "name": "Name",
+    "provider_id": "Provider id",
+    "latitude": "Latitude",
+    "longitude": "Longitude",
+    "slots_0_2": "Slots 0-2",
+    "slots_3_5": "Slots 3-5",
+    "type": "Type",
+    "funding": "Funding",
+    "utilization": "Utilization",
 }
 
 

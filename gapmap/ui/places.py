@@ -33,16 +33,16 @@ def _reset(prefix: str) -> None:
     st.session_state[f"{prefix}_find"] = ""
 
 
-def render_view_controls(view: View, prefix: str, select_tract: bool = False) -> MapView:
+def render_view_controls(view: View, prefix: str, select_tract: bool = False, narrow: bool = False) -> MapView:
     """'Find a place' and 'Zoom to' above a map, and a 'Reset view' button. A tract found is also
     selected (``select_tract``: the Map page shows its details)."""
     places = load_places(view.region, bool(PRIVACY.get()))
     areas = [p for p in places if p.kind in ("county", "hub")]
-    c1, c2, c3 = st.columns([3, 3, 1], vertical_alignment="bottom")
+    c1, c2, c3 = st.columns([4, 4, 3] if narrow else [3, 3, 1], vertical_alignment="bottom")
     query = c1.text_input(
         "Find a place",
         key=f"{prefix}_find",
-        placeholder="a tract, county, hub, provider or address",
+        placeholder="tract, county, hub, provider, address",
         help="Searches this data's own tract names and GEOIDs, counties, hubs, and provider names and addresses; nothing leaves this computer.",
     )
     found = find_places(places, query) if query else []

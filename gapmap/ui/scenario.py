@@ -12,6 +12,8 @@ import streamlit_folium  # called through the module: tests answer as st_folium 
 from gapmap import measures as M
 from gapmap import schema as S
 from gapmap.analysis.scenarios import (
+    FIELD_LABELS,
+    KIND_LABELS,
     AddSlots,
     CloseProvider,
     NewSite,
@@ -128,7 +130,7 @@ def render_scenario_map(view: View, result, sim) -> None:
     from gapmap.ui.places import render_view_controls
     from gapmap.viz.maps import build_scenario_frame, build_scenario_layer
 
-    shown = render_view_controls(view, "sim")
+    shown = render_view_controls(view, "sim", narrow=True)
     when = st.radio("Show", ["After", "Before"], horizontal=True, key="sim_when")
     new_sites = pd.DataFrame([c for c in changes() if c["kind"] == "new_site"])
     frame = build_scenario_frame(result, view.band, bounds=shown.bounds)
@@ -200,8 +202,21 @@ def render_notice() -> None:
 
 
 def render_changes_editor(result) -> None:
-    """The scenario's changes as an editable table."""
-    edited = st.data_editor(pd.DataFrame(changes()), num_rows="dynamic", key="changes_editor", width="stretch")
+    """The scenario's changes as an editable table, in words (the kind of change first)."""
+    table = pd.DataFrame(changes())
+    if len(table):
+        table = table[["kind", *[c for c in FIELD_LABELS if c in table.columns and c != "kind"]]]
+    config = {col: st.column_config.Column(label) for col, label in FIELD_LABELS.items()}
+    config["kind"] = st.column_config.SelectboxColumn(
+        FIELD_LABELS["kind"], options=list(KIND_LABELS), format_func=lambda k: KIND_LABELS.get(str(k), str(k)), required=True, pinned=True
+    )
+    config["type"] = st.column_config.SelectboxColumn(
+        FIELD_LABELS["type"], options=list(S.PROVIDER_TYPES), format_func=lambda t: S.PROVIDER_TYPES.get(str(t), str(t))
+    )
+    config["funding"] = st.column_config.SelectboxColumn(
+        FIELD_LABELS["funding"], options=list(S.FUNDING_TYPES), format_func=lambda f: S.FUNDING_TYPES.get(str(f), str(f))
+    )
+    edited = st.data_editor(table, num_rows="dynamic", key="changes_editor", width="stretch", hide_index=True, column_config=config)
     if st.button("Apply edits to the changes", key="apply_edits") and store_changes(
         result, [{k: v for k, v in rec.items() if pd.notna(v)} for rec in edited.to_dict("records")], "apply the edits"
     ):

@@ -317,7 +317,7 @@ def start_page(title: str, *, import_summary: bool = False):
 
 
 def render_downloads(items, token: object) -> None:
-    """A row of download buttons. ``items``: (label, make_bytes, file name, widget key). ``token`` names
+    """Download buttons, three to a row. ``items``: (label, make_bytes, file name, widget key). ``token`` names
     everything the files depend on (the view, the page's options): a file is made once per token and
     kept in the session, so reruns that change nothing (a map pan, another download) do not make it again.
 
@@ -327,7 +327,9 @@ def render_downloads(items, token: object) -> None:
     the page (``on_click="ignore"``)."""
     items = list(items)
     made = DOWNLOADS.value()
-    for col, (label, make, file_name, key) in zip(st.columns(len(items)), items):
+    per_row = 3  # so a button's label shows whole at 1400 px
+    cols = [c for start in range(0, len(items), per_row) for c in st.columns(per_row)][: len(items)]
+    for col, (label, make, file_name, key) in zip(cols, items):
         kept = made.get(key)
         if kept is None or kept[0] != token:
             kept = (token, make())

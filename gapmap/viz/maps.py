@@ -62,6 +62,16 @@ def _new_map(tiles: str | None) -> folium.Map:
     return folium.Map(tiles=tiles, control_scale=True, zoom_snap=0.25, scrollWheelZoom=False)
 
 
+#: Pixels kept free at the map's right edge when it first fits its area: the legend sits bottom right, so
+#: the area opens beside it rather than under it (the legend also folds away).
+LEGEND_ROOM_PX = 250
+
+
+def _fit(fmap: folium.Map, minx: float, miny: float, maxx: float, maxy: float) -> None:
+    """Open the map on these bounds, leaving the legend's corner free."""
+    fmap.fit_bounds([[miny, minx], [maxy, maxx]], padding_top_left=(10, 10), padding_bottom_right=(LEGEND_ROOM_PX, 10))
+
+
 def _text(value: object) -> str:
     """Text from data, ready for a map: HTML-escaped (Leaflet inserts tooltip content as HTML) and with
     its braces as HTML entities. branca compiles every rendered script of a map as a Jinja template a
@@ -224,7 +234,7 @@ def build_tract_map(
 
     minx, miny, maxx, maxy = t.total_bounds if bounds is None else bounds
     fmap = _new_map(tiles)
-    fmap.fit_bounds([[miny, minx], [maxy, maxx]])
+    _fit(fmap, minx, miny, maxx, maxy)
     title = f"{m.label}, ages {band_def.short}" + (f" ({m.unit})" if m.kind == "number" else "")
 
     def style(feature):
@@ -390,7 +400,7 @@ def build_priority_map(
     geo = json.loads(feature_collection_text(_geometry(t, geometry), properties))
     minx, miny, maxx, maxy = t.total_bounds
     fmap = _new_map(tiles)
-    fmap.fit_bounds([[miny, minx], [maxy, maxx]])
+    _fit(fmap, minx, miny, maxx, maxy)
     folium.GeoJson(
         geo,
         name="Priorities",
@@ -459,7 +469,7 @@ def build_scenario_frame(result: MetricsResult, band: str, tiles: str | None = "
     _colors, legend = classify_measure(MEASURES["access_class"], result.tracts[M.column("access_class", band)], result.params)
     minx, miny, maxx, maxy = result.tracts.total_bounds if bounds is None else bounds
     fmap = _new_map(tiles)
-    fmap.fit_bounds([[miny, minx], [maxy, maxx]])
+    _fit(fmap, minx, miny, maxx, maxy)
     fmap.add_child(_legend(f"Access class, ages {S.BANDS[band].short} (changed tracts outlined)", legend, False, False))
     return fmap
 
@@ -625,7 +635,7 @@ def build_region_map(
         feature["properties"] = props
     minx, miny, maxx, maxy = merged.total_bounds
     fmap = _new_map(tiles)
-    fmap.fit_bounds([[miny, minx], [maxy, maxx]])
+    _fit(fmap, minx, miny, maxx, maxy)
     folium.GeoJson(
         geo,
         name="Regions",
