@@ -29,7 +29,7 @@ TERMS: dict[str, str] = {
     ),
     "Utilization": (
         f"The share of licensed capacity taken to be operating: 1.0 counts every licensed slot; 0.85 is a "
-        f"published choice. 'Slots (x utilization)' are licensed slots times this factor ({_P.utilization:g} by default)."
+        f"published choice. Operating slots are licensed slots times this factor ({_P.utilization:g} by default)."
     ),
     "CAP rule": (
         f"Center for American Progress (2017/2018): a census tract is a child care desert when it has more "

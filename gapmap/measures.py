@@ -170,9 +170,9 @@ _ALL: tuple[Measure, ...] = (
     ),
     Measure(
         "slots",
-        "Slots {band} in the area (x utilization)",
+        "Operating slots {band} in the area",
         "slots",
-        "Licensed slots inside the area times the utilization factor: the slots taken to be operating.",
+        "Licensed slots inside the area times the utilization factor (the share of licensed slots taken to be open; 1 by default).",
         "number",
         "sum",
         short="Slots in tract",

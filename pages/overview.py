@@ -32,7 +32,7 @@ for note in result.notes:
 with st.expander("How these numbers are made"):
     st.markdown(
         "- **Slots in the region**: licensed slots of providers located inside the region's tracts, "
-        f"x utilization {view.params.utilization:g}.\n"
+        f"times the utilization factor {view.params.utilization:g} (the share of licensed slots taken to be open).\n"
         "- **CAP desert**: a tract with more than 50 children and more than 3 children per slot located in it "
         "(Center for American Progress, 2017/2018).\n"
         "- **OSU desert / extreme desert**: more than 3 children per slot / at most 1 slot per 10 children "

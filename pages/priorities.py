@@ -23,7 +23,7 @@ show_table(
 )
 left, right = st.columns([3, 2])
 with left:
-    fmap = build_priority_map(result, ranked, top, geometry=load_map_geometry(view.region))
+    fmap = build_priority_map(result, ranked, top, geometry=load_map_geometry(view.region), narrow=True)
     st_folium(fmap, key="priority_map", returned_objects=[], height=480, use_container_width=True, render=False)
 with right:
     st.markdown("**Priority areas**: neighbouring tracts of the top list, grouped")

@@ -123,7 +123,8 @@ def _cell(v: object, fmt: str, as_text: bool) -> object:
     if fmt == "int":
         return f"{round(float(v)):,}" if as_text else round(float(v))
     value = 100 * float(v) if fmt == "pct" else float(v)
-    return f"{value:,.1f}" if as_text else round(value, 1)
+    digits = 0 if fmt == "num" and abs(value) >= 100 else 1  # 1,118 slots; 23.6 per 100
+    return f"{value:,.{digits}f}" if as_text else round(value, digits)
 
 
 def compute_compare_rows(rollup: pd.DataFrame, bands: Sequence[str], as_text: bool = False) -> pd.DataFrame:

@@ -67,9 +67,14 @@ def _new_map(tiles: str | None) -> folium.Map:
 LEGEND_ROOM_PX = 250
 
 
-def _fit(fmap: folium.Map, minx: float, miny: float, maxx: float, maxy: float) -> None:
-    """Open the map on these bounds, leaving the legend's corner free."""
-    fmap.fit_bounds([[miny, minx], [maxy, maxx]], padding_top_left=(10, 10), padding_bottom_right=(LEGEND_ROOM_PX, 10))
+#: Pixels kept free at the bottom for a legend that starts folded (its one-line title).
+FOLDED_LEGEND_ROOM_PX = 64
+
+
+def _fit(fmap: folium.Map, minx: float, miny: float, maxx: float, maxy: float, folded_legend: bool = False) -> None:
+    """Open the map on these bounds, leaving the legend's corner free (a folded legend needs only a line)."""
+    room = (10, FOLDED_LEGEND_ROOM_PX) if folded_legend else (LEGEND_ROOM_PX, 10)
+    fmap.fit_bounds([[miny, minx], [maxy, maxx]], padding_top_left=(10, 10), padding_bottom_right=room)
 
 
 def _text(value: object) -> str:
@@ -133,7 +138,9 @@ def tract_tooltip_fields(band: str, has_moe: bool, present: set[str] | frozenset
     return fields
 
 
-def _legend(title: str, entries: list[tuple[str, str]], providers: bool, privacy: bool) -> branca.element.MacroElement:
+def _legend(
+    title: str, entries: list[tuple[str, str]], providers: bool, privacy: bool, folded: bool = False
+) -> branca.element.MacroElement:
     rows = "".join(
         f'<div><span style="display:inline-block;width:14px;height:14px;background:{c};border:1px solid #777;'
         f'margin-right:6px;vertical-align:middle"></span>{_text(label)}</div>'
@@ -150,7 +157,9 @@ def _legend(title: str, entries: list[tuple[str, str]], providers: bool, privacy
         if privacy:
             prov += "<div><i>Family homes hidden (privacy mode)</i></div>"
     body = (
-        '<details open class="gapmap-legend" style="position:absolute;bottom:24px;right:10px;z-index:1000;background:white;'
+        "<details"
+        + ("" if folded else " open")
+        + ' class="gapmap-legend" style="position:absolute;bottom:24px;right:10px;z-index:1000;background:white;'
         'padding:6px 10px;border:1px solid #999;border-radius:4px;font:12px/1.4 sans-serif;max-width:260px">'
         f'<summary style="font-weight:600;cursor:pointer;margin-bottom:4px" title="Click to fold the legend away">{_text(title)}</summary>'
         f"{rows}{prov}</details>"
@@ -376,10 +385,16 @@ RANK_COLORS = ("#980043", "#dd1c77", "#df65b0", "#d7b5d8")
 
 
 def build_priority_map(
-    result: MetricsResult, ranked: pd.DataFrame, top: int, tiles: str | None = "OpenStreetMap", geometry: list[str] | None = None
+    result: MetricsResult,
+    ranked: pd.DataFrame,
+    top: int,
+    tiles: str | None = "OpenStreetMap",
+    geometry: list[str] | None = None,
+    narrow: bool = False,
 ) -> folium.Map:
     """The top ``top`` tracts of a ranking, shaded by rank (darker = higher) and numbered; every tract's
-    tooltip gives its rank, score and the reason (escaped). ``geometry``: as in :func:`build_tract_map`."""
+    tooltip gives its rank, score and the reason (escaped). ``geometry``: as in :func:`build_tract_map`.
+    ``narrow``: the map shares its row with a table, so its legend starts folded."""
     t = result.tracts
     info = ranked.set_index(S.GEOID).reindex(t[S.GEOID])
     ranks = info["rank"].astype(int).tolist()
@@ -400,7 +415,7 @@ def build_priority_map(
     geo = json.loads(feature_collection_text(_geometry(t, geometry), properties))
     minx, miny, maxx, maxy = t.total_bounds
     fmap = _new_map(tiles)
-    _fit(fmap, minx, miny, maxx, maxy)
+    _fit(fmap, minx, miny, maxx, maxy, folded_legend=narrow)
     folium.GeoJson(
         geo,
         name="Priorities",
@@ -427,7 +442,7 @@ def build_priority_map(
             ),
         ).add_to(fmap)
     legend = [(c, label) for c, label in zip(RANK_COLORS, _rank_bins(top))] + [("#f0f0f0", f"below the top {top}")]
-    fmap.add_child(_legend(f"Priority rank (top {top})", legend, False, False))
+    fmap.add_child(_legend(f"Priority rank (top {top})", legend, False, False, folded=narrow))
     return fmap
 
 
@@ -469,8 +484,10 @@ def build_scenario_frame(result: MetricsResult, band: str, tiles: str | None = "
     _colors, legend = classify_measure(MEASURES["access_class"], result.tracts[M.column("access_class", band)], result.params)
     minx, miny, maxx, maxy = result.tracts.total_bounds if bounds is None else bounds
     fmap = _new_map(tiles)
-    _fit(fmap, minx, miny, maxx, maxy)
-    fmap.add_child(_legend(f"Access class, ages {S.BANDS[band].short} (changed tracts outlined)", legend, False, False))
+    # the map sits beside the change forms, narrow: its legend starts folded, so it never covers a tract
+    _fit(fmap, minx, miny, maxx, maxy, folded_legend=True)
+    legend = [*legend, ("#ffffff", "changed by the scenario: outlined in black")]
+    fmap.add_child(_legend(f"Access class, ages {S.BANDS[band].short}", legend, False, False, folded=True))
     return fmap
 
 
@@ -594,11 +611,18 @@ _SHARE_NAMES = ("under 20%", "20% to 40%", "40% to 60%", "60% to 80%", "80% or m
 
 
 def build_region_map(
-    regions, rollup: pd.DataFrame, band: str, params, measure: str = "slots_per_100", tiles: str | None = "OpenStreetMap"
+    regions,
+    rollup: pd.DataFrame,
+    band: str,
+    params,
+    measure: str = "slots_per_100",
+    tiles: str | None = "OpenStreetMap",
+    narrow: bool = False,
 ) -> folium.Map:
     """Regions coloured at region level by a rolled-up measure (:data:`REGION_MEASURES`), with the
     roll-up's figures in the tooltip. ``regions``: :func:`gapmap.regions.dissolve_regions`;
-    ``rollup``: :func:`gapmap.regions.compute_rollup` (one row per region)."""
+    ``rollup``: :func:`gapmap.regions.compute_rollup` (one row per region). ``narrow``: the map shares
+    its row, so its legend starts folded."""
     band = S.get_band(band).key
     if measure not in REGION_MEASURES:
         raise ParameterError(f"unknown region measure {measure!r}: expected one of {', '.join(REGION_MEASURES)}")
@@ -635,7 +659,7 @@ def build_region_map(
         feature["properties"] = props
     minx, miny, maxx, maxy = merged.total_bounds
     fmap = _new_map(tiles)
-    _fit(fmap, minx, miny, maxx, maxy)
+    _fit(fmap, minx, miny, maxx, maxy, folded_legend=narrow)
     folium.GeoJson(
         geo,
         name="Regions",
@@ -667,5 +691,5 @@ def build_region_map(
         control=False,
     ).add_to(fmap)
     title = f"{label}, ages {b.short}"
-    fmap.add_child(_legend(title, legend, False, False))
+    fmap.add_child(_legend(title, legend, False, False, folded=narrow))
     return fmap

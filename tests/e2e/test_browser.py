@@ -307,3 +307,32 @@ def test_the_scenario_map_keeps_its_view_across_a_change(page, app_url, demo):
     )
     assert page.locator(MAP_FRAME).first.evaluate("f => f.contentWindow.map.getZoom()") == start  # the whole region again
     assert_clean(page)
+
+
+_LEGEND_AND_TRACTS = """() => {
+  const box = r => ({left: r.left, right: r.right, top: r.top, bottom: r.bottom});
+  const paths = [...document.querySelectorAll('path.gapmap-tract, path.gapmap-changed')].map(p => p.getBoundingClientRect());
+  const all = {left: Math.min(...paths.map(r => r.left)), right: Math.max(...paths.map(r => r.right)),
+               top: Math.min(...paths.map(r => r.top)), bottom: Math.max(...paths.map(r => r.bottom))};
+  return {tracts: all, legend: box(document.querySelector('.gapmap-legend').getBoundingClientRect()), n: paths.length};
+}"""
+
+
+@pytest.mark.parametrize("path", ["Map", "Simulate", "Priorities"])
+def test_the_legend_opens_beside_the_tracts_never_over_them(page, app_url, demo, path):
+    """As a map opens, the box around all its tracts and the legend's box do not meet (the Map page keeps
+    the legend's width free at the right; Simulate's narrow map starts with its legend folded into a line
+    below the tracts)."""
+    tracts, _providers = demo
+    open_app(page, app_url, path)
+    wait_idle(page)
+    frame = page.frame_locator(MAP_FRAME).first
+    expect(frame.locator("path.gapmap-tract").first).to_be_attached(timeout=60_000)
+    wait_idle(page)
+    inner = next(f for f in page.frames if "st_folium" in f.url and not f.is_detached())
+    inner.wait_for_function("n => document.querySelectorAll('path.gapmap-tract, path.gapmap-changed').length === n", arg=len(tracts))
+    got = inner.evaluate(_LEGEND_AND_TRACTS)
+    t, leg = got["tracts"], got["legend"]
+    apart = leg["left"] >= t["right"] or leg["top"] >= t["bottom"] or leg["right"] <= t["left"] or leg["bottom"] <= t["top"]
+    assert apart, got
+    assert_clean(page)

@@ -40,8 +40,8 @@ def test_columns_follow_the_registry():
 def test_labels_name_the_band():
     assert M.measure("slots_per_100").label_for("0_2") == "Slots per 100 children aged 0-2"
     assert M.measure("share_in_cap_deserts").label_for("under_5") == "Children under 5 in CAP deserts"
-    assert M.measure("slots").label_for("3_5") == "Slots aged 3-5 in the area (x utilization)"
-    assert M.measure("slots").label_for(None) == "Slots in the area (x utilization)"
+    assert M.measure("slots").label_for("3_5") == "Operating slots aged 3-5 in the area"
+    assert M.measure("slots").label_for(None) == "Operating slots in the area"
 
 
 def test_a_badly_declared_measure_is_refused():
