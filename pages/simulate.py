@@ -37,7 +37,7 @@ st.subheader("Compare scenarios")
 render_kept_scenarios(view, result)
 
 st.subheader("Suggest sites")
-render_site_suggestions(result)
+render_site_suggestions(view, result)
 
 st.subheader("Save or load")
 render_scenario_files(result, scenario)

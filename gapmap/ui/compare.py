@@ -135,7 +135,7 @@ def render_region_map(view: View, result, comparison) -> None:
 
     measure = st.selectbox("Colour regions by", list(REGION_MEASURES), format_func=lambda k: REGION_MEASURES[k][1], key="compare_measure")
     shapes = dissolve_regions(result.tracts, comparison.assignment, list(comparison.regions))
-    fmap = build_region_map(shapes, comparison.rollup, view.band, view.params, measure, narrow=True)
+    fmap = build_region_map(shapes, comparison.rollup, view.band, view.params, measure)
     streamlit_folium.st_folium(fmap, key="compare_map", returned_objects=[], height=460, use_container_width=True)
 
 

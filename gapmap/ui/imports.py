@@ -12,7 +12,7 @@ from streamlit_folium import st_folium
 from gapmap.errors import GapmapError
 from gapmap.metrics.supply import compute_import_warnings
 from gapmap.outputs.export import to_csv_bytes
-from gapmap.sources.census import KEY_HELP, check_key
+from gapmap.sources.census import check_key
 from gapmap.sources.datasets import MAX_NAME_CHARS, delete_dataset, existing_dataset, list_datasets, rename_dataset, save_dataset
 from gapmap.sources.files import UserFile, display_name
 from gapmap.sources.geocode import GeocodeOutcome, geocode_addresses
@@ -210,7 +210,10 @@ def render_census_key() -> str | None:
             CENSUS_KEY.clear()
             key = census_key()
     if not key:
-        st.warning(KEY_HELP)
+        st.warning(
+            "Fetching needs a Census API key: get one free at https://api.census.gov/data/key_signup.html and enter it "
+            "above (kept for this session only), or ask whoever runs this server to set CENSUS_API_KEY."
+        )
     return key
 
 

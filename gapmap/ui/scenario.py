@@ -278,8 +278,11 @@ def render_changed_tracts(view: View, sim) -> None:
     show_table(rows, key="changed_tracts", column_config={"Tract": st.column_config.TextColumn(pinned=True)})
 
 
-def render_site_suggestions(result) -> None:
-    """Suggest where new sites help most, and add them to the scenario."""
+def render_site_suggestions(view: View, result) -> None:
+    """Suggest where new sites help most, and add them to the scenario (for the page's age band unless
+    the planner picks another)."""
+    if "suggest_band" not in st.session_state:
+        st.session_state["suggest_band"] = view.band
     c7, c8, c9 = st.columns(3)
     k = int(c7.number_input("How many sites", 1, 20, 5, key="suggest_k"))
     slots = float(c8.number_input("Slots at each", 5, 300, 60, key="suggest_slots"))

@@ -102,8 +102,10 @@ def build_desert_share_chart(rollup: pd.DataFrame, band: str) -> go.Figure:
         barmode="group",
         title=f"Share of children {_band_words(band)} living in deserts",
         yaxis=dict(title="% of children", range=[0, 100]),
-        legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0),
-        **{**_LAYOUT, "margin": dict(l=10, r=10, t=90, b=10)},
+        # the legend below the region names (at the foot of the chart), never over the title in a narrow column
+        legend=dict(orientation="h", yref="container", yanchor="bottom", y=0.0, x=0),
+        height=520,
+        **{**_LAYOUT, "margin": dict(l=10, r=10, t=60, b=150)},
     )
     return fig
 

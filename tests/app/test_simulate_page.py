@@ -161,3 +161,10 @@ def test_kept_scenarios_are_compared_side_by_side_and_reopened(base):
     at.button(key="kept_remove").click().run()
     table = next(d.value for d in at.dataframe if "Scenario" in d.value.columns)
     assert table["Scenario"].tolist() == ["No changes", "Two sites"]
+
+
+@pytest.mark.parametrize("band", ["under_5", "0_2"])
+def test_site_suggestions_start_from_the_pages_age_band(band):
+    at = page({"band": band})
+    assert at.selectbox(key="suggest_band").value == band
+    assert at.title[0].value.endswith(f"ages {'under 5' if band == 'under_5' else '0-2'}")
