@@ -41,7 +41,7 @@ from gapmap.ui.state import (
     switch_region,
     take_widget_value,
 )
-from gapmap.ui.widgets import plain, render_error
+from gapmap.ui.widgets import download_button, plain, render_error
 
 __all__ = [
     "render_value_mapping",
@@ -130,13 +130,12 @@ def render_import_report(report: ProviderImport, privacy: bool) -> None:
         st.caption(plain(for_this_page(note)))
     st.dataframe(pd.DataFrame({"field": list(report.mapping), "column in the file": list(report.mapping.values())}), hide_index=True)
     d1, d2 = st.columns(2)
-    d2.download_button(
+    download_button(
+        d2,
         "Download the value mapping (JSON)",
-        report.value_mapping_json(),
-        file_name="gapmap_value_mapping.json",
-        mime="application/json",
-        key="dl_value_mapping",
-        on_click="ignore",
+        report.value_mapping_json().encode("utf-8"),
+        "gapmap_value_mapping.json",
+        "dl_value_mapping",
         help="Load it next time under 'What the values mean', or give it to the command line with --values-file.",
     )
     if len(report.rejected):
@@ -152,14 +151,7 @@ def render_import_report(report: ProviderImport, privacy: bool) -> None:
                 "reason": st.column_config.TextColumn("Why it was rejected", width="large"),
             },
         )
-        d1.download_button(
-            "Download the rejected rows (CSV)",
-            to_csv_bytes(report.rejected),
-            file_name="rejected_rows.csv",
-            mime="text/csv",
-            key="dl_rejected",
-            on_click="ignore",
-        )
+        download_button(d1, "Download the rejected rows (CSV)", to_csv_bytes(report.rejected), "rejected_rows.csv", "dl_rejected")
     st.markdown("**Preview of the providers**")
     with_rejected = st.checkbox(
         "Also show the rejected rows that have coordinates", key="preview_rejected", disabled=not len(report.rejected_points)

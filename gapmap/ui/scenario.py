@@ -31,7 +31,7 @@ from gapmap.analysis.siting import OBJECTIVES, band_slots, build_coverage, sugge
 from gapmap.errors import GapmapError
 from gapmap.sources.files import display_name
 from gapmap.ui.state import KEPT_SCENARIOS, NOTICE, SCENARIO_CHANGES, SCENARIO_LINK_PROBLEM, SITE_LAT, SITE_LON, View, is_new
-from gapmap.ui.widgets import render_error, show_table, term_help
+from gapmap.ui.widgets import download_button, plain, render_error, show_table, term_help
 
 __all__ = [
     "CHANGES",
@@ -189,8 +189,10 @@ def render_change_forms(result) -> None:
         d35 = c6.number_input("Add slots 3-5", -500, 500, 0, key="prov_35")
         a, b = st.columns(2)
         if a.form_submit_button("Add slots") and add_changes(result, AddSlots(pid, float(d02), float(d35))):
+            NOTICE.set(f"Changed {names[pid]}: {d02:+g} slots for ages 0-2 and {d35:+g} for ages 3-5. The figures below include it.")
             st.rerun()
         if b.form_submit_button("Close it") and add_changes(result, CloseProvider(pid)):
+            NOTICE.set(f"Closed {names[pid]}. The figures below include it.")
             st.rerun()
 
 
@@ -198,7 +200,7 @@ def render_notice() -> None:
     """What the last change did, kept on screen until the next change."""
     notice = NOTICE.get()
     if notice:
-        st.success(notice)
+        st.success(plain(notice))  # it quotes names from files and forms: shown as the text they are
 
 
 def render_changes_editor(result) -> None:
@@ -308,14 +310,7 @@ def render_site_suggestions(view: View, result) -> None:
 def render_scenario_files(result, scenario) -> None:
     """Download the scenario as JSON; load one."""
     d1, d2 = st.columns(2)
-    d1.download_button(
-        "Download this scenario (JSON)",
-        scenario_to_json(scenario),
-        file_name="gapmap_scenario.json",
-        mime="application/json",
-        key="dl_scenario",
-        on_click="ignore",
-    )
+    download_button(d1, "Download this scenario (JSON)", scenario_to_json(scenario).encode("utf-8"), "gapmap_scenario.json", "dl_scenario")
     load_scenario_upload(result, d2.file_uploader("Load a scenario (JSON)", type=["json"], key="load_scenario"))
 
 

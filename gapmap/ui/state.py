@@ -61,6 +61,7 @@ __all__ = [
     "SITE_LAT",
     "SITE_LON",
     "KEPT_SCENARIOS",
+    "PINNED_DOWNLOADS",
 ]
 
 
@@ -147,6 +148,9 @@ CUSTOM_REGIONS: Slot[Any] = Slot(KEYS.custom_regions)
 RUCA_CODES: Slot[Any] = Slot(KEYS.ruca_codes)
 #: Files made for the download buttons: widget key -> (what they were made from, bytes).
 DOWNLOADS: Slot[dict[str, tuple[object, bytes]]] = Slot(KEYS.downloads, dict)
+#: Every file a download button shows: widget key -> (bytes, MIME type, file name). Registered again
+#: first thing in each run (see gapmap.ui.widgets.pin_downloads), so a run stopped early cannot orphan them.
+PINNED_DOWNLOADS: Slot[dict[str, tuple[bytes, str, str]]] = Slot("_gapmap_pinned_downloads", dict)
 #: A Census API key entered on the Your data page: this session's memory only (never in a widget, the URL,
 #: a log or a file; see gapmap.ui.loaders.census_key).
 CENSUS_KEY: Slot[str] = Slot(KEYS.census_key)

@@ -20,6 +20,7 @@ from gapmap.ui.loaders import region_options
 from gapmap.ui.state import (
     DOWNLOADS,
     KEYS,
+    PINNED_DOWNLOADS,
     PRIVACY,
     REGION,
     View,
@@ -48,6 +49,8 @@ __all__ = [
     "plain",
     "number_formats",
     "show_table",
+    "download_button",
+    "pin_downloads",
     "term_help",
     "plain_lines",
     "render_import_summary",
@@ -213,13 +216,8 @@ def render_import_summary(view: View) -> None:
             st.caption(plain(note))
         if about["rejected"]:
             rejected = read_dataset_rejected(loaders.DATASETS_DIR, view.region)
-            st.download_button(
-                "Download the rejected rows (CSV)",
-                to_csv_bytes(rejected),
-                file_name=f"rejected_{view.region}.csv",
-                mime="text/csv",
-                key="dl_dataset_rejected",
-                on_click="ignore",
+            download_button(
+                st, "Download the rejected rows (CSV)", to_csv_bytes(rejected), f"rejected_{view.region}.csv", "dl_dataset_rejected"
             )
 
 
@@ -261,19 +259,50 @@ def about_view(view: View) -> dict[str, object]:
     }
 
 
+#: The element coordinates under which :func:`pin_downloads` registers a button's file (not an element's).
+PIN_COORDINATES = "gapmap.pinned-download."
+
+
+def pin_downloads(pins: dict[str, tuple[bytes, str, str]] | None = None, manager=None) -> None:
+    """Register again every file a download button of this session shows, before anything else runs.
+
+    Why: each run starts by dropping the session's file references and ends by collecting files no
+    reference holds; a downloadable file goes when two runs in a row end without it. A run stopped early
+    by a new rerun request (a map's first value, a second click) ends before the page reaches its buttons,
+    while the browser still shows the buttons of the last whole run: two such runs and a click answers 404
+    ("canceled"). Pinned here, under coordinates of their own, the files outlive any run that stops early;
+    a file replaced under the same key is collected as before. ``pins`` and ``manager`` default to the
+    session's and the runtime's (tests pass their own)."""
+    if manager is None:
+        from streamlit import runtime
+
+        if not runtime.exists():  # AppTest and bare mode: no media files to keep
+            return
+        manager = runtime.get_instance().media_file_mgr
+    for key, (data, mime, file_name) in (PINNED_DOWNLOADS.value() if pins is None else pins).items():
+        manager.add(data, mime, PIN_COORDINATES + key, file_name=file_name, is_for_static_download=True)
+
+
+def download_button(container, label: str, data: bytes, file_name: str, key: str, mime: str | None = None, help: str | None = None) -> None:
+    """A download button whose file is pinned (:func:`pin_downloads`); clicking it does not rerun the page.
+    Every download of the app goes through here."""
+    mime = mime or MIME.get(file_name[file_name.rfind(".") :], "application/octet-stream")
+    PINNED_DOWNLOADS.value()[key] = (data, mime, file_name)
+    container.download_button(label, data, file_name=file_name, mime=mime, key=key, on_click="ignore", help=help)
+
+
 def render_download(label: str, df, file_name: str, view: View, key: str) -> None:
     """A table as a CSV (header on line 1) and as a ZIP of the CSV with a note of where it came from."""
     stem = file_name.removesuffix(".csv")
     about = about_view(view)
     c1, c2 = st.columns(2)
-    c1.download_button(label, to_csv_bytes(df), file_name=file_name, mime="text/csv", key=key, on_click="ignore")
-    c2.download_button(
+    download_button(c1, label, to_csv_bytes(df), file_name, key)
+    download_button(
+        c2,
         "With where it came from (ZIP)",
         to_bundle_bytes({stem: df}, about, stem),
-        file_name=stem + ".zip",
-        mime="application/zip",
-        key=key + "_zip",
-        on_click="ignore",
+        stem + ".zip",
+        key + "_zip",
         help="The CSV and a text file naming the data, the age band and every parameter behind the figures.",
     )
 
@@ -323,8 +352,8 @@ def render_downloads(items, token: object) -> None:
 
     Every button gets its bytes, never a callable: Streamlit 1.67 drops a deferred (callable) download's
     id when the page reruns, so a click after any rerun answered "Deferred file ... not found" and no file
-    arrived. A file given as bytes stays served for a rerun after it is replaced. Clicking does not rerun
-    the page (``on_click="ignore"``)."""
+    arrived. Each file is pinned (:func:`pin_downloads`), so a run stopped early cannot take it away from
+    a button still on screen. Clicking does not rerun the page (``on_click="ignore"``)."""
     items = list(items)
     made = DOWNLOADS.value()
     per_row = 3  # so a button's label shows whole at 1400 px
@@ -334,7 +363,4 @@ def render_downloads(items, token: object) -> None:
         if kept is None or kept[0] != token:
             kept = (token, make())
             made[key] = kept
-        suffix = file_name[file_name.rfind(".") :]
-        col.download_button(
-            label, kept[1], file_name=file_name, mime=MIME.get(suffix, "application/octet-stream"), key=key, on_click="ignore"
-        )
+        download_button(col, label, kept[1], file_name, key)

@@ -185,3 +185,40 @@ def test_the_glossary_explains_every_term_and_every_figure():
     assert "more than 50 children and more than 3 children per licensed slot" in TERMS["CAP rule"]
     table = at.dataframe[0].value
     assert len(table) == len(MEASURES) and "Slots per 100 children" in set(table["Figure"])
+
+
+def _fit_bounds(fmap):
+    """(minx, miny, maxx, maxy) the folium map opens on."""
+    fit = next(v for k, v in fmap._children.items() if k.startswith("fit_bounds"))
+    (s, w), (n, e) = fit.bounds
+    return (w, s, e, n)
+
+
+def test_the_place_search_zooms_to_a_county_and_selects_a_tract_found(monkeypatch, demo):
+    import streamlit_folium
+
+    drawn = []
+    monkeypatch.setattr(streamlit_folium, "st_folium", lambda fmap, *a, **k: drawn.append((k.get("key"), _fit_bounds(fmap))) or {})
+    tracts, providers = demo
+    at = run_app()
+    at.switch_page("pages/map.py").run()
+    assert drawn[-1] == ("tract_map", tuple(float(v) for v in tracts.total_bounds))  # the whole region
+    at.text_input(key="map_find").input("basalt county").run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="map_zoom").value == "County: Basalt County"  # a new search zooms to its best match
+    assert drawn[-1][1] == tuple(float(v) for v in tracts[tracts["county"] == "Basalt County"].total_bounds)
+    # a tract found by its GEOID is zoomed to and selected: its figures show below the map
+    geoid = tracts["geoid"].iloc[20]
+    at.text_input(key="map_find").input(geoid).run()
+    assert drawn[-1][1] == tuple(float(v) for v in tracts.geometry.iloc[20].bounds)
+    assert at.subheader[0].value.startswith(f"Tract {geoid}")
+    # 'Reset view' draws the whole region again, on a new map
+    at.button(key="map_reset").click().run()
+    assert drawn[-1] == ("tract_map_1", tuple(float(v) for v in tracts.total_bounds))
+    # privacy mode (on by default) keeps family homes out of the search; a center is found by its address
+    home = providers[providers["type"] == "family_home"].iloc[0]
+    at.text_input(key="map_find").input(home["address"]).run()
+    assert not any(o.startswith(f"Provider: {home['name']}") for o in at.selectbox(key="map_zoom").options)
+    center = providers[providers["type"] == "center"].iloc[0]
+    at.text_input(key="map_find").input(center["address"]).run()
+    assert at.selectbox(key="map_zoom").value == f"Provider: {center['name']}, {center['address']}"

@@ -70,9 +70,9 @@ def test_a_new_site_asks_its_funding_and_the_before_after_table_is_in_words(base
     assert not at.exception, at.exception
     change = at.session_state["scenario_changes"][0]
     assert (change["funding"], change["type"]) == ("private", "family_home")
-    assert any(s.value.startswith("Added New site: 16 slots for ages 0-2 and 20 for ages 3-5") for s in at.success)
+    assert any(s.startswith("Added New site: 16 slots for ages 0-2 and 20 for ages 3-5") for s in texts(at.success))
     at.run()  # the message stays until the next change
-    assert any(s.value.startswith("Added New site") for s in at.success)
+    assert any(s.startswith("Added New site") for s in texts(at.success))
     table = next(d.value for d in at.dataframe if "Area" in d.value.columns)
     sim = simulate_scenario(base, scenario_from_json(json.dumps({"name": "x", "changes": [change]})))
     expected = compare_outcomes(sim, by="county")
@@ -168,3 +168,18 @@ def test_site_suggestions_start_from_the_pages_age_band(band):
     at = page({"band": band})
     assert at.selectbox(key="suggest_band").value == band
     assert at.title[0].value.endswith(f"ages {'under 5' if band == 'under_5' else '0-2'}")
+
+
+def test_every_change_says_what_it_did_and_a_name_shows_as_text(demo):
+    at = page()
+    at.text_input(key="site_name").set_value("[click](https://example.org) **bold**")
+    at.button(key="FormSubmitter:new_site-Add this site").click().run()
+    notice = at.success[0].value
+    assert "[click](https://example.org)" not in notice and "**bold**" not in notice  # escaped markdown
+    assert texts(at.success)[0].startswith("Added [click](https://example.org) **bold**: 16 slots")
+    pid, name = demo[1]["provider_id"].iloc[3], demo[1]["name"].iloc[3]
+    at.selectbox(key="prov_pick").set_value(pid)
+    at.button(key="FormSubmitter:provider_change-Add slots").click().run()
+    assert texts(at.success) == [f"Changed {name}: +10 slots for ages 0-2 and +0 for ages 3-5. The figures below include it."]
+    at.button(key="FormSubmitter:provider_change-Close it").click().run()
+    assert texts(at.success) == [f"Closed {name}. The figures below include it."]

@@ -239,8 +239,12 @@ def test_a_scenario_built_in_the_browser_changes_the_figures(page, app_url, demo
     slots.press("Tab")  # commit the value before submitting the form
     expect(slots).to_have_value("300")
     page.get_by_role("button", name="Add this site").click()
+    # each change is confirmed by its own message before the next one: a click never lands on a page
+    # that is still applying the last one
+    expect(page.get_by_text("Added New site: 300 slots for ages 0-2")).to_be_visible()
     wait_idle(page)
     page.get_by_role("button", name="Add slots").click()
+    expect(page.get_by_text(f"Changed {providers['name'].iloc[0]}: +10 slots for ages 0-2")).to_be_visible()
     wait_idle(page)
     minx, miny, maxx, maxy = tracts.total_bounds
     first = providers["provider_id"].iloc[0]

@@ -12,8 +12,36 @@ from playwright.sync_api import expect
 
 from tests.e2e.test_browser import assert_clean, open_app, wait_idle
 
-#: The pages with downloads, and how many download buttons each shows on arrival.
-PAGES = (("Overview", 2), ("Map", 2), ("Priorities", 6), ("Simulate", 1), ("Compare regions", 5))
+
+def _pick_a_tract(page, demo):
+    """Find a tract by its GEOID: the Map page selects it and offers its figures too."""
+    geoid = demo[0]["geoid"].iloc[20]
+    field = page.get_by_role("textbox", name="Find a place")
+    field.fill(geoid)
+    field.press("Enter")
+    expect(page.get_by_role("heading", name=re.compile(f"Tract {geoid}"))).to_be_visible()
+
+
+def _keep_a_scenario(page, demo):
+    """Add a site and keep the scenario: the comparison of kept scenarios downloads too."""
+    page.get_by_role("button", name="Add this site").click()
+    expect(page.get_by_text("Added New site")).to_be_visible()
+    wait_idle(page)
+    page.get_by_role("textbox", name="Name this scenario").fill("One more site")
+    page.get_by_role("button", name="Keep it to compare").click()
+    expect(page.get_by_text("Kept scenarios side by side")).to_be_visible()
+
+
+#: The pages with downloads, what brings out all of them, and how many download buttons they show then.
+PAGES = (
+    ("Overview", None, 2),
+    ("Map", None, 2),
+    ("Map", _pick_a_tract, 4),
+    ("Priorities", None, 6),
+    ("Simulate", None, 1),
+    ("Simulate", _keep_a_scenario, 3),
+    ("Compare regions", None, 5),
+)
 CLICKS = 3
 
 
@@ -51,10 +79,13 @@ def _rerun(page, buttons, n_buttons: int) -> None:
         expect(buttons).to_have_count(n_buttons)
 
 
-@pytest.mark.parametrize(("name", "n_buttons"), PAGES)
-def test_every_download_arrives_on_every_click(page, app_url, name, n_buttons):
+@pytest.mark.parametrize(("name", "setup", "n_buttons"), PAGES, ids=[f"{p[0]}-{p[2]}" for p in PAGES])
+def test_every_download_arrives_on_every_click(page, app_url, demo, name, setup, n_buttons):
     open_app(page, app_url, "" if name == "Overview" else name)
     wait_idle(page)
+    if setup is not None:
+        setup(page, demo)
+        wait_idle(page)
     buttons = page.locator('[data-testid="stDownloadButton"]')
     expect(buttons).to_have_count(n_buttons)  # buttons appear as their files are made
     wait_idle(page)
