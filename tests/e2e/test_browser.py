@@ -30,12 +30,19 @@ def open_app(page, url, path=""):
         page.get_by_role("link", name=path).click()
 
 
+#: True when no run is in progress: no status widget, and no element left over from an earlier run
+#: (Streamlit marks an element ``data-stale="true"`` until the current run draws it again, and a run
+#: that ends with st.rerun() hands over to the next one without always showing the status widget).
+IDLE = "() => !document.querySelector('[data-testid=\"stStatusWidget\"]') && !document.querySelector('[data-stale=\"true\"]')"
+
+
 def wait_idle(page):
-    """Wait until no script run is in progress (Streamlit shows its status widget while running).
+    """Wait until the page shows one whole run: no run in progress and nothing on screen from an earlier
+    run (a button drawn by an earlier run may still hold an earlier file).
 
     st_folium sends its first value when the map mounts, which reruns the page once; interacting
     before that rerun ends can land on a map that is being replaced."""
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", polling=100, timeout=30_000)
+    page.wait_for_function(IDLE, polling=100, timeout=30_000)
 
 
 def assert_clean(page):
