@@ -283,6 +283,44 @@ def _cmd_providers(args) -> int:
     return 0
 
 
+def _cmd_datasets(args) -> int:
+    """Saved datasets, as the app's Your data page keeps them (the same folder): add, list, remove."""
+    from gapmap.sources.datasets import delete_dataset, list_datasets, save_dataset
+
+    folder = args.datasets_dir
+    if args.action == "list":
+        saved = list_datasets(folder)
+        if not saved:
+            print(f"No saved datasets in {folder}.")
+        for key, label in saved.items():
+            print(f"{key}\t{label}")
+        return 0
+    if args.action == "remove":
+        if args.name not in list_datasets(folder):
+            raise ParameterError(f"no saved dataset {args.name!r}: `gapmap datasets list` shows the saved ones")
+        delete_dataset(folder, args.name)
+        print(f"Removed the dataset {args.name!r}.")
+        return 0
+    if args.tracts is None or args.providers_file is None:
+        raise ParameterError("datasets add needs --tracts FILE and --providers FILE")
+    from gapmap.sources.geography import read_tracts
+
+    tracts = read_tracts(args.tracts)
+    rep = _import(args, args.providers_file, tracts)
+    if rep.accepted.empty:
+        raise ParameterError(f"{args.providers_file.name}: no provider row was accepted, so there is nothing to save")
+    sources = {"tracts": args.tracts.name, "providers": rep.summary()}
+    key = save_dataset(folder, args.name, tracts, rep.accepted, sources, args.replace, rep.about(), rep.rejected)
+    print(
+        f"Saved the dataset {args.name!r} as {key!r}: {len(tracts):,} tracts; providers: {rep.rows_read:,} rows read = "
+        f"{len(rep.accepted):,} accepted + {len(rep.rejected):,} rejected. The app lists it under Data; "
+        f"the CLI reads it with --region {key}."
+    )
+    if len(rep.rejected):
+        _print_rejected(rep)
+    return 0
+
+
 def _cmd_fetch(args) -> int:
     import os
 
@@ -587,6 +625,20 @@ def build_parser() -> argparse.ArgumentParser:
     pv.add_argument("--out", type=Path, help="write the accepted rows (the provider contract's columns) to this CSV")
     pv.add_argument("--rejected", type=Path, help="write the rejected rows, with their row number and reason, to this CSV")
     pv.set_defaults(func=_cmd_providers)
+
+    ds = sub.add_parser(
+        "datasets",
+        help="save, list or remove datasets for the app (a team server's administrator can load a state without the browser)",
+        description="Datasets live in the folder the app reads (your user data folder; XDG_DATA_HOME is honoured).",
+    )
+    ds.add_argument("action", choices=["add", "list", "remove"])
+    ds.add_argument("name", nargs="?", default="", help="the dataset's name (add) or key (remove)")
+    ds.add_argument("--tracts", type=Path, help="add: tracts with ACS estimates (.parquet, .geojson or .gpkg, as `gapmap fetch` writes)")
+    ds.add_argument("--providers", dest="providers_file", type=Path, help="add: the provider list (the licensing export as it is)")
+    ds.add_argument("--replace", action="store_true", help="add: replace a saved dataset of the same name")
+    ds.add_argument("--datasets-dir", type=Path, default=default_datasets_dir(), help=argparse.SUPPRESS)
+    _add_provider_args(ds)
+    ds.set_defaults(func=_cmd_datasets)
 
     cp = sub.add_parser("compare", help="regions side by side: counties, hubs or your own regions, and who lives in the deserts")
     _add_input_args(cp)

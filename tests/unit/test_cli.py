@@ -349,3 +349,32 @@ def test_optimize_with_uploaded_candidates_and_the_unmet_objective(tmp_path, cap
     assert "Candidates: 3 sites" in printed and "children of unmet need served" in printed
     sites = pd.read_csv(out)
     assert set(sites["name"]) <= {"First Church", "Grange Hall", "Old School"} and len(sites) == 2
+
+
+def test_datasets_add_list_remove_in_the_folder_the_app_reads(tmp_path, monkeypatch, capsys):
+    """An administrator loads a region without the browser: the dataset lands in the user data folder
+    (XDG_DATA_HOME honoured) that the app and --region read, every provider row is counted, and it goes."""
+    from gapmap.sources.datasets import dataset_about, list_datasets
+    from gapmap.sources.session import default_datasets_dir
+    from tests.conftest import FIXTURES
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    assert default_datasets_dir() == tmp_path / "data" / "gapmap" / "datasets"
+    export = FIXTURES / "providers" / "licensing_export.csv"
+    args = ["datasets", "add", "Demo state", "--tracts", str(DEMO_DIR / "tracts.geojson"), "--providers", str(export)]
+    assert main(args) == 0
+    printed = capsys.readouterr().out
+    assert "providers: 5 rows read = 5 accepted + 0 rejected" in printed and "--region demo-state" in printed
+    assert list_datasets(default_datasets_dir()) == {"demo-state": "Demo state"}
+    about = dataset_about(default_datasets_dir(), "demo-state")
+    assert (about["tracts"], about["providers"], about["import"]["rows_read"]) == (162, 5, 5)
+    assert main(args) == 2 and "already" in capsys.readouterr().err  # no silent overwrite
+    assert main([*args, "--replace"]) == 0
+    assert main(["datasets", "list"]) == 0 and "demo-state\tDemo state" in capsys.readouterr().out
+    assert main(["metrics", "--region", "demo-state", "--out", str(tmp_path / "m.csv")]) == 0  # the CLI reads it by key
+    assert main(["datasets", "remove", "demo-state"]) == 0 and list_datasets(default_datasets_dir()) == {}
+    assert main(["datasets", "remove", "demo-state"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: no saved dataset 'demo-state'") and err.count("\n") == 1
+    assert main(["datasets", "add", "X", "--tracts", str(DEMO_DIR / "tracts.geojson")]) == 2
+    assert "needs --tracts FILE and --providers FILE" in capsys.readouterr().err
