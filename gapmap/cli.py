@@ -21,8 +21,7 @@ import sys
 from pathlib import Path
 
 from gapmap import __version__
-from gapmap import schema as S
-from gapmap.config import DECAYS, DEFAULT_PARAMS, AnalysisParams
+from gapmap.config import BAND_KEYS, DECAYS, DEFAULT_PARAMS, PRESET_NAMES, AnalysisParams
 from gapmap.errors import DataSourceError, GapmapError, ParameterError
 from gapmap.sources.session import default_cache_dir, default_datasets_dir, new_http_session
 
@@ -173,6 +172,8 @@ def _params(args) -> AnalysisParams:
 
 def _load_inputs(args):
     """(tracts, providers, label) from --region or --tracts/--providers."""
+    from gapmap import schema as S
+
     if args.region and (args.tracts or args.providers):
         raise ParameterError("give either --region or --tracts with --providers, not both")
     if args.region == "demo":
@@ -216,6 +217,7 @@ def _load_inputs(args):
 
 
 def _cmd_metrics(args) -> int:
+    from gapmap import schema as S
     from gapmap.metrics import compute_metrics_table, compute_summary, compute_tract_metrics
     from gapmap.outputs.export import to_csv_bytes, to_geojson_bytes
 
@@ -357,6 +359,7 @@ def _cmd_fetch(args) -> int:
 
 
 def _ranking_inputs(args):
+    from gapmap import schema as S
     from gapmap.analysis.ranking import PRESETS
     from gapmap.metrics import compute_tract_metrics
 
@@ -408,6 +411,7 @@ def _cmd_report(args) -> int:
 
 
 def _cmd_simulate(args) -> int:
+    from gapmap import schema as S
     from gapmap.analysis.scenarios import compare_outcomes, scenario_from_json, simulate_scenario
     from gapmap.metrics import compute_tract_metrics
     from gapmap.outputs.export import to_csv_bytes
@@ -442,6 +446,7 @@ def _cmd_simulate(args) -> int:
 
 
 def _cmd_optimize(args) -> int:
+    from gapmap import schema as S
     from gapmap.analysis.siting import build_coverage, chosen_sites, suggest_sites_exact, suggest_sites_greedy
     from gapmap.metrics import compute_tract_metrics
     from gapmap.outputs.export import to_csv_bytes
@@ -478,6 +483,7 @@ def _cmd_optimize(args) -> int:
 
 
 def _cmd_compare(args) -> int:
+    from gapmap import schema as S
     from gapmap.analysis.ranking import PRESETS
     from gapmap.metrics import compute_tract_metrics
     from gapmap.outputs.export import COMPARE_FORMATS, to_compare_bytes, to_csv_bytes
@@ -529,9 +535,9 @@ def _cmd_compare(args) -> int:
 
 
 def _cmd_demo_data(args) -> int:
-    from gapmap.sources.demo import DEMO_LABEL, write_demo
+    from gapmap.sources.demo import DEMO_LABEL, DEMO_SEED, write_demo
 
-    for path in write_demo(args.out, args.seed, args.regions_out):
+    for path in write_demo(args.out, DEMO_SEED if args.seed is None else args.seed, args.regions_out):
         print(f"wrote {path} ({DEMO_LABEL})")
     return 0
 
@@ -546,11 +552,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_param_args(m)
     _add_provider_args(m)
     m.add_argument("--skip-rejected", action="store_true", help="compute without the provider rows that were rejected (they are listed)")
-    m.add_argument("--band", default="under_5", help="age band of the unsuffixed columns: 0_2, 3_5 or under_5 (default)")
+    m.add_argument("--band", default="under_5", help=f"age band of the unsuffixed columns: {', '.join(BAND_KEYS)} (default under_5)")
     m.add_argument("--out", type=Path, required=True, help="output file: .csv or .geojson")
     m.set_defaults(func=_cmd_metrics)
-
-    from gapmap.analysis.ranking import PRESETS
 
     for cmd, helptext in (
         ("rank", "the priority list: which tracts to serve first, and why"),
@@ -561,7 +565,7 @@ def build_parser() -> argparse.ArgumentParser:
         _add_param_args(r)
         _add_provider_args(r)
         r.add_argument("--skip-rejected", action="store_true", help=argparse.SUPPRESS)
-        r.add_argument("--preset", default="balanced", help=f"weights: {', '.join(PRESETS)} (default balanced)")
+        r.add_argument("--preset", default="balanced", help=f"weights: {', '.join(PRESET_NAMES)} (default balanced)")
         r.add_argument("--band", help="age band to rank on (default: the preset's)")
         r.add_argument("--top", type=int, default=25 if cmd == "rank" else 10, help="how many tracts to list")
         r.add_argument("--out", type=Path, required=True, help=".csv, .zip, .xlsx, .geojson or .gpkg" if cmd == "rank" else ".html")
@@ -652,7 +656,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     cp.add_argument("--regions", help="comma-separated region names to compare (default: every region with tracts)")
     cp.add_argument("--rule", choices=["osu", "cap", "access"], default="osu", help="deserts of the equity table (default osu)")
-    cp.add_argument("--preset", default="balanced", help=f"weights that pick the priority tracts: {', '.join(PRESETS)}")
+    cp.add_argument("--preset", default="balanced", help=f"weights that pick the priority tracts: {', '.join(PRESET_NAMES)}")
     cp.add_argument("--priority-share", type=float, default=0.10, help="share of all tracts counted as priority tracts (default 0.10)")
     cp.add_argument("--ruca", type=Path, help="CSV/XLSX of RUCA codes by tract (USDA ERS); default: a population-density rule")
     cp.add_argument("--equity-out", type=Path, help="also write who lives in the deserts (CSV)")
@@ -660,10 +664,8 @@ def build_parser() -> argparse.ArgumentParser:
     cp.set_defaults(func=_cmd_compare)
 
     d = sub.add_parser("demo-data", help="regenerate the synthetic demo region files")
-    from gapmap.sources.demo import DEMO_SEED
-
     d.add_argument("--out", type=Path, default=DEFAULT_DATA_DIR / "demo")
-    d.add_argument("--seed", type=int, default=DEMO_SEED)
+    d.add_argument("--seed", type=int, help="the generator's seed (default: the demo's own)")
     d.add_argument("--regions-out", type=Path, help="where demo-hubs.json goes (default: regions/ beside --out)")
     d.set_defaults(func=_cmd_demo_data)
     return parser

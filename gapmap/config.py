@@ -104,3 +104,10 @@ class AnalysisParams:
 
 
 DEFAULT_PARAMS = AnalysisParams()
+
+
+#: The names of the ranking presets (their weights: :data:`gapmap.analysis.ranking.PRESETS`), here so the
+#: command line can list them without importing the science stack.
+PRESET_NAMES: tuple[str, ...] = ("balanced", "infant_toddler", "equity", "potential_need")
+#: The age bands' keys (defined in :data:`gapmap.schema.BANDS`), for the same reason.
+BAND_KEYS: tuple[str, ...] = ("0_2", "3_5", "under_5")

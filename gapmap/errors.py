@@ -20,8 +20,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pandas import NA as _NA
-
 __all__ = [
     "GapmapError",
     "DataValidationError",
@@ -62,7 +60,7 @@ class Problem:
 
 
 def _show(value: object) -> str:
-    if value is None or (isinstance(value, float) and value != value) or value is _NA:
+    if value is None or (isinstance(value, float) and value != value) or type(value).__name__ == "NAType":  # pandas.NA, not imported here
         return "(empty)"
     text = repr(value) if isinstance(value, str) else str(value)
     return text if len(text) <= 60 else text[:57] + "..."

@@ -378,3 +378,18 @@ def test_datasets_add_list_remove_in_the_folder_the_app_reads(tmp_path, monkeypa
     assert err.startswith("error: no saved dataset 'demo-state'") and err.count("\n") == 1
     assert main(["datasets", "add", "X", "--tracts", str(DEMO_DIR / "tracts.geojson")]) == 2
     assert "needs --tracts FILE and --providers FILE" in capsys.readouterr().err
+
+
+def test_the_help_needs_no_science_stack_and_its_lists_are_the_cores():
+    """`gapmap --help` imports neither pandas, geopandas nor numba (so it answers at once), and the names it
+    lists (presets, bands) are the core's own."""
+    import subprocess
+    import sys
+
+    from gapmap import config, schema
+    from gapmap.analysis.ranking import PRESETS
+
+    assert config.PRESET_NAMES == tuple(PRESETS) and config.BAND_KEYS == tuple(schema.BANDS)
+    code = "import sys, gapmap.cli as c; c.build_parser().format_help(); print(sorted(m for m in ('pandas', 'geopandas', 'numba', 'numpy') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
