@@ -58,8 +58,12 @@ TOOLTIP_STYLE = "font: 12px/1.35 sans-serif; padding: 4px 6px;"
 
 def _new_map(tiles: str | None) -> folium.Map:
     """A map that does not zoom when the page is scrolled over it (the mouse wheel scrolls the page; the
-    + and - buttons, a double click or a pinch zoom the map), with a scale bar."""
-    return folium.Map(tiles=tiles, control_scale=True, zoom_snap=0.25, scrollWheelZoom=False)
+    + and - buttons, a double click or a pinch zoom the map), with a scale bar. The base map stays out of
+    the layer control, which lists only what a planner may hide (the provider types)."""
+    fmap = folium.Map(tiles=None, control_scale=True, zoom_snap=0.25, scrollWheelZoom=False)
+    if tiles:
+        folium.TileLayer(tiles, control=False).add_to(fmap)
+    return fmap
 
 
 #: Pixels kept free at the map's right edge when it first fits its area: the legend sits bottom right, so
@@ -263,6 +267,7 @@ def build_tract_map(
         tooltip=folium.GeoJsonTooltip(
             fields=[TRACT_PROPERTY[f] for f, _ in fields], aliases=[a for _, a in fields], sticky=True, localize=False, style=TOOLTIP_STYLE
         ),
+        control=False,
     ).add_to(fmap)
 
     if selected_geoid is not None and (t[S.GEOID] == selected_geoid).any():
@@ -272,6 +277,7 @@ def build_tract_map(
             name="Selected tract",
             style_function=lambda f: {"fill": False, "color": "#000000", "weight": 4, "dashArray": "6 4"},
             interactive=False,
+            control=False,
         ).add_to(fmap)
 
     if show_providers:
@@ -281,29 +287,9 @@ def build_tract_map(
 
 
 def _add_providers(fmap: folium.Map, providers: pd.DataFrame, privacy: bool) -> None:
-    """Providers as one GeoJSON layer of circles (radius from capacity, colour from type)."""
+    """Providers as circles (radius from capacity, colour from type), one GeoJSON layer per provider type,
+    with a layer control: the planner shows or hides each type in the browser, without a rerun."""
     shown = providers if not privacy else providers[providers[S.PROVIDER_TYPE] != "family_home"]
-    features = []
-    for rec in shown[
-        [S.PROVIDER_NAME, S.PROVIDER_TYPE, S.CAPACITY, S.SLOTS_0_2, S.SLOTS_3_5, S.FUNDING, S.LATITUDE, S.LONGITUDE]
-    ].itertuples(index=False):
-        name, ptype, cap, s02, s35, funding, lat, lon = rec
-        features.append(
-            {
-                "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": [round(float(lon), 6), round(float(lat), 6)]},
-                "properties": {
-                    "name": _text(str(name)),
-                    "type": _text(S.PROVIDER_TYPES.get(ptype, str(ptype))),
-                    "capacity": f"{cap:,.0f}",
-                    "slots_0_2": f"{s02:,.0f}",
-                    "slots_3_5": f"{s35:,.0f}",
-                    "funding": _text(S.FUNDING_TYPES.get(funding, str(funding))),
-                    "_fill": PROVIDER_COLORS.get(ptype, "#999999"),
-                    "_radius": round(float(3 + 0.6 * np.sqrt(cap)), 1),
-                },
-            }
-        )
 
     def style(feature):
         p = feature["properties"]
@@ -316,18 +302,45 @@ def _add_providers(fmap: folium.Map, providers: pd.DataFrame, privacy: bool) -> 
             "className": PROVIDER_CLASS,
         }
 
-    folium.GeoJson(
-        {"type": "FeatureCollection", "features": features},
-        name="Providers",
-        marker=folium.CircleMarker(radius=5, fill=True),
-        style_function=style,
-        tooltip=folium.GeoJsonTooltip(
-            fields=["name", "type", "capacity", "slots_0_2", "slots_3_5", "funding"],
-            aliases=["Provider", "Type", "Licensed capacity", "Slots ages 0-2", "Slots ages 3-5", "Funding"],
-            localize=False,
-            style=TOOLTIP_STYLE,
-        ),
-    ).add_to(fmap)
+    columns = [S.PROVIDER_NAME, S.PROVIDER_TYPE, S.CAPACITY, S.SLOTS_0_2, S.SLOTS_3_5, S.FUNDING, S.LATITUDE, S.LONGITUDE]
+    layers = 0
+    for ptype, label in S.PROVIDER_TYPES.items():
+        of_type = shown[shown[S.PROVIDER_TYPE] == ptype]
+        if of_type.empty:
+            continue
+        features = []
+        for name, kind, cap, s02, s35, funding, lat, lon in of_type[columns].itertuples(index=False):
+            features.append(
+                {
+                    "type": "Feature",
+                    "geometry": {"type": "Point", "coordinates": [round(float(lon), 6), round(float(lat), 6)]},
+                    "properties": {
+                        "name": _text(str(name)),
+                        "type": _text(S.PROVIDER_TYPES.get(kind, str(kind))),
+                        "capacity": f"{cap:,.0f}",
+                        "slots_0_2": f"{s02:,.0f}",
+                        "slots_3_5": f"{s35:,.0f}",
+                        "funding": _text(S.FUNDING_TYPES.get(funding, str(funding))),
+                        "_fill": PROVIDER_COLORS.get(kind, "#999999"),
+                        "_radius": round(float(3 + 0.6 * np.sqrt(cap)), 1),
+                    },
+                }
+            )
+        folium.GeoJson(
+            {"type": "FeatureCollection", "features": features},
+            name=f"{label} ({len(features):,})",  # a fixed label and a count: no text from the data
+            marker=folium.CircleMarker(radius=5, fill=True),
+            style_function=style,
+            tooltip=folium.GeoJsonTooltip(
+                fields=["name", "type", "capacity", "slots_0_2", "slots_3_5", "funding"],
+                aliases=["Provider", "Type", "Licensed capacity", "Slots ages 0-2", "Slots ages 3-5", "Funding"],
+                localize=False,
+                style=TOOLTIP_STYLE,
+            ),
+        ).add_to(fmap)
+        layers += 1
+    if layers:
+        folium.LayerControl(position="topright", collapsed=True).add_to(fmap)
 
 
 REJECTED_CLASS = "gapmap-rejected"

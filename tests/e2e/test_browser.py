@@ -347,3 +347,26 @@ def test_the_legend_opens_beside_the_tracts_never_over_them(page, app_url, demo,
     apart = leg["left"] >= t["right"] or leg["top"] >= t["bottom"] or leg["right"] <= t["left"] or leg["bottom"] <= t["top"]
     assert apart, got
     assert_clean(page)
+
+
+def test_provider_types_show_and_hide_in_the_browser(page, app_url, demo):
+    """The map's layer control lists each provider type with its count (no family homes in privacy mode);
+    unticking one hides its circles at once, in the browser, without a rerun."""
+    _tracts, providers = demo
+    shown = providers[providers["type"] != "family_home"]
+    centers = int((shown["type"] == "center").sum())
+    open_app(page, app_url, "Map")
+    wait_idle(page)
+    frame = page.frame_locator(MAP_FRAME).first
+    expect(frame.locator("path.gapmap-provider")).to_have_count(len(shown))
+    control = frame.locator(".leaflet-control-layers")
+    control.hover()
+    names = frame.locator(".leaflet-control-layers-overlays label")
+    expect(names.first).to_be_visible()
+    listed = [t.strip() for t in names.all_inner_texts()]
+    assert f"Child care center ({centers:,})" in listed
+    assert not any(t.startswith("Family child care home") for t in listed)
+    frame.get_by_text(f"Child care center ({centers:,})").click()
+    expect(frame.locator("path.gapmap-provider")).to_have_count(len(shown) - centers)
+    expect(page.locator('[data-testid="stStatusWidget"]')).to_have_count(0)
+    assert_clean(page)

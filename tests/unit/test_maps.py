@@ -8,6 +8,7 @@ import pytest
 
 from gapmap.config import DEFAULT_PARAMS
 from gapmap.metrics import compute_tract_metrics
+from gapmap.schema import PROVIDER_TYPES
 from gapmap.viz.maps import PROVIDER_COLORS, TRACT_PROPERTY, build_tract_map
 from gapmap.viz.measures import MEASURES, classify_measure
 
@@ -47,24 +48,42 @@ def test_tooltip_values_are_the_numbers_and_escaped(result):
     assert props["osu_class"] == t.loc[0, "osu_class_under_5"]
 
 
+def provider_layers(fmap):
+    """The map's provider layers, by type label."""
+    import folium
+
+    return {
+        c.layer_name.rsplit(" (", 1)[0]: c
+        for c in fmap._children.values()
+        if isinstance(c, folium.GeoJson) and c.layer_name.rsplit(" (", 1)[0] in PROVIDER_TYPES.values()
+    }
+
+
 def test_provider_names_are_escaped_and_privacy_hides_homes(result):
     prov = result.providers.copy()
     prov.loc[prov.index[0], "name"] = "<b>Bad</b> & Co"
     hostile = dataclasses.replace(result, providers=prov)
     fmap = build_tract_map(hostile, "0_2", "osu_class", tiles=None)
-    (markers,) = layers(fmap, "Providers")
-    feats = markers.data["features"]
+    by_type = provider_layers(fmap)
+    # one layer per provider type present, named by its label and count, so the browser can hide a type
+    assert set(by_type) == {PROVIDER_TYPES[t] for t in prov["type"].unique()}
+    for label, layer in by_type.items():
+        n = int((prov["type"].map(PROVIDER_TYPES) == label).sum())
+        assert layer.layer_name == f"{label} ({n:,})" and len(layer.data["features"]) == n
+        assert {f["properties"]["type"] for f in layer.data["features"]} == {label}
+    feats = [f for layer in by_type.values() for f in layer.data["features"]]
     assert len(feats) == len(prov)
-    assert feats[0]["properties"]["name"] == "&lt;b&gt;Bad&lt;/b&gt; &amp; Co"
+    assert "L.control.layers" in fmap.get_root().render() and "Tracts" not in fmap.get_root().render().split("L.control.layers")[1][:400]
+    assert "&lt;b&gt;Bad&lt;/b&gt; &amp; Co" in {f["properties"]["name"] for f in feats}
     assert {f["properties"]["_fill"] for f in feats} == set(PROVIDER_COLORS.values())
     big = max(feats, key=lambda f: float(f["properties"]["capacity"].replace(",", "")))
     small = min(feats, key=lambda f: float(f["properties"]["capacity"].replace(",", "")))
     assert big["properties"]["_radius"] > small["properties"]["_radius"]
 
     private = build_tract_map(result, "0_2", "osu_class", privacy=True, tiles=None)
-    (markers,) = layers(private, "Providers")
     n_homes = (result.providers["type"] == "family_home").sum()
-    assert len(markers.data["features"]) == len(result.providers) - n_homes
+    assert "Family child care home" not in provider_layers(private)
+    assert sum(len(layer.data["features"]) for layer in provider_layers(private).values()) == len(result.providers) - n_homes
     assert "Family child care home</div>" not in private.get_root().render()
 
 
