@@ -37,6 +37,11 @@ class Place:
     kind: str
     bounds: tuple[float, float, float, float]
     geoid: str | None = None
+    folded: str = ""  # the label as the search compares it (set by list_places: a search folds only the query)
+
+    def __post_init__(self) -> None:
+        if not self.folded:
+            object.__setattr__(self, "folded", _fold(self.label))
 
 
 def _fold(text: str) -> str:
@@ -101,7 +106,7 @@ def find_places(places: list[Place], query: str, limit: int = 12) -> list[Place]
     order = {k: i for i, k in enumerate(PLACE_KINDS)}
     hits = []
     for place in places:
-        text = _fold(place.label)
+        text = place.folded
         if all(w in text for w in words):
             name = text.split(": ", 1)[-1]
             hits.append((not name.startswith(words[0]), order.get(place.kind, 9), _natural(text), place))
