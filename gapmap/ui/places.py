@@ -7,7 +7,7 @@ import streamlit as st
 
 from gapmap.regions.places import Place, find_places
 from gapmap.ui.loaders import load_places
-from gapmap.ui.state import PRIVACY, SELECTED_GEOID, View
+from gapmap.ui.state import PRIVACY, SELECTED_GEOID, View, is_new
 
 __all__ = ["MapView", "render_view_controls"]
 
@@ -59,7 +59,8 @@ def render_view_controls(view: View, prefix: str, select_tract: bool = False, na
     choice = c2.selectbox("Zoom to", list(options), key=f"{prefix}_zoom")
     c3.button("Reset view", key=f"{prefix}_reset", on_click=_reset, args=(prefix,), help="Show the whole region again.")
     place = options.get(choice or WHOLE)
-    if select_tract and place is not None and place.kind == "tract" and place.geoid and SELECTED_GEOID.get() != place.geoid:
+    # a tract just chosen becomes the selected one; a later click on the map may select another
+    if select_tract and place is not None and place.kind == "tract" and place.geoid and is_new(f"{prefix} zoom choice", place.label):
         SELECTED_GEOID.set(place.geoid)
     return MapView(place.bounds if place is not None else None, int(st.session_state.get(_nonce_key(prefix), 0)))
 

@@ -222,3 +222,22 @@ def test_the_place_search_zooms_to_a_county_and_selects_a_tract_found(monkeypatc
     center = providers[providers["type"] == "center"].iloc[0]
     at.text_input(key="map_find").input(center["address"]).run()
     assert at.selectbox(key="map_zoom").value == f"Provider: {center['name']}, {center['address']}"
+
+
+def test_a_map_click_still_selects_another_tract_after_a_search(monkeypatch, demo):
+    import streamlit_folium
+
+    from gapmap.viz.maps import TRACT_PROPERTY
+
+    tracts, _ = demo
+    found, clicked = tracts["geoid"].iloc[20], tracts["geoid"].iloc[40]
+    answer: dict = {}
+    monkeypatch.setattr(streamlit_folium, "st_folium", lambda *a, **k: answer)
+    at = run_app()
+    at.switch_page("pages/map.py").run()
+    at.text_input(key="map_find").input(found).run()
+    assert at.subheader[0].value.startswith(f"Tract {found}")
+    answer["last_active_drawing"] = {"properties": {TRACT_PROPERTY["geoid"]: clicked}}  # as st_folium answers a click
+    at.run()
+    assert not at.exception, at.exception
+    assert at.subheader[0].value.startswith(f"Tract {clicked}")  # the search's tract does not take it back
