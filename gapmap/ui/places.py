@@ -7,7 +7,7 @@ import streamlit as st
 
 from gapmap.regions.places import Place, find_places
 from gapmap.ui.loaders import load_places
-from gapmap.ui.state import PRIVACY, SELECTED_GEOID, View, is_new
+from gapmap.ui.state import PRIVACY, SELECTED_GEOID, View, is_new, map_view_slots
 
 __all__ = ["MapView", "render_view_controls"]
 
@@ -23,25 +23,23 @@ class MapView:
         self.nonce = nonce
 
 
-def _nonce_key(prefix: str) -> str:
-    return f"_gapmap_{prefix}_view_nonce"
-
-
 def _reset(prefix: str) -> None:
-    st.session_state[_nonce_key(prefix)] = st.session_state.get(_nonce_key(prefix), 0) + 1
-    st.session_state[f"{prefix}_zoom"] = WHOLE
-    st.session_state[f"{prefix}_find"] = ""
+    zoom, find, nonce = map_view_slots(prefix)
+    nonce.set(nonce.value() + 1)
+    zoom.set(WHOLE)
+    find.set("")
 
 
 def render_view_controls(view: View, prefix: str, select_tract: bool = False, narrow: bool = False) -> MapView:
     """'Find a place' and 'Zoom to' above a map, and a 'Reset view' button. A tract found is also
     selected (``select_tract``: the Map page shows its details)."""
+    zoom, find, nonce = map_view_slots(prefix)
     places = load_places(view.region, bool(PRIVACY.get()))
     areas = [p for p in places if p.kind in ("county", "hub")]
     c1, c2, c3 = st.columns([4, 4, 3] if narrow else [3, 3, 1], vertical_alignment="bottom")
     query = c1.text_input(
         "Find a place",
-        key=f"{prefix}_find",
+        key=find.key,
         placeholder="tract, county, hub, provider, address",
         help="Searches this data's own tract names and GEOIDs, counties, hubs, and provider names and addresses; nothing leaves this computer.",
     )
@@ -51,23 +49,15 @@ def render_view_controls(view: View, prefix: str, select_tract: bool = False, na
     options.update({p.label: p for p in areas if p.label not in options})
     if query and not found:
         c1.caption(f"No place in this data matches {query[:60]!r}.")
-    new_query = is_first_search(prefix, query)
+    new_query = is_new(f"{prefix} search", query)
     if found and new_query:  # a new search zooms to its best match
-        st.session_state[f"{prefix}_zoom"] = found[0].label
-    elif st.session_state.get(f"{prefix}_zoom") not in options:
-        st.session_state[f"{prefix}_zoom"] = WHOLE
-    choice = c2.selectbox("Zoom to", list(options), key=f"{prefix}_zoom")
+        zoom.set(found[0].label)
+    elif zoom.get() not in options:
+        zoom.set(WHOLE)
+    choice = c2.selectbox("Zoom to", list(options), key=zoom.key)
     c3.button("Reset view", key=f"{prefix}_reset", on_click=_reset, args=(prefix,), help="Show the whole region again.")
     place = options.get(choice or WHOLE)
     # a tract just chosen becomes the selected one; a later click on the map may select another
     if select_tract and place is not None and place.kind == "tract" and place.geoid and is_new(f"{prefix} zoom choice", place.label):
         SELECTED_GEOID.set(place.geoid)
-    return MapView(place.bounds if place is not None else None, int(st.session_state.get(_nonce_key(prefix), 0)))
-
-
-def is_first_search(prefix: str, query: str) -> bool:
-    """Whether ``query`` is new since the last run (a new search zooms to its best match)."""
-    key = f"_gapmap_{prefix}_last_query"
-    new = st.session_state.get(key) != query
-    st.session_state[key] = query
-    return new
+    return MapView(place.bounds if place is not None else None, int(nonce.value()))

@@ -30,7 +30,18 @@ from gapmap.analysis.scenarios import (
 from gapmap.analysis.siting import OBJECTIVES, band_slots, build_coverage, suggest_sites_greedy
 from gapmap.errors import GapmapError
 from gapmap.sources.files import display_name
-from gapmap.ui.state import KEPT_SCENARIOS, NOTICE, SCENARIO_CHANGES, SCENARIO_LINK_PROBLEM, SITE_LAT, SITE_LON, View, is_new
+from gapmap.ui.state import (
+    COMPARED_SCENARIOS,
+    KEPT_SCENARIOS,
+    NOTICE,
+    SCENARIO_CHANGES,
+    SCENARIO_LINK_PROBLEM,
+    SITE_LAT,
+    SITE_LON,
+    SUGGEST_BAND,
+    View,
+    is_new,
+)
 from gapmap.ui.widgets import download_button, plain, render_error, show_table, term_help
 
 __all__ = [
@@ -283,12 +294,11 @@ def render_changed_tracts(view: View, sim) -> None:
 def render_site_suggestions(view: View, result) -> None:
     """Suggest where new sites help most, and add them to the scenario (for the page's age band unless
     the planner picks another)."""
-    if "suggest_band" not in st.session_state:
-        st.session_state["suggest_band"] = view.band
+    SUGGEST_BAND.setdefault(view.band)
     c7, c8, c9 = st.columns(3)
     k = int(c7.number_input("How many sites", 1, 20, 5, key="suggest_k"))
     slots = float(c8.number_input("Slots at each", 5, 300, 60, key="suggest_slots"))
-    sband = c9.selectbox("For ages", list(S.BANDS), format_func=lambda b: S.BANDS[b].short, key="suggest_band")
+    sband = c9.selectbox("For ages", list(S.BANDS), format_func=lambda b: S.BANDS[b].short, key=SUGGEST_BAND.key)
     objective = st.radio("Aim", list(OBJECTIVES), format_func=lambda o: OBJECTIVES[o], key="suggest_objective")
     if st.button("Suggest where they help most", key="suggest"):
         bar = st.progress(0.0, text="Choosing sites...")
@@ -312,6 +322,25 @@ def render_scenario_files(result, scenario) -> None:
     d1, d2 = st.columns(2)
     download_button(d1, "Download this scenario (JSON)", scenario_to_json(scenario).encode("utf-8"), "gapmap_scenario.json", "dl_scenario")
     load_scenario_upload(result, d2.file_uploader("Load a scenario (JSON)", type=["json"], key="load_scenario"))
+
+
+def _compared(view: View, result, scenarios: dict) -> pd.DataFrame:
+    """:func:`compare_scenarios`, made again only when the data, the parameters, the band or a kept
+    scenario changed (each kept scenario is a simulation: not on every rerun of the page)."""
+    from gapmap.ui.loaders import region_version
+
+    token = (
+        view.region,
+        region_version(view.region),
+        view.params,
+        view.band,
+        json.dumps({k: scenario_to_json(v) for k, v in scenarios.items()}),
+    )
+    kept = COMPARED_SCENARIOS.get()
+    if kept is None or kept[0] != token:
+        kept = (token, compare_scenarios(result, scenarios, view.band))
+        COMPARED_SCENARIOS.set(kept)
+    return kept[1]
 
 
 def render_kept_scenarios(view: View, result) -> None:
@@ -340,7 +369,7 @@ def render_kept_scenarios(view: View, result) -> None:
             problems.append(f"{kept_name}: {exc}")
     band = S.BANDS[view.band]
     st.markdown(f"**Kept scenarios side by side**, ages {band.short} (each against the data as it is)")
-    table = compare_scenarios(result, scenarios, view.band)
+    table = _compared(view, result, scenarios)
     show_table(table, key="kept_table", column_config={"Scenario": st.column_config.TextColumn(pinned=True)})
     for problem in problems:
         st.warning(f"Not compared, it does not apply to this data: {problem}")

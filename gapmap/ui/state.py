@@ -62,6 +62,9 @@ __all__ = [
     "SITE_LON",
     "KEPT_SCENARIOS",
     "PINNED_DOWNLOADS",
+    "COMPARED_SCENARIOS",
+    "SUGGEST_BAND",
+    "map_view_slots",
 ]
 
 
@@ -148,6 +151,10 @@ CUSTOM_REGIONS: Slot[Any] = Slot(KEYS.custom_regions)
 RUCA_CODES: Slot[Any] = Slot(KEYS.ruca_codes)
 #: Files made for the download buttons: widget key -> (what they were made from, bytes).
 DOWNLOADS: Slot[dict[str, tuple[object, bytes]]] = Slot(KEYS.downloads, dict)
+#: The last side-by-side table of kept scenarios, with what it was made from: (token, table).
+COMPARED_SCENARIOS: Slot[tuple[object, Any]] = Slot("_gapmap_compared_scenarios")
+#: The age band the site suggestions are for (starts as the page's).
+SUGGEST_BAND: Slot[str] = Slot("suggest_band")
 #: Every file a download button shows: widget key -> (bytes, MIME type, file name). Registered again
 #: first thing in each run (see gapmap.ui.widgets.pin_downloads), so a run stopped early cannot orphan them.
 PINNED_DOWNLOADS: Slot[dict[str, tuple[bytes, str, str]]] = Slot("_gapmap_pinned_downloads", dict)
@@ -178,6 +185,12 @@ BAND: Slot[str] = Slot(KEYS.band)
 BAND_NOTE: Slot[str] = Slot("_gapmap_band_note")
 SITE_LAT: Slot[float] = Slot(KEYS.site_lat)
 SITE_LON: Slot[float] = Slot(KEYS.site_lon)
+
+
+def map_view_slots(prefix: str) -> tuple[Slot[str], Slot[str], Slot[int]]:
+    """The view controls of the map ``prefix`` ("map", "sim"): its 'Zoom to' and 'Find a place' widgets,
+    and a counter that 'Reset view' raises so the map is drawn anew."""
+    return Slot(f"{prefix}_zoom"), Slot(f"{prefix}_find"), Slot(f"_gapmap_{prefix}_view_nonce", lambda: 0)
 
 
 def is_new(what: str, token: object) -> bool:
