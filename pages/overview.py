@@ -33,10 +33,10 @@ with st.expander("How these numbers are made"):
     st.markdown(
         "- **Slots in the region**: licensed slots of providers located inside the region's tracts, "
         f"times the utilization factor {view.params.utilization:g} (the share of licensed slots taken to be open).\n"
-        "- **CAP desert**: a tract with more than 50 children and more than 3 children per slot located in it "
-        "(Center for American Progress, 2017/2018).\n"
-        "- **OSU desert / extreme desert**: more than 3 children per slot / at most 1 slot per 10 children "
-        "(Oregon State University).\n"
+        f"- **CAP desert**: a tract with more than {view.params.cap_min_children:g} children and more than "
+        f"{view.params.desert_children_per_slot:g} children per slot located in it (Center for American Progress, 2017/2018).\n"
+        f"- **OSU desert / extreme desert**: more than {view.params.desert_children_per_slot:g} children per slot / at most 1 slot "
+        f"per {view.params.extreme_children_per_slot:g} children (Oregon State University).\n"
         f"- **Access**: E2SFCA, slots within each tract's catchment ({result.catchment_method}) shared among all the children who can "
         f"reach them ({view.params.decay} decay), across tract lines."
     )

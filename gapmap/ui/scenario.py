@@ -42,7 +42,7 @@ from gapmap.ui.state import (
     View,
     is_new,
 )
-from gapmap.ui.widgets import download_button, plain, render_error, show_table, term_help
+from gapmap.ui.widgets import download_button, plain, render_download, render_error, show_table, term_help
 
 __all__ = [
     "CHANGES",
@@ -373,8 +373,6 @@ def render_kept_scenarios(view: View, result) -> None:
     show_table(table, key="kept_table", column_config={"Scenario": st.column_config.TextColumn(pinned=True)})
     for problem in problems:
         st.warning(f"Not compared, it does not apply to this data: {problem}")
-    from gapmap.ui.widgets import render_download
-
     render_download("Download the comparison (CSV)", table, f"gapmap_scenarios_{view.band}.csv", view, key="dl_kept")
     c3, c4, c5 = st.columns([3, 1, 1], vertical_alignment="bottom")
     pick = c3.selectbox("Kept scenario", list(kept), key="kept_pick")
