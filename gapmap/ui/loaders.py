@@ -30,6 +30,8 @@ __all__ = [
     "load_region_sets",
     "load_map_geometry",
     "load_county_map",
+    "load_tract_layer",
+    "load_provider_layer",
 ]
 
 #: The repository's data folder.
@@ -143,6 +145,49 @@ def _load_county_map(region: str, version: str, params: AnalysisParams):
     result = _load_metrics(region, version, params)
     assignment = assign_regions(result.tracts, county_region_set(result.tracts))
     return dissolve_regions(result.tracts, assignment), compute_rollup(result, assignment, include_total=False), assignment.region
+
+
+def load_tract_layer(region: str) -> tuple[str, str]:
+    """(address of the tract layer's index, fingerprint of its tract order) for the map component. The
+    layer's files (:func:`gapmap.viz.webmap.tract_layer`) are written once per dataset version; every
+    analysis of the dataset styles the same files."""
+    from gapmap.viz import webmap as layers
+
+    return _load_tract_layer(region, region_version(region), layers.TILE_LIMIT)
+
+
+@st.cache_data(show_spinner="Preparing the map...", max_entries=8)
+def _load_tract_layer(region: str, version: str, tile_limit: int) -> tuple[str, str]:
+    from gapmap.ui import webmap
+    from gapmap.viz import webmap as layers
+
+    result = _load_metrics(region, version, AnalysisParams())
+    geometry = _load_map_geometry(region, version)
+    counties = county_of = None
+    if len(result.tracts) > tile_limit:
+        counties, _rollup, county_of = _load_county_map(region, version, AnalysisParams())
+    layer = layers.tract_layer(
+        result.tracts, geometry, namer=webmap.name_file, counties=counties, county_of=county_of, tile_limit=tile_limit
+    )
+    webmap.publish(layer.files)
+    return webmap.geo_url(layer.index_name), layers.order_fingerprint(result.tracts)
+
+
+def load_provider_layer(region: str, privacy: bool) -> tuple[str, list[dict]]:
+    """(address of the providers' file, provider types) for the map component; in privacy mode the file
+    holds no family child care home (:func:`gapmap.viz.webmap.provider_layer`)."""
+    return _load_provider_layer(region, region_version(region), privacy)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _load_provider_layer(region: str, version: str, privacy: bool) -> tuple[str, list[dict]]:
+    from gapmap.ui import webmap
+    from gapmap.viz.webmap import provider_layer
+
+    _tracts, providers = _load_region(region, version)
+    name, content, types = provider_layer(providers, privacy, namer=webmap.name_file)
+    webmap.publish({name: content})
+    return webmap.geo_url(name), types
 
 
 def load_places(region: str, privacy: bool):

@@ -3,12 +3,15 @@ clicked tract's details."""
 
 from __future__ import annotations
 
+import os
+
 import streamlit as st
 import streamlit_folium  # called through the module, as tests answer for it
 
 from gapmap import schema as S
 from gapmap.metrics import compute_metrics_table, compute_tract_details, find_nearest_providers
-from gapmap.ui.loaders import load_county_map, load_map_geometry
+from gapmap.ui import webmap
+from gapmap.ui.loaders import load_county_map, load_map_geometry, load_provider_layer, load_tract_layer
 from gapmap.ui.places import render_view_controls
 from gapmap.ui.state import KEYS, SELECTED_GEOID, View
 from gapmap.ui.widgets import plain, render_download, show_table, term_help
@@ -22,12 +25,19 @@ from gapmap.viz.maps import (
     region_measure_for,
 )
 
-__all__ = ["tracts_to_draw", "render_tract_map", "render_tract_details", "render_tracts_download"]
+__all__ = ["tracts_to_draw", "render_tract_map", "render_tract_details", "render_tracts_download", "FOLIUM_MAP"]
+
+#: ``GAPMAP_MAP_ENGINE=folium`` draws the Map page with folium as before the map component (one HTML page
+#: per rerun, with the geometry in it): kept to measure the component against (benchmarks/bench_map.py).
+FOLIUM_MAP = os.environ.get("GAPMAP_MAP_ENGINE", "").strip().lower() == "folium"
 
 
 def tracts_to_draw(view: View, result):
-    """The result and map geometry to draw. Above :data:`gapmap.viz.maps.TRACT_DRAW_LIMIT` tracts the map shows counties
+    """The result and map geometry to draw (folium map only: the map component draws every tract, by
+    county when zoomed in). Above :data:`gapmap.viz.maps.TRACT_DRAW_LIMIT` tracts the map shows counties
     (and stops the page) until a county is picked, then that county's tracts."""
+    if not FOLIUM_MAP:
+        return result, None
     geometry = load_map_geometry(view.region)
     if len(result.tracts) <= maps.TRACT_DRAW_LIMIT:
         return result, geometry
@@ -71,6 +81,12 @@ def render_tract_map(view: View, result, geometry) -> tuple[str | None, bool]:
     )
     shown = render_view_controls(view, "map", select_tract=True)
     selected = SELECTED_GEOID.get()
+    if not FOLIUM_MAP:
+        clicked = _draw_component(view, result, show_providers, privacy, selected, shown)
+        if clicked and clicked != selected:
+            SELECTED_GEOID.set(clicked)
+            st.rerun()
+        return selected, privacy
     fmap = build_tract_map(
         result,
         view.band,
@@ -94,6 +110,44 @@ def render_tract_map(view: View, result, geometry) -> tuple[str | None, bool]:
         SELECTED_GEOID.set(clicked)
         st.rerun()
     return selected, privacy
+
+
+def _draw_component(view: View, result, show_providers: bool, privacy: bool, selected: str | None, shown) -> str | None:
+    """The tract map as the map component: the layer files by address (written once per dataset), the
+    style of this band and measure, the legend and the view. Returns the GEOID of a tract clicked."""
+    from gapmap.viz import webmap as layers
+    from gapmap.viz.webmap import county_style, order_fingerprint, tract_style
+
+    index, fingerprint = load_tract_layer(view.region)
+    if fingerprint != order_fingerprint(result.tracts):  # a style is one class per tract, in the layer's order
+        raise RuntimeError("the map layer and the analysis list the tracts in different orders")
+    style = tract_style(result, view.band, view.measure)
+    legend = style.pop("legend")
+    providers, types = load_provider_layer(view.region, privacy) if show_providers else (None, [])
+    counties = None
+    if len(result.tracts) > layers.TILE_LIMIT:
+        shapes, county_rollup, _county_of = load_county_map(view.region, view.params)
+        counties = county_style(shapes, county_rollup, view.band, view.params, region_measure_for(view.measure))
+    minx, miny, maxx, maxy = result.tracts.total_bounds if shown.bounds is None else shown.bounds
+    args = {
+        "index": index,
+        **style,
+        "counties": counties,
+        "legend": {
+            **legend,
+            "folded": False,
+            "providers": types,
+            "note": "Family homes hidden (privacy mode)" if privacy and show_providers else "",
+        },
+        "providers": providers,
+        "provider_types": types,
+        "selected": selected,
+        "view": {"bounds": [float(minx), float(miny), float(maxx), float(maxy)], "nonce": shown.nonce},
+        "tiles": webmap.TILES,
+        "height": webmap.MAP_HEIGHT,
+    }
+    value = webmap.draw_map(args, key=KEYS.tract_map)
+    return (value or {}).get("geoid")
 
 
 def render_tract_details(view: View, result, selected: str | None, privacy: bool) -> None:

@@ -623,6 +623,24 @@ _SHARE_COLORS = ("#fef0d9", "#fdcc8a", "#fc8d59", "#e34a33", "#b30000")  # OrRd 
 _SHARE_NAMES = ("under 20%", "20% to 40%", "40% to 60%", "60% to 80%", "80% or more")
 
 
+def region_colors(merged: pd.DataFrame, band: str, params, measure: str) -> tuple[list[str], list[tuple[str, str]], np.ndarray]:
+    """Colour of each region (rows of a roll-up) for a region measure, the legend, and the values in the
+    unit shown (shares in percent)."""
+    if measure not in REGION_MEASURES:
+        raise ParameterError(f"unknown region measure {measure!r}: expected one of {', '.join(REGION_MEASURES)}")
+    col = M.column(REGION_MEASURES[measure][0], S.get_band(band).key)
+    if col not in merged.columns:
+        raise MissingColumnError(col, "the region map", list(merged.columns))
+    x = pd.to_numeric(merged[col], errors="coerce").to_numpy(float)
+    if measure.startswith("share"):
+        x = 100 * x
+        idx = np.clip(np.searchsorted([0, 20, 40, 60, 80], x, side="right") - 1, 0, 4)
+        colors = [MISSING_COLOR if not np.isfinite(v) else _SHARE_COLORS[i] for v, i in zip(x, idx)]
+        return colors, list(zip(_SHARE_COLORS, _SHARE_NAMES)), x
+    colors, legend = classify_measure(MEASURES[measure], merged[col], params)
+    return colors, legend, x
+
+
 def build_region_map(
     regions,
     rollup: pd.DataFrame,
@@ -644,14 +662,7 @@ def build_region_map(
     merged = regions.merge(rollup, on="region", how="left")
     if col not in merged.columns:
         raise MissingColumnError(col, "the region map", list(rollup.columns))
-    values = merged[col]
-    if measure.startswith("share"):
-        x = 100 * pd.to_numeric(values, errors="coerce").to_numpy(float)
-        idx = np.clip(np.searchsorted([0, 20, 40, 60, 80], x, side="right") - 1, 0, 4)
-        colors = [MISSING_COLOR if not np.isfinite(v) else _SHARE_COLORS[i] for v, i in zip(x, idx)]
-        legend = list(zip(_SHARE_COLORS, _SHARE_NAMES))
-    else:
-        colors, legend = classify_measure(MEASURES[measure], values, params)
+    colors, legend, _x = region_colors(merged, band, params, measure)
     b = S.BANDS[band]
     fields = [("region", "Region"), ("tracts", "Tracts")]
     source = {"region": merged["region"], "tracts": merged["tracts"]}

@@ -1,5 +1,6 @@
 """AppTest of every page: the figures on screen equal the core's, widgets drive the view, no exception."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -143,30 +144,42 @@ def test_catchment_by_place_switch_changes_access_and_the_url(demo):
     assert any("by place (population density" in m.value for m in at.markdown)
 
 
-def test_large_extent_draws_counties_then_a_countys_tracts(monkeypatch, demo):
-    """Above the tract limit the map starts with counties; picking one draws only its tracts."""
-    import streamlit_folium
+def _layer_file(url: str) -> dict:
+    """A layer file the map component was given, read back from the component's folder."""
+    from gapmap.ui import webmap
 
-    from gapmap.viz import maps
+    return json.loads((webmap.runtime_dir() / url).read_text())
+
+
+def test_large_extent_starts_as_counties_with_one_tract_file_per_county(monkeypatch, demo):
+    """Above the tile limit the map's layer is one file per county and a county layer for the zoomed-out
+    view: no file holds every tract, and the counties are coloured from their roll-up."""
+    from gapmap.ui import webmap
+    from gapmap.viz import webmap as layers
 
     drawn = []
-
-    def capture(fmap, *args, **kwargs):
-        layer = next(v for k, v in fmap._children.items() if k.startswith("geo_json"))
-        drawn.append((kwargs.get("key"), len(layer.data["features"])))
-        return {}
-
-    monkeypatch.setattr(maps, "TRACT_DRAW_LIMIT", 100)  # the demo's 162 tracts count as a large extent
-    monkeypatch.setattr(streamlit_folium, "st_folium", capture)
+    monkeypatch.setattr(layers, "TILE_LIMIT", 100)  # the demo's 162 tracts count as a large extent
+    monkeypatch.setattr(webmap, "draw_map", lambda args, key: drawn.append(args))
     at = run_app()
     at.switch_page("pages/map.py").run()
     assert not at.exception, at.exception
-    assert at.selectbox(key="map_county").options == ["All counties", "Alder County", "Basalt County", "Cascade County"]
-    assert drawn[-1] == ("county_map", 3)
-    at.selectbox(key="map_county").set_value("Cascade County").run()
-    assert not at.exception, at.exception
     tracts, _ = demo
-    assert drawn[-1] == ("tract_map", int((tracts["county"] == "Cascade County").sum()))
+    index = _layer_file(drawn[-1]["index"])
+    assert index["min_zoom"] == layers.COUNTY_ZOOM and index["count"] == len(tracts)
+    folder = drawn[-1]["index"].rsplit("/", 1)[0]
+    per_file = {}
+    for name, *box in index["tiles"]:
+        features = _layer_file(f"{folder}/{name}")["features"]
+        counties = {f["properties"]["c"] for f in features}
+        assert len(counties) == 1  # one county per file
+        per_file[counties.pop()] = len(features)
+        assert box[0] <= min(f["geometry"]["coordinates"][0][0][0] for f in features)
+    assert per_file == tracts["county"].value_counts().to_dict()
+    counties = _layer_file(f"{folder}/{index['counties']}")["features"]
+    assert sorted(f["properties"]["n"] for f in counties) == ["Alder County", "Basalt County", "Cascade County"]
+    assert {f["properties"]["n"]: f["properties"]["t"] for f in counties} == per_file
+    style = drawn[-1]["counties"]
+    assert len(style["classes"]) == 3 and len(drawn[-1]["classes"]) == len(tracts)
 
 
 def test_the_glossary_explains_every_term_and_every_figure():
@@ -187,22 +200,20 @@ def test_the_glossary_explains_every_term_and_every_figure():
     assert len(table) == len(MEASURES) and "Slots per 100 children" in set(table["Figure"])
 
 
-def _fit_bounds(fmap):
-    """(minx, miny, maxx, maxy) the folium map opens on."""
-    fit = next(v for k, v in fmap._children.items() if k.startswith("fit_bounds"))
-    (s, w), (n, e) = fit.bounds
-    return (w, s, e, n)
+def _view(args: dict) -> tuple[float, ...]:
+    """(minx, miny, maxx, maxy) the map component is asked to show."""
+    return tuple(args["view"]["bounds"])
 
 
 def test_the_place_search_zooms_to_a_county_and_selects_a_tract_found(monkeypatch, demo):
-    import streamlit_folium
+    from gapmap.ui import webmap
 
     drawn = []
-    monkeypatch.setattr(streamlit_folium, "st_folium", lambda fmap, *a, **k: drawn.append((k.get("key"), _fit_bounds(fmap))) or {})
+    monkeypatch.setattr(webmap, "draw_map", lambda args, key: drawn.append((args["view"]["nonce"], _view(args))))
     tracts, providers = demo
     at = run_app()
     at.switch_page("pages/map.py").run()
-    assert drawn[-1] == ("tract_map", tuple(float(v) for v in tracts.total_bounds))  # the whole region
+    assert drawn[-1] == (0, tuple(float(v) for v in tracts.total_bounds))  # the whole region
     at.text_input(key="map_find").input("basalt county").run()
     assert not at.exception, at.exception
     assert at.selectbox(key="map_zoom").value == "County: Basalt County"  # a new search zooms to its best match
@@ -212,9 +223,9 @@ def test_the_place_search_zooms_to_a_county_and_selects_a_tract_found(monkeypatc
     at.text_input(key="map_find").input(geoid).run()
     assert drawn[-1][1] == tuple(float(v) for v in tracts.geometry.iloc[20].bounds)
     assert at.subheader[0].value.startswith(f"Tract {geoid}")
-    # 'Reset view' draws the whole region again, on a new map
+    # 'Reset view' shows the whole region again (a new view key: the map moves even if the bounds were the same)
     at.button(key="map_reset").click().run()
-    assert drawn[-1] == ("tract_map_1", tuple(float(v) for v in tracts.total_bounds))
+    assert drawn[-1] == (1, tuple(float(v) for v in tracts.total_bounds))
     # privacy mode (on by default) keeps family homes out of the search; a center is found by its address
     home = providers[providers["type"] == "family_home"].iloc[0]
     at.text_input(key="map_find").input(home["address"]).run()
@@ -225,19 +236,17 @@ def test_the_place_search_zooms_to_a_county_and_selects_a_tract_found(monkeypatc
 
 
 def test_a_map_click_still_selects_another_tract_after_a_search(monkeypatch, demo):
-    import streamlit_folium
-
-    from gapmap.viz.maps import TRACT_PROPERTY
+    from gapmap.ui import webmap
 
     tracts, _ = demo
     found, clicked = tracts["geoid"].iloc[20], tracts["geoid"].iloc[40]
     answer: dict = {}
-    monkeypatch.setattr(streamlit_folium, "st_folium", lambda *a, **k: answer)
+    monkeypatch.setattr(webmap, "draw_map", lambda args, key: answer)
     at = run_app()
     at.switch_page("pages/map.py").run()
     at.text_input(key="map_find").input(found).run()
     assert at.subheader[0].value.startswith(f"Tract {found}")
-    answer["last_active_drawing"] = {"properties": {TRACT_PROPERTY["geoid"]: clicked}}  # as st_folium answers a click
+    answer.update(geoid=clicked, click=1)  # as the map component answers a click
     at.run()
     assert not at.exception, at.exception
     assert at.subheader[0].value.startswith(f"Tract {clicked}")  # the search's tract does not take it back
