@@ -116,36 +116,30 @@ def _draw_component(view: View, result, show_providers: bool, privacy: bool, sel
     """The tract map as the map component: the layer files by address (written once per dataset), the
     style of this band and measure, the legend and the view. Returns the GEOID of a tract clicked."""
     from gapmap.viz import webmap as layers
-    from gapmap.viz.webmap import county_style, order_fingerprint, tract_style
+    from gapmap.viz.webmap import component_args, county_style, order_fingerprint, tract_style
 
     index, fingerprint = load_tract_layer(view.region)
     if fingerprint != order_fingerprint(result.tracts):  # a style is one class per tract, in the layer's order
         raise RuntimeError("the map layer and the analysis list the tracts in different orders")
     style = tract_style(result, view.band, view.measure)
-    legend = style.pop("legend")
     providers, types = load_provider_layer(view.region, privacy) if show_providers else (None, [])
     counties = None
     if len(result.tracts) > layers.TILE_LIMIT:
         shapes, county_rollup, _county_of = load_county_map(view.region, view.params)
         counties = county_style(shapes, county_rollup, view.band, view.params, region_measure_for(view.measure))
-    minx, miny, maxx, maxy = result.tracts.total_bounds if shown.bounds is None else shown.bounds
-    args = {
-        "index": index,
-        **style,
-        "counties": counties,
-        "legend": {
-            **legend,
-            "folded": False,
-            "providers": types,
-            "note": "Family homes hidden (privacy mode)" if privacy and show_providers else "",
-        },
-        "providers": providers,
-        "provider_types": types,
-        "selected": selected,
-        "view": {"bounds": [float(minx), float(miny), float(maxx), float(maxy)], "nonce": shown.nonce},
-        "tiles": webmap.TILES,
-        "height": webmap.MAP_HEIGHT,
-    }
+    args = component_args(
+        index,
+        style,
+        bounds=result.tracts.total_bounds if shown.bounds is None else shown.bounds,
+        view_key=shown.nonce,
+        counties=counties,
+        providers_url=providers,
+        provider_types=types,
+        privacy=privacy,
+        selected=selected,
+        tiles=webmap.TILES,
+        height=webmap.MAP_HEIGHT,
+    )
     value = webmap.draw_map(args, key=KEYS.tract_map)
     return (value or {}).get("geoid")
 

@@ -48,6 +48,7 @@ __all__ = [
     "county_style",
     "style_bytes",
     "order_fingerprint",
+    "component_args",
 ]
 
 #: Above this many tracts the layer is split into one file per county and starts as counties (the folium
@@ -253,12 +254,12 @@ def tract_style(result: MetricsResult, band: str, measure: str) -> dict:
         raise MissingColumnError(col, f"the map of {m.label.lower()}", list(t.columns))
     colors, legend = classify_measure(m, t[col], result.params)
     palette, classes = _palette(colors, legend)
-    number = m.kind == "number"
+    number = m.kind not in ("class", "flag")
     values = None
     if number:
         x = pd.to_numeric(t[col], errors="coerce").to_numpy(float)
         values = _rounded(100 * x if m.in_percent else x)
-    title = f"{m.label}, ages {band_def.short}" + (f" ({m.unit})" if number and m.unit else "")
+    title = f"{m.label}, ages {band_def.short}" + (f" ({m.unit})" if m.kind == "number" else "")
     return {
         "band_index": _BANDS.index(band_def.key),
         "band_label": band_def.short,
@@ -305,3 +306,44 @@ def style_bytes(style: dict) -> int:
 def order_fingerprint(tracts: pd.DataFrame) -> str:
     """A hash of the tracts' GEOIDs in order: a style applies to a layer only when both agree."""
     return hashlib.blake2b("\n".join(tracts[S.GEOID].astype(str)).encode(), digest_size=12).hexdigest()
+
+
+def component_args(
+    index_url: str,
+    style: dict,
+    *,
+    bounds,
+    view_key: int = 0,
+    counties: dict | None = None,
+    providers_url: str | None = None,
+    provider_types: list[dict] | None = None,
+    privacy: bool = True,
+    selected: str | None = None,
+    tiles: dict | None = None,
+    height: int = 560,
+) -> dict:
+    """What the map component's page is given on a run: the layer's address, the style (from
+    :func:`tract_style`), the county style of a split layer, the providers' file, the legend, the
+    selected tract and the view (``bounds``, with ``view_key`` changed to move the map again to the same
+    bounds)."""
+    style = dict(style)
+    legend = style.pop("legend")
+    types = list(provider_types or []) if providers_url else []
+    minx, miny, maxx, maxy = (float(v) for v in bounds)
+    return {
+        "index": index_url,
+        **style,
+        "counties": counties,
+        "legend": {
+            **legend,
+            "folded": False,
+            "providers": types,
+            "note": "Family homes hidden (privacy mode)" if privacy and types else "",
+        },
+        "providers": providers_url,
+        "provider_types": types,
+        "selected": selected,
+        "view": {"bounds": [minx, miny, maxx, maxy], "nonce": int(view_key)},
+        "tiles": tiles,
+        "height": int(height),
+    }

@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.test_browser import MAP_FRAME, open_app, wait_idle
+from tests.e2e.tractmap import map_frame
 
 OUT = Path(__file__).resolve().parents[2] / ".cache" / "screens"
 PAGES = ["Overview", "Map", "Priorities", "Simulate", "Compare regions", "Your data", "Words used here"]
@@ -27,7 +28,9 @@ def test_screenshot(page, app_url, name):
         page.get_by_role("button", name="Add this site").click()
         expect(page.get_by_text("Added New site")).to_be_visible()
         wait_idle(page)
-    if name in ("Map", "Priorities", "Simulate", "Compare regions"):
+    if name == "Map":
+        map_frame(page)
+    elif name in ("Priorities", "Simulate", "Compare regions"):
         expect(page.frame_locator(MAP_FRAME).first.locator("path").first).to_be_attached(timeout=60_000)
     wait_idle(page)
     page.wait_for_timeout(1500)  # let tiles and charts settle: a picture for a person, not an assertion

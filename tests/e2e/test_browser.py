@@ -16,6 +16,7 @@ from playwright.sync_api import expect
 
 from gapmap.metrics import compute_summary, compute_tract_metrics
 from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.tractmap import TRACT_MAP, GeometryRequests, SocketBytes, drawn, map_frame, screen_point, wait_drawn_after
 
 MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
 
@@ -77,36 +78,83 @@ def test_map_draws_every_tract_with_tooltips_and_click_details(page, app_url, de
     tracts, providers = demo
     open_app(page, app_url, "Map")
     expect(page.get_by_role("heading", name=re.compile("Map: Desert class"))).to_be_visible()
-    frame = page.frame_locator(MAP_FRAME)
-    polygons = frame.locator("path.gapmap-tract")
-    expect(polygons).to_have_count(len(tracts), timeout=60_000)
-    # privacy mode is on by default: every provider but the family child care homes
-    expect(frame.locator("path.gapmap-provider")).to_have_count(int((providers["type"] != "family_home").sum()))
-    expect(frame.locator(".gapmap-legend")).to_contain_text("extreme desert")
-    expect(frame.locator(".gapmap-legend")).to_contain_text("Family homes hidden")
     wait_idle(page)
+    frame = map_frame(page)
+    assert frame.evaluate("() => document.body.dataset.tracts") == str(len(tracts))
+    # privacy mode is on by default: every provider but the family child care homes
+    assert frame.evaluate("() => window.gapmap.providersShown()") == int((providers["type"] != "family_home").sum())
+    legend = page.frame_locator(TRACT_MAP).locator(".gapmap-legend")
+    expect(legend).to_contain_text("extreme desert")
+    expect(legend).to_contain_text("Family homes hidden")
 
     i = hover_target(tracts, providers)
     geoid = tracts["geoid"].iloc[i]
-    polygons.nth(i).hover()
-    tooltip = frame.locator(".leaflet-tooltip")
+    x, y = screen_point(page, frame, geoid)
+    page.mouse.move(x - 3, y - 3)
+    page.mouse.move(x, y, steps=3)  # the canvas finds the tract under the pointer as it moves
+    tooltip = page.frame_locator(TRACT_MAP).locator(".leaflet-tooltip")
     expect(tooltip).to_be_visible()
     expect(tooltip).to_contain_text(geoid)
-    expect(tooltip).to_contain_text("Slots per 100 children")
+    expect(tooltip).to_contain_text(tracts["name"].iloc[i])
+    expected = compute_tract_metrics(tracts, providers).tracts["osu_class_under_5"].iloc[i]
+    expect(tooltip).to_contain_text(f"Desert class (OSU) under 5{expected}")  # the class behind the colour
 
-    # st_folium sends its first value a moment after the map mounts and the page reruns; a click that
-    # lands while that rerun replaces the map can be lost, as it would be for a person, who clicks again.
-    heading = page.get_by_role("heading", name=re.compile(f"Tract {geoid}"))
-    for _attempt in range(3):
-        polygons.nth(i).click()
-        try:
-            expect(heading).to_be_visible(timeout=8_000)
-            break
-        except AssertionError:
-            continue
-    expect(heading).to_be_visible(timeout=15_000)
+    page.mouse.click(x, y)
+    expect(page.get_by_role("heading", name=re.compile(f"Tract {geoid}"))).to_be_visible(timeout=15_000)
     expect(page.get_by_text("Nearest providers", exact=True)).to_be_visible()
+    wait_idle(page)
+    frame = map_frame(page)
+    assert frame.evaluate("() => window.gapmap.stats.renders") >= 2  # the same map, drawn again with the outline
     assert_clean(page)
+
+
+def test_a_restyle_repaints_the_same_map_without_fetching_its_geometry_again(page, app_url, demo):
+    """Changing the band or the measure sends one class per tract: the fills change to the colours the
+    core gives, the view stays, the map's frame is the same, and the tract layer was fetched once."""
+    from gapmap.viz.webmap import tract_style
+
+    tracts, providers = demo
+    result = compute_tract_metrics(tracts, providers)
+    requests = GeometryRequests(page)
+    sockets = SocketBytes(page)
+    open_app(page, app_url, "Map")
+    wait_idle(page)
+    frame = map_frame(page)
+    probe = [tracts["geoid"].iloc[k] for k in (0, 40, 80, 120, 160)]
+
+    def fills():
+        return frame.evaluate("gs => gs.map(g => window.gapmap.fillOf(g))", probe)
+
+    def expected(band, measure):
+        style = tract_style(result, band, measure)
+        return [style["palette"][ord(style["classes"][int(np.flatnonzero(tracts["geoid"] == g)[0])]) - 48][0] for g in probe]
+
+    assert fills() == expected("under_5", "osu_class")
+    frame.evaluate(
+        "() => { window.gapmapMark = 'kept'; window.gapmap.map().setZoom(window.gapmap.map().getZoom() + 1, {animate: false}); }"
+    )
+    zoom = frame.evaluate("() => window.gapmap.map().getZoom()")
+    for change, band, measure in (
+        (lambda: page.get_by_text("Infants and toddlers (ages 0-2)").first.click(), "0_2", "osu_class"),
+        (lambda: _choose(page, "Map measure", "Slots per 100 children"), "0_2", "slots_per_100"),
+        (lambda: page.get_by_text("Preschool (ages 3-5)").first.click(), "3_5", "slots_per_100"),
+    ):
+        renders, before = drawn(frame), sockets.total
+        change()
+        wait_drawn_after(frame, renders)
+        wait_idle(page)
+        assert fills() == expected(band, measure), (band, measure)
+        assert sockets.total - before < 150_000
+    assert frame.evaluate("() => [window.gapmapMark, window.gapmap.map().getZoom()]") == ["kept", zoom]  # same frame, same view
+    assert frame.evaluate("() => window.gapmap.stats.restyles") >= 3
+    assert requests.count("index") == 1 and requests.count("tracts") == 1  # the geometry came once
+    assert_clean(page)
+
+
+def _choose(page, label: str, option: str) -> None:
+    """Pick an option of a Streamlit selectbox by its label."""
+    page.get_by_role("combobox", name=label).click()
+    page.get_by_role("option", name=option, exact=True).click()
 
 
 def test_sidebar_band_changes_figures_and_url(page, app_url, demo):
@@ -147,7 +195,7 @@ def test_shared_link_opens_in_the_frame_right_after_a_restart(page, fresh_app_ur
     page.goto(fresh_app_url + "/map?band=0_2&measure=access_per_100")
     expect(page.get_by_role("heading", name="Map: Access: slots within reach per 100 children, ages 0-2")).to_be_visible(timeout=60_000)
     expect(page.get_by_role("radio", name="Infants and toddlers (ages 0-2)")).to_be_checked()
-    expect(page.frame_locator(MAP_FRAME).locator(".gapmap-legend")).to_contain_text("slots per 100 children")
+    expect(page.frame_locator(TRACT_MAP).locator(".gapmap-legend")).to_contain_text("slots per 100 children")
     # the next runs go through app.py: the view must survive the switch
     page.get_by_role("link", name="Overview").click()
     expect(page.get_by_role("heading", name="Infants and toddlers (ages 0-2)")).to_be_visible()
@@ -337,6 +385,12 @@ def test_the_legend_opens_beside_the_tracts_never_over_them(page, app_url, demo,
     tracts, _providers = demo
     open_app(page, app_url, path)
     wait_idle(page)
+    if path == "Map":  # the map component draws tracts on a canvas and says where they are
+        got = map_frame(page).evaluate("() => ({tracts: window.gapmap.tractsBox(), legend: window.gapmap.legendBox()})")
+        t, leg = got["tracts"], got["legend"]
+        assert leg["left"] >= t["right"] or leg["top"] >= t["bottom"], got
+        assert_clean(page)
+        return
     frame = page.frame_locator(MAP_FRAME).first
     expect(frame.locator("path.gapmap-tract").first).to_be_attached(timeout=60_000)
     wait_idle(page)
@@ -357,16 +411,19 @@ def test_provider_types_show_and_hide_in_the_browser(page, app_url, demo):
     centers = int((shown["type"] == "center").sum())
     open_app(page, app_url, "Map")
     wait_idle(page)
-    frame = page.frame_locator(MAP_FRAME).first
-    expect(frame.locator("path.gapmap-provider")).to_have_count(len(shown))
-    control = frame.locator(".leaflet-control-layers")
+    frame = map_frame(page)
+    assert frame.evaluate("() => window.gapmap.providersShown()") == len(shown)
+    inner = page.frame_locator(TRACT_MAP)
+    control = inner.locator(".leaflet-control-layers")
     control.hover()
-    names = frame.locator(".leaflet-control-layers-overlays label")
+    names = inner.locator(".leaflet-control-layers-overlays label")
     expect(names.first).to_be_visible()
     listed = [t.strip() for t in names.all_inner_texts()]
     assert f"Child care center ({centers:,})" in listed
     assert not any(t.startswith("Family child care home") for t in listed)
-    frame.get_by_text(f"Child care center ({centers:,})").click()
-    expect(frame.locator("path.gapmap-provider")).to_have_count(len(shown) - centers)
+    renders = frame.evaluate("() => window.gapmap.stats.renders")
+    inner.get_by_text(f"Child care center ({centers:,})").click()
+    frame.wait_for_function("n => window.gapmap.providersShown() === n", arg=len(shown) - centers)
     expect(page.locator('[data-testid="stStatusWidget"]')).to_have_count(0)
+    assert frame.evaluate("() => window.gapmap.stats.renders") == renders  # no rerun
     assert_clean(page)

@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.test_browser import MAP_FRAME, assert_clean, open_app, wait_idle
+from tests.e2e.tractmap import TRACT_MAP, map_frame
 
 
 def _pick_a_tract(page, demo):
@@ -73,6 +74,8 @@ def _settled(page) -> None:
     wait_idle(page)
     for i in range(page.locator(MAP_FRAME).count()):
         expect(page.frame_locator(MAP_FRAME).nth(i).locator("path").first).to_be_attached()
+    if page.locator(TRACT_MAP).count():
+        map_frame(page)
     wait_idle(page)
 
 

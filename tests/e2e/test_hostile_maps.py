@@ -114,3 +114,64 @@ def test_the_printable_summary_runs_no_hostile_name(page, hostile):
     assert page.evaluate("() => window.__pwned") is None
     assert dialogs == [] and page.errors == []
     assert PAYLOADS[2] in page.evaluate("() => document.title")
+
+
+@pytest.fixture
+def component_server(tmp_path):
+    """The map component's page and Leaflet, served from a folder of their own (as Streamlit serves a
+    component), with a ``geo/`` folder for layer files."""
+    import functools
+    import http.server
+    import shutil
+    import threading
+
+    from gapmap.ui.webmap import FRONTEND
+
+    root = tmp_path / "component"
+    shutil.copytree(FRONTEND, root)
+    (root / "geo").mkdir()
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
+    handler.log_message = lambda *a, **k: None  # type: ignore[attr-defined]
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield root, f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def test_the_map_component_runs_no_hostile_name(page, hostile, component_server):
+    """The Map page's component, given hostile tract, county and provider names in its layer files, shows
+    them as text in every tooltip and runs none of them."""
+    from gapmap.viz import webmap
+    from gapmap.viz.geometry import map_geometry
+
+    root, url = component_server
+    layer = webmap.tract_layer(hostile.tracts, map_geometry(hostile.tracts))
+    name, content, types = webmap.provider_layer(hostile.providers, privacy=False)
+    for file, data in {**layer.files, name: content}.items():
+        (root / "geo" / file).write_bytes(data)
+    args = webmap.component_args(
+        f"geo/{layer.index_name}",
+        webmap.tract_style(hostile, "under_5", "osu_class"),
+        bounds=hostile.tracts.total_bounds,
+        providers_url=f"geo/{name}",
+        provider_types=types,
+        privacy=False,
+    )
+    args.update(legend_room=250, folded_room=64)
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(url + "/index.html")
+    page.wait_for_function("() => window.gapmap !== undefined")
+    page.evaluate("args => window.postMessage({type: 'streamlit:render', args: args}, '*')", args)
+    page.wait_for_function("() => document.body.dataset.drawn === '1'")
+    opened = page.evaluate(
+        "() => { let n = 0; window.gapmap.map().eachLayer(l => { if (l.getTooltip && l.getTooltip()) { l.openTooltip(l.getLatLng ? l.getLatLng() : l.getBounds().getCenter()); n += 1; } }); return n; }"
+    )
+    assert opened == len(hostile.tracts) + len(hostile.providers)
+    shown = page.evaluate("() => Array.from(document.querySelectorAll('.leaflet-tooltip')).map(e => e.textContent).join('\\n')")
+    assert page.evaluate("() => window.__pwned") is None
+    assert dialogs == [] and page.errors == [], (dialogs, page.errors)
+    for payload in PAYLOADS:
+        assert payload in shown  # tract names, counties and provider names, as text
+    assert page.locator("img[src=x], svg[onload]").count() == 0

@@ -10,35 +10,54 @@ from playwright.sync_api import expect
 
 from gapmap.analysis.ranking import RankWeights, rank_tracts
 from gapmap.metrics import compute_tract_metrics
-from tests.e2e.test_browser import MAP_FRAME, assert_clean, count_in_map_frames, open_app, wait_idle
+from tests.e2e.test_browser import assert_clean, open_app, wait_idle
+from tests.e2e.tractmap import COMPONENT_PATH, TRACT_MAP, map_frame
 
 
-def _map_sources(page) -> str:
-    return "".join(f.content() for f in page.frames if "st_folium" in f.url and not f.is_detached())
+class _Received:
+    """Everything the browser receives from the app: the websocket's frames and the map's layer files."""
+
+    def __init__(self, page) -> None:
+        self.parts: list[str] = []
+        page.on("websocket", lambda ws: ws.on("framereceived", self._frame))
+        page.on("response", self._response)
+
+    def _frame(self, payload) -> None:
+        self.parts.append(payload.decode("utf-8", "replace") if isinstance(payload, bytes) else str(payload))
+
+    def _response(self, response) -> None:
+        if COMPONENT_PATH + "geo/" in response.url:
+            try:
+                self.parts.append(response.text())
+            except Exception:  # noqa: S110 - a response the page dropped (navigated away) holds nothing shown
+                pass
+
+    def text(self) -> str:
+        return "".join(self.parts)
 
 
 @pytest.mark.parametrize("link", ["/map?privacy=True", "/map"])
 def test_a_link_with_privacy_on_shows_no_family_home(page, app_url, demo, link):
     """Privacy mode is on unless the link says privacy=False: a link copied with it on, or with no word
-    of it, shows no home and holds no home's coordinates."""
+    of it, shows no home, and nothing the browser receives (websocket, map files) holds a home's name or
+    coordinates."""
     _tracts, providers = demo
     homes = providers[providers["type"] == "family_home"]
     others = len(providers) - len(homes)
     assert len(homes) > 0
+    received = _Received(page)
     page.goto(app_url + link)
     expect(page.get_by_role("heading", name="Map: Desert class (OSU), ages under 5")).to_be_visible(timeout=60_000)
     expect(page.get_by_role("switch", name="Privacy mode: hide family child care homes")).to_be_checked()
-    expect(page.frame_locator(MAP_FRAME).locator(".gapmap-legend")).to_contain_text("Family homes hidden")
+    expect(page.frame_locator(TRACT_MAP).locator(".gapmap-legend")).to_contain_text("Family homes hidden")
     wait_idle(page)
-    page.wait_for_function(
-        "([sel, n]) => [...document.querySelectorAll('iframe')].some(f => f.contentDocument && f.contentDocument.querySelectorAll(sel).length === n)",
-        arg=[".gapmap-provider", others],
-        timeout=60_000,
-    )
-    assert count_in_map_frames(page, ".gapmap-provider") == others
-    source = page.content() + _map_sources(page)
-    for lon, lat in zip(homes["longitude"], homes["latitude"]):
-        assert json.dumps([round(float(lon), 6), round(float(lat), 6)]) not in source
+    frame = map_frame(page)
+    frame.wait_for_function("n => window.gapmap.providersShown() === n", arg=others, timeout=60_000)
+    source = page.content() + received.text()
+    assert "providers-" in source  # the provider file was received and read
+    for name, lon, lat in zip(homes["name"], homes["longitude"], homes["latitude"]):
+        assert json.dumps([round(float(lon), 5), round(float(lat), 5)])[1:-1] not in source
+        assert json.dumps(name)[1:-1] not in source
     page.get_by_text("Link to this view").click()
     code = page.locator('[data-testid="stSidebar"] [data-testid="stCode"]')
     expect(code).to_contain_text("/map")
@@ -52,11 +71,7 @@ def test_a_link_with_privacy_off_says_so_and_shows_the_homes(page, app_url, demo
     expect(page.get_by_role("heading", name="Map: Desert class (OSU), ages under 5")).to_be_visible(timeout=60_000)
     expect(page.get_by_role("switch", name="Privacy mode: hide family child care homes")).not_to_be_checked()
     wait_idle(page)
-    page.wait_for_function(
-        "([sel, n]) => [...document.querySelectorAll('iframe')].some(f => f.contentDocument && f.contentDocument.querySelectorAll(sel).length === n)",
-        arg=[".gapmap-provider", len(providers)],
-        timeout=60_000,
-    )
+    map_frame(page).wait_for_function("n => window.gapmap.providersShown() === n", arg=len(providers), timeout=60_000)
     page.get_by_text("Link to this view").click()
     expect(page.locator('[data-testid="stSidebar"] [data-testid="stCode"]')).to_contain_text("privacy=False")
     assert_clean(page)

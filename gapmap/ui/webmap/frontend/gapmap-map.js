@@ -220,10 +220,18 @@
     var f = g ? state.features[g] : null;
     if (f) {
       state.selectedLayer = L.geoJSON(f, {
-        renderer: state.selectedRenderer, pane: "gapmap-selected", interactive: false,
+        renderer: state.renderer, interactive: false,
         style: function () { return { fill: false, color: "#000000", weight: 4, dashArray: "6 4" }; },
       }).addTo(state.map);
     }
+    raiseProviders();
+  }
+
+  function raiseProviders() {
+    // providers above the tracts and the outline, whatever arrived first
+    state.providerGroups.forEach(function (g) {
+      if (state.map.hasLayer(g)) { g.eachLayer(function (m) { m.bringToFront(); }); }
+    });
   }
 
   function setProviders(url, types) {
@@ -240,7 +248,7 @@
         // [lon, lat, capacity, type index, name, slots 0-2, slots 3-5]
         var t = types[p[3]];
         var marker = L.circleMarker([p[1], p[0]], {
-          renderer: state.providerRenderer, pane: "gapmap-providers", radius: 3 + 0.6 * Math.sqrt(p[2]), fillColor: t.color,
+          renderer: state.renderer, radius: 3 + 0.6 * Math.sqrt(p[2]), fillColor: t.color,
           color: "#222222", weight: 1, fillOpacity: 0.9,
         });
         marker.bindTooltip(function () {
@@ -317,12 +325,9 @@
 
   function createMap(a) {
     state.map = L.map("map", { zoomSnap: 0.25, scrollWheelZoom: false, preferCanvas: true });
-    // one canvas per pane: tracts, the selected outline above them, providers on top
-    state.map.createPane("gapmap-selected").style.zIndex = 420;
-    state.map.createPane("gapmap-providers").style.zIndex = 450;
+    // one canvas for everything, so the pointer reaches every layer (a canvas above another takes all
+    // its events); what is drawn last is on top: tracts, then the selected outline, then providers
     state.renderer = L.canvas({ padding: 0.5, tolerance: 2 });
-    state.selectedRenderer = L.canvas({ padding: 0.5, pane: "gapmap-selected" });
-    state.providerRenderer = L.canvas({ padding: 0.5, tolerance: 2, pane: "gapmap-providers" });
     L.control.scale().addTo(state.map);
     if (a.tiles) {
       state.base = L.tileLayer(a.tiles.url, { attribution: "", maxZoom: 19 });
@@ -393,6 +398,9 @@
       var c = L.geoJSON(f).getBounds().getCenter();
       var p = state.map.latLngToContainerPoint(c);
       return { x: p.x, y: p.y };
+    },
+    providersShown: function () {
+      return state.providerGroups.reduce(function (n, g) { return n + (state.map.hasLayer(g) ? g.getLayers().length : 0); }, 0);
     },
     map: function () { return state.map; },
   };
