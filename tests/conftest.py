@@ -52,8 +52,10 @@ def places(tmp_path, monkeypatch):
     monkeypatch.setattr(loaders, "DATASETS_DIR", tmp_path / "datasets")
     monkeypatch.setattr(loaders, "CACHE_DIR", tmp_path / "cache")
     st.cache_data.clear()
+    st.cache_resource.clear()
     yield tmp_path
     st.cache_data.clear()
+    st.cache_resource.clear()
 
 
 def make_tracts(boxes, **counts) -> gpd.GeoDataFrame:

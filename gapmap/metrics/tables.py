@@ -73,17 +73,20 @@ def compute_metrics_table(result: MetricsResult, band: str = "under_5") -> pd.Da
     cols: list[str] = [c for c in (S.GEOID, S.NAME, S.COUNTY) if c in t.columns]
     cols += [c for c in S.TRACT_COUNT_COLUMNS if c in t.columns]
     cols += [M.column("slots", b) for b in result.bands]
-    table = pd.DataFrame(t[cols])
+    rest: dict[str, np.ndarray] = {}  # gathered, then joined once (a column inserted at a time took 0.35 s at 7,000 tracts)
     for key in HEADLINE_MEASURES:
-        table[key] = t[M.column(key, band)].to_numpy()
+        rest[key] = t[M.column(key, band)].to_numpy()
+    taken = set(cols) | set(rest)
     for b in result.bands:
         for m in M.per_band("tract"):
             col = m.column(b)
-            if col in t.columns and col not in table.columns:
-                table[col] = t[col].to_numpy()
+            if col in t.columns and col not in taken:
+                rest[col] = t[col].to_numpy()
+                taken.add(col)
     extra = [m.column() for m in M.tract_measures() if not m.per_band]
     extra += [S.moe_column(c) for c in S.TRACT_COUNT_COLUMNS if S.moe_column(c) in t.columns]
     for col in extra:
         if col in t.columns:
-            table[col] = t[col].to_numpy()
-    return table.reset_index(drop=True)
+            rest[col] = t[col].to_numpy()
+    head = pd.DataFrame(t[cols]).reset_index(drop=True)
+    return pd.concat([head, pd.DataFrame(rest)], axis=1)

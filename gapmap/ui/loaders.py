@@ -147,8 +147,9 @@ def _load_county_map(region: str, version: str, params: AnalysisParams):
     return dissolve_regions(result.tracts, assignment), compute_rollup(result, assignment, include_total=False), assignment.region
 
 
-def load_tract_layer(region: str) -> tuple[str, str]:
-    """(address of the tract layer's index, fingerprint of its tract order) for the map component. The
+def load_tract_layer(region: str) -> tuple[str, str, dict | None]:
+    """(address of the tract layer's index, fingerprint of its tract order, the index itself when it is
+    small enough to travel with every run) for the map component. The
     layer's files (:func:`gapmap.viz.webmap.tract_layer`) are written once per dataset version; every
     analysis of the dataset styles the same files."""
     from gapmap.viz import webmap as layers
@@ -156,8 +157,8 @@ def load_tract_layer(region: str) -> tuple[str, str]:
     return _load_tract_layer(region, region_version(region), layers.TILE_LIMIT)
 
 
-@st.cache_data(show_spinner="Preparing the map...", max_entries=8)
-def _load_tract_layer(region: str, version: str, tile_limit: int) -> tuple[str, str]:
+@st.cache_resource(show_spinner="Preparing the map...", max_entries=8)
+def _load_tract_layer(region: str, version: str, tile_limit: int) -> tuple[str, str, dict | None]:
     from gapmap.ui import webmap
     from gapmap.viz import webmap as layers
 
@@ -170,7 +171,8 @@ def _load_tract_layer(region: str, version: str, tile_limit: int) -> tuple[str, 
         result.tracts, geometry, namer=webmap.name_file, counties=counties, county_of=county_of, tile_limit=tile_limit
     )
     webmap.publish(layer.files)
-    return webmap.geo_url(layer.index_name), layers.order_fingerprint(result.tracts)
+    index = layer.files[layer.index_name]
+    return webmap.geo_url(layer.index_name), layers.order_fingerprint(result.tracts), layer.index if len(index) <= 4_096 else None
 
 
 def load_provider_layer(region: str, privacy: bool) -> tuple[str, list[dict]]:
@@ -179,7 +181,7 @@ def load_provider_layer(region: str, privacy: bool) -> tuple[str, list[dict]]:
     return _load_provider_layer(region, region_version(region), privacy)
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@st.cache_resource(show_spinner=False, max_entries=8)
 def _load_provider_layer(region: str, version: str, privacy: bool) -> tuple[str, list[dict]]:
     from gapmap.ui import webmap
     from gapmap.viz.webmap import provider_layer
@@ -195,9 +197,11 @@ def load_places(region: str, privacy: bool):
     return _load_places(region, region_version(region), privacy)
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
-def _load_places(region: str, version: str, privacy: bool):
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _load_places(region: str, version: str, privacy: bool) -> tuple:
+    """Shared, not copied: a tuple of frozen places (a state has 22,000; copying them took a third of
+    every Map page rerun)."""
     from gapmap.regions.places import list_places
 
     tracts, providers = _load_region(region, version)
-    return list_places(tracts, providers, load_region_sets(), privacy)
+    return tuple(list_places(tracts, providers, load_region_sets(), privacy))

@@ -118,7 +118,7 @@ def _draw_component(view: View, result, show_providers: bool, privacy: bool, sel
     from gapmap.viz import webmap as layers
     from gapmap.viz.webmap import component_args, county_style, order_fingerprint, tract_style
 
-    index, fingerprint = load_tract_layer(view.region)
+    index, fingerprint, index_data = load_tract_layer(view.region)
     if fingerprint != order_fingerprint(result.tracts):  # a style is one class per tract, in the layer's order
         raise RuntimeError("the map layer and the analysis list the tracts in different orders")
     style = tract_style(result, view.band, view.measure)
@@ -139,6 +139,7 @@ def _draw_component(view: View, result, show_providers: bool, privacy: bool, sel
         selected=selected,
         tiles=webmap.TILES,
         height=webmap.MAP_HEIGHT,
+        index_data=index_data,
     )
     value = webmap.draw_map(args, key=KEYS.tract_map)
     return (value or {}).get("geoid")

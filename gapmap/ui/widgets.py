@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -291,16 +292,24 @@ def download_button(container, label: str, data: bytes, file_name: str, key: str
     container.download_button(label, data, file_name=file_name, mime=mime, key=key, on_click="ignore", help=help)
 
 
+@st.cache_data(show_spinner=False, max_entries=32)
+def _table_files(df, about: Mapping[str, object], stem: str) -> tuple[bytes, bytes]:
+    """A table's CSV and ZIP, made once per table content (a state's tract table takes a quarter of a
+    second to write; a rerun that changes only the map's colours keeps the same table)."""
+    return to_csv_bytes(df), to_bundle_bytes({stem: df}, about, stem)
+
+
 def render_download(label: str, df, file_name: str, view: View, key: str) -> None:
     """A table as a CSV (header on line 1) and as a ZIP of the CSV with a note of where it came from."""
     stem = file_name.removesuffix(".csv")
     about = about_view(view)
+    csv, bundle = _table_files(df, about, stem)
     c1, c2 = st.columns(2)
-    download_button(c1, label, to_csv_bytes(df), file_name, key)
+    download_button(c1, label, csv, file_name, key)
     download_button(
         c2,
         "With where it came from (ZIP)",
-        to_bundle_bytes({stem: df}, about, stem),
+        bundle,
         stem + ".zip",
         key + "_zip",
         help="The CSV and a text file naming the data, the age band and every parameter behind the figures.",

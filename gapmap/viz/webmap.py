@@ -321,17 +321,19 @@ def component_args(
     selected: str | None = None,
     tiles: dict | None = None,
     height: int = 560,
+    index_data: dict | None = None,
 ) -> dict:
     """What the map component's page is given on a run: the layer's address, the style (from
     :func:`tract_style`), the county style of a split layer, the providers' file, the legend, the
     selected tract and the view (``bounds``, with ``view_key`` changed to move the map again to the same
-    bounds)."""
+    bounds). ``index_data``: the index itself, sent along when small (the page then does not fetch it)."""
     style = dict(style)
     legend = style.pop("legend")
     types = list(provider_types or []) if providers_url else []
     minx, miny, maxx, maxy = (float(v) for v in bounds)
     return {
         "index": index_url,
+        "index_data": index_data,
         **style,
         "counties": counties,
         "legend": {

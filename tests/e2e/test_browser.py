@@ -147,7 +147,7 @@ def test_a_restyle_repaints_the_same_map_without_fetching_its_geometry_again(pag
         assert sockets.total - before < 150_000
     assert frame.evaluate("() => [window.gapmapMark, window.gapmap.map().getZoom()]") == ["kept", zoom]  # same frame, same view
     assert frame.evaluate("() => window.gapmap.stats.restyles") >= 3
-    assert requests.count("index") == 1 and requests.count("tracts") == 1  # the geometry came once
+    assert requests.count("index") <= 1 and requests.count("tracts") == 1  # the geometry came once (a small index comes with the render)
     assert_clean(page)
 
 

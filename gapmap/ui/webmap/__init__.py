@@ -44,10 +44,32 @@ def runtime_dir() -> Path:
     if _DIR is None:
         root = Path(tempfile.mkdtemp(prefix="gapmap-map-", dir=os.environ.get("GAPMAP_MAP_DIR") or None))
         shutil.copytree(FRONTEND, root, dirs_exist_ok=True)
+        _version_assets(root)
         (root / "geo").mkdir()
         atexit.register(shutil.rmtree, root, ignore_errors=True)
         _DIR = root
     return _DIR
+
+
+#: The modification time given to every file the page fetches (2001-01-01). Streamlit serves component
+#: files with ``Cache-Control: public`` and no lifetime, so a browser keeps a file for a tenth of its age
+#: (RFC 9111 heuristic freshness): an old date keeps it for months. That is safe because every such
+#: address changes with its content: layer files are named by their hash, and the page asks for its
+#: scripts and styles with ``?v=<hash>`` (the page itself is served ``no-cache``).
+_OLD = 978_307_200
+
+
+def _version_assets(root: Path) -> None:
+    page = root / "index.html"
+    text = page.read_text()
+    for asset in sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in (".js", ".css")):
+        rel = asset.relative_to(root).as_posix()
+        digest = hashlib.blake2b(asset.read_bytes(), digest_size=6).hexdigest()
+        text = text.replace(f'"{rel}"', f'"{rel}?v={digest}"')
+        os.utime(asset, (_OLD, _OLD))
+    for image in root.rglob("*.png"):
+        os.utime(image, (_OLD, _OLD))
+    page.write_text(text)
 
 
 def name_file(content: bytes, kind: str) -> str:
@@ -65,6 +87,7 @@ def publish(files: dict[str, bytes]) -> None:
             continue
         tmp = geo / f".{name}.{secrets.token_hex(4)}"
         tmp.write_bytes(content)
+        os.utime(tmp, (_OLD, _OLD))  # named by content: a browser may keep it (see _OLD)
         tmp.replace(target)  # atomic: a browser never reads half a file
 
 

@@ -156,6 +156,7 @@
   }
 
   function markDrawn() {
+    document.body.dataset.drawnAt = String(performance.timeOrigin + performance.now());
     document.body.dataset.drawn = String(stats.renders);
     document.body.dataset.tracts = String(Object.keys(state.features).length);
   }
@@ -192,7 +193,9 @@
     state.tiles = {};
     state.features = {};
     if (state.countyLayer) { state.countyLayer.remove(); state.countyLayer = null; }
-    return fetchJson(url).then(function (idx) {
+    // a small index comes with the render (one round trip less); a large one is fetched
+    var got = (state.args.index_data && state.args.index === url) ? Promise.resolve(state.args.index_data) : fetchJson(url);
+    return got.then(function (idx) {
       if (state.indexUrl !== url) { return null; }
       // file names in the index are relative to the index itself
       var base = new URL(url, document.baseURI);
@@ -402,6 +405,10 @@
     providersShown: function () {
       return state.providerGroups.reduce(function (n, g) { return n + (state.map.hasLayer(g) ? g.getLayers().length : 0); }, 0);
     },
+    countiesShown: function () {
+      return state.countyLayer && state.map.hasLayer(state.countyLayer) ? state.countyLayer.getLayers().length : 0;
+    },
+    bandLabel: function () { return state.args ? state.args.band_label : null; },
     map: function () { return state.map; },
   };
 
