@@ -116,29 +116,6 @@ def test_the_printable_summary_runs_no_hostile_name(page, hostile):
     assert PAYLOADS[2] in page.evaluate("() => document.title")
 
 
-@pytest.fixture
-def component_server(tmp_path):
-    """The map component's page and Leaflet, served from a folder of their own (as Streamlit serves a
-    component), with a ``geo/`` folder for layer files."""
-    import functools
-    import http.server
-    import shutil
-    import threading
-
-    from gapmap.ui.webmap import FRONTEND
-
-    root = tmp_path / "component"
-    shutil.copytree(FRONTEND, root)
-    (root / "geo").mkdir()
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
-    handler.log_message = lambda *a, **k: None  # type: ignore[attr-defined]
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield root, f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-
-
 def test_the_map_component_runs_no_hostile_name(page, hostile, component_server):
     """The Map page's component, given hostile tract, county and provider names in its layer files, shows
     them as text in every tooltip and runs none of them."""

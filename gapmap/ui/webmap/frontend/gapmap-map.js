@@ -346,11 +346,13 @@
     var Status = L.Control.extend({ onAdd: function () { return el("div", "gapmap-status"); } });
     state.status = new Status({ position: "topleft" }).addTo(state.map);
     showStatus("");
-    state.map.on("moveend", function () { updateExtent().then(markDrawn); });
+    // a move may bring tracts into view; "drawn" is said only once a render has finished
+    state.map.on("moveend", function () { updateExtent().then(function () { if (!state.rendering) { markDrawn(); } }); });
   }
 
   function render(a) {
     stats.renders += 1;
+    state.rendering = a;
     var first = !state.map;
     var restyle = !first && state.args && state.args.index === a.index;
     state.args = a;
@@ -369,8 +371,9 @@
       if (restyle) { stats.restyles += 1; restyleTracts(); }
       return Promise.all([updateExtent(), setProviders(a.providers, a.provider_types)]);
     }).then(function () {
-      if (state.args === a) { drawSelected(); markDrawn(); }
+      if (state.args === a) { state.rendering = null; drawSelected(); markDrawn(); }
     }).catch(function (err) {
+      if (state.args === a) { state.rendering = null; }
       showStatus(String(err && err.message ? err.message : err));
     });
   }
