@@ -147,9 +147,9 @@ def _load_county_map(region: str, version: str, params: AnalysisParams):
     return dissolve_regions(result.tracts, assignment), compute_rollup(result, assignment, include_total=False), assignment.region
 
 
-def load_tract_layer(region: str) -> tuple[str, str, dict | None]:
+def load_tract_layer(region: str) -> tuple[str, str, dict | None, tuple]:
     """(address of the tract layer's index, fingerprint of its tract order, the index itself when it is
-    small enough to travel with every run) for the map component. The
+    small enough to travel with every run, the tract rows of each tile) for the map component. The
     layer's files (:func:`gapmap.viz.webmap.tract_layer`) are written once per dataset version; every
     analysis of the dataset styles the same files."""
     from gapmap.viz import webmap as layers
@@ -158,7 +158,7 @@ def load_tract_layer(region: str) -> tuple[str, str, dict | None]:
 
 
 @st.cache_resource(show_spinner="Preparing the map...", max_entries=8)
-def _load_tract_layer(region: str, version: str, tile_limit: int) -> tuple[str, str, dict | None]:
+def _load_tract_layer(region: str, version: str, tile_limit: int) -> tuple[str, str, dict | None, tuple]:
     from gapmap.ui import webmap
     from gapmap.viz import webmap as layers
 
@@ -172,7 +172,8 @@ def _load_tract_layer(region: str, version: str, tile_limit: int) -> tuple[str, 
     )
     webmap.publish(layer.files)
     index = layer.files[layer.index_name]
-    return webmap.geo_url(layer.index_name), layers.order_fingerprint(result.tracts), layer.index if len(index) <= 4_096 else None
+    small = layer.index if len(index) <= 4_096 else None
+    return webmap.geo_url(layer.index_name), layers.order_fingerprint(result.tracts), small, layer.tile_rows
 
 
 def load_provider_layer(region: str, privacy: bool) -> tuple[str, list[dict]]:

@@ -13,7 +13,7 @@ from gapmap.metrics import compute_metrics_table, compute_tract_details, find_ne
 from gapmap.ui import webmap
 from gapmap.ui.loaders import load_county_map, load_map_geometry, load_provider_layer, load_tract_layer
 from gapmap.ui.places import render_view_controls
-from gapmap.ui.state import KEYS, SELECTED_GEOID, View
+from gapmap.ui.state import KEYS, SELECTED_GEOID, View, is_new
 from gapmap.ui.widgets import plain, render_download, show_table, term_help
 from gapmap.viz import maps  # the draw limit read from the module: tests lower it
 from gapmap.viz.maps import (
@@ -115,21 +115,24 @@ def render_tract_map(view: View, result, geometry) -> tuple[str | None, bool]:
 def _draw_component(view: View, result, show_providers: bool, privacy: bool, selected: str | None, shown) -> str | None:
     """The tract map as the map component: the layer files by address (written once per dataset), the
     style of this band and measure, the legend and the view. Returns the GEOID of a tract clicked."""
-    from gapmap.viz import webmap as layers
     from gapmap.viz.webmap import component_args, county_style, order_fingerprint, tract_style
 
-    index, fingerprint, index_data = load_tract_layer(view.region)
+    index, fingerprint, index_data, tile_rows = load_tract_layer(view.region)
     if fingerprint != order_fingerprint(result.tracts):  # a style is one class per tract, in the layer's order
         raise RuntimeError("the map layer and the analysis list the tracts in different orders")
     style = tract_style(result, view.band, view.measure)
     providers, types = load_provider_layer(view.region, privacy) if show_providers else (None, [])
     counties = None
-    if len(result.tracts) > layers.TILE_LIMIT:
+    tiles = None  # every tile's tracts styled
+    if len(tile_rows) > 1:  # a split layer: counties, and the tracts of the tiles the map has in view
         shapes, county_rollup, _county_of = load_county_map(view.region, view.params)
         counties = county_style(shapes, county_rollup, view.band, view.params, region_measure_for(view.measure))
+        tiles = (st.session_state.get(KEYS.tract_map) or {}).get("tiles") or []
     args = component_args(
         index,
         style,
+        tile_rows=tile_rows,
+        tiles_in_view=tiles,
         bounds=result.tracts.total_bounds if shown.bounds is None else shown.bounds,
         view_key=shown.nonce,
         counties=counties,
@@ -141,8 +144,11 @@ def _draw_component(view: View, result, show_providers: bool, privacy: bool, sel
         height=webmap.MAP_HEIGHT,
         index_data=index_data,
     )
-    value = webmap.draw_map(args, key=KEYS.tract_map)
-    return (value or {}).get("geoid")
+    value = webmap.draw_map(args, key=KEYS.tract_map) or {}
+    # a click is acted on once (the value also carries the tiles in view, which change without a click)
+    if value.get("geoid") and is_new("tract map click", value.get("click")):
+        return value["geoid"]
+    return None
 
 
 def render_tract_details(view: View, result, selected: str | None, privacy: bool) -> None:

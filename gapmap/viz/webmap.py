@@ -49,6 +49,7 @@ __all__ = [
     "style_bytes",
     "order_fingerprint",
     "component_args",
+    "tile_styles",
 ]
 
 #: Above this many tracts the layer is split into one file per county and starts as counties (the folium
@@ -74,6 +75,8 @@ class LayerFiles:
 
     index_name: str
     files: dict[str, bytes]
+    #: the rows of the tract table in each tile, in the tile's feature order
+    tile_rows: tuple[np.ndarray, ...] = ()
 
     @property
     def index(self) -> dict:
@@ -184,7 +187,7 @@ def tract_layer(
     index = _dump({"tiles": tiles, "min_zoom": COUNTY_ZOOM if split else None, "counties": county_name, "count": len(tracts)})
     index_name = namer(index, "index")
     files[index_name] = index
-    return LayerFiles(index_name, files)
+    return LayerFiles(index_name, files, tuple(groups))
 
 
 def provider_layer(providers: pd.DataFrame, privacy: bool, *, namer: Namer = content_name) -> tuple[str, bytes, list[dict]]:
@@ -308,10 +311,25 @@ def order_fingerprint(tracts: pd.DataFrame) -> str:
     return hashlib.blake2b("\n".join(tracts[S.GEOID].astype(str)).encode(), digest_size=12).hexdigest()
 
 
+def tile_styles(style: dict, tile_rows, tiles=None) -> list:
+    """The style of each tile asked for (all when ``tiles`` is None): ``[tile, classes, values]``, the
+    classes and values of the tile's tracts in its feature order. A split layer's map asks for the tiles
+    in view, so a restyle of a nation sends a few counties' tracts, not 85,000."""
+    wanted = range(len(tile_rows)) if tiles is None else sorted({int(k) for k in tiles if 0 <= int(k) < len(tile_rows)})
+    classes, values = style["classes"], style.get("values")
+    out = []
+    for k in wanted:
+        rows = tile_rows[k]
+        out.append([k, "".join(classes[i] for i in rows), None if values is None else [values[i] for i in rows]])
+    return out
+
+
 def component_args(
     index_url: str,
     style: dict,
     *,
+    tile_rows=None,
+    tiles_in_view=None,
     bounds,
     view_key: int = 0,
     counties: dict | None = None,
@@ -326,9 +344,14 @@ def component_args(
     """What the map component's page is given on a run: the layer's address, the style (from
     :func:`tract_style`), the county style of a split layer, the providers' file, the legend, the
     selected tract and the view (``bounds``, with ``view_key`` changed to move the map again to the same
-    bounds). ``index_data``: the index itself, sent along when small (the page then does not fetch it)."""
+    bounds). ``index_data``: the index itself, sent along when small (the page then does not fetch it).
+    ``tile_rows`` (:attr:`LayerFiles.tile_rows`) and ``tiles_in_view`` (None: all): the tract
+    styles sent, per tile (:func:`tile_styles`)."""
     style = dict(style)
     legend = style.pop("legend")
+    rows = tile_rows if tile_rows is not None else (np.arange(len(style["classes"])),)
+    style["tile_styles"] = tile_styles(style, rows, tiles_in_view)
+    del style["classes"], style["values"]
     types = list(provider_types or []) if providers_url else []
     minx, miny, maxx, maxy = (float(v) for v in bounds)
     return {

@@ -179,7 +179,16 @@ def test_large_extent_starts_as_counties_with_one_tract_file_per_county(monkeypa
     assert sorted(f["properties"]["n"] for f in counties) == ["Alder County", "Basalt County", "Cascade County"]
     assert {f["properties"]["n"]: f["properties"]["t"] for f in counties} == per_file
     style = drawn[-1]["counties"]
-    assert len(style["classes"]) == 3 and len(drawn[-1]["classes"]) == len(tracts)
+    assert len(style["classes"]) == 3
+    assert drawn[-1]["tile_styles"] == []  # no county's tracts in view yet: none styled
+    # the map says it shows the first two tiles: the next run styles their tracts, and only theirs
+    at.session_state["tract_map"] = {"tiles": [0, 1]}
+    at.run()
+    sent = drawn[-1]["tile_styles"]
+    assert [k for k, *_ in sent] == [0, 1]
+    assert [len(classes) for _k, classes, _values in sent] == [
+        len(_layer_file(f"{folder}/{index['tiles'][k][0]}")["features"]) for k in (0, 1)
+    ]
 
 
 def test_the_glossary_explains_every_term_and_every_figure():

@@ -28,6 +28,7 @@ def test_a_split_layer_shows_counties_then_only_the_tracts_in_view(page, demo, c
         f"geo/{layer.index_name}",
         webmap.tract_style(result, "under_5", "osu_class"),
         bounds=result.tracts.total_bounds,
+        tile_rows=layer.tile_rows,
         counties=webmap.county_style(counties, rollup, "under_5", result.params, "share_in_osu_deserts"),
     )
     args.update(legend_room=250, folded_room=64)
@@ -49,6 +50,9 @@ def test_a_split_layer_shows_counties_then_only_the_tracts_in_view(page, demo, c
 
     points = [g.representative_point() for g in tracts.geometry]
     c = max(points, key=lambda p: sorted(outside(p, b) for b in boxes.values())[1])  # farthest from a second box
+    page.evaluate(
+        "() => { window.__reports = []; window.addEventListener('message', e => e.data.type === 'streamlit:setComponentValue' && window.__reports.push(e.data.value)); }"
+    )
     page.evaluate(f"() => window.gapmap.map().setView([{c.y}, {c.x}], {webmap.COUNTY_ZOOM + 3}, {{animate: false}})")
     page.wait_for_function("() => Number(document.body.dataset.tracts) > 0")
     assert page.evaluate("() => window.gapmap.countiesShown()") == 0
@@ -60,4 +64,26 @@ def test_a_split_layer_shows_counties_then_only_the_tracts_in_view(page, demo, c
     assert {u.rsplit("/", 1)[-1] for u in fetched} == expected and 0 < len(expected) < 3
     shown = int(page.evaluate("() => document.body.dataset.tracts"))
     assert shown == sum(len(json.loads(layer.files[name])["features"]) for name in expected)
+    assert page.errors == []
+    # the page says which tiles it shows; the server's next render styles only those
+    names = [name for name, *_box in layer.index["tiles"]]
+    reported = page.evaluate("() => window.__reports[window.__reports.length - 1].tiles")
+    assert sorted(names[k] for k in reported) == sorted(expected)
+    style = webmap.tract_style(result, "0_2", "osu_class")
+    again = webmap.component_args(
+        f"geo/{layer.index_name}",
+        style,
+        bounds=result.tracts.total_bounds,
+        tile_rows=layer.tile_rows,
+        tiles_in_view=reported,
+        counties=args["counties"],
+    )
+    again.update(legend_room=250, folded_room=64)
+    assert [t[0] for t in again["tile_styles"]] == sorted(reported)
+    page.evaluate("args => window.postMessage({type: 'streamlit:render', args: args}, '*')", again)
+    page.wait_for_function("() => document.body.dataset.drawn === '2'")
+    k = reported[0]
+    row = int(layer.tile_rows[k][0])
+    geoid = result.tracts["geoid"].iloc[row]
+    assert page.evaluate("g => window.gapmap.fillOf(g)", geoid) == style["palette"][ord(style["classes"][row]) - 48][0]
     assert page.errors == []

@@ -18,7 +18,7 @@
   var state = {
     map: null, renderer: null, args: null, indexUrl: null, index: null, tiles: {}, countyLayer: null,
     providerUrl: null, providerGroups: [], layerControl: null, legend: null, status: null,
-    selectedLayer: null, viewKey: null, base: null, pending: 0, features: {},
+    selectedLayer: null, viewKey: null, styles: {}, reported: null, lastClick: null, base: null, pending: 0, features: {},
   };
   var cache = {};
 
@@ -53,14 +53,23 @@
 
   // ----- style -----
 
-  function classOf(i) {
-    var a = state.args;
-    var code = a.classes.charCodeAt(i) - 48;
+  // a tract's style comes from its tile's style (f.__k: the tile, f.__j: its place in the tile); a tile
+  // whose style has not come yet (a split layer asks for the tiles in view) is drawn grey
+  function classOf(f) {
+    var a = state.args, ts = state.styles[f.__k];
+    if (!ts) { return -1; }
+    var code = ts.classes.charCodeAt(f.__j) - 48;
     return (code >= 0 && code < a.palette.length) ? code : a.palette.length - 1;
   }
 
-  function tractStyle(i) {
-    return { fillColor: state.args.palette[classOf(i)][0], color: "#555555", weight: 0.6, fillOpacity: 0.75, opacity: 1 };
+  function tractStyle(f) {
+    var c = classOf(f);
+    return { fillColor: c < 0 ? "#eeeeee" : state.args.palette[c][0], color: "#555555", weight: 0.6, fillOpacity: 0.75, opacity: 1 };
+  }
+
+  function setStyles(a) {
+    state.styles = {};
+    (a.tile_styles || []).forEach(function (t) { state.styles[t[0]] = { classes: t[1], values: t[2] }; });
   }
 
   function countyStyle(i) {
@@ -77,16 +86,18 @@
     table.appendChild(tr);
   }
 
-  function measureText(i) {
-    var a = state.args, m = a.measure;
+  function measureText(f) {
+    var a = state.args, m = a.measure, c = classOf(f);
+    if (c < 0) { return "..."; }
     if (m.kind === "number") {
-      var v = a.values[i];
+      var v = state.styles[f.__k].values[f.__j];
       return v === null ? "no data" : formatNumber(v, m.digits) + (m.suffix || "");
     }
-    return a.palette[classOf(i)][1];
+    return a.palette[c][1];
   }
 
-  function tractTip(p) {
+  function tractTip(f) {
+    var p = f.properties;
     var a = state.args, b = a.band_index;
     var box = el("div", "gapmap-tip");
     box.appendChild(el("div", "gapmap-tip-title", p.n ? p.n : "Tract " + p.g));
@@ -97,7 +108,7 @@
     if (p.m && p.m[b] !== null) { kids += " \u00b1 " + formatNumber(p.m[b], 0); }
     row(table, "Children " + a.band_label, kids);
     if (p.r && p.r[b]) { row(table, "Estimate reliability", p.r[b]); }
-    row(table, a.measure.label, measureText(p.i));
+    row(table, a.measure.label, measureText(f));
     box.appendChild(table);
     return box;
   }
@@ -117,18 +128,20 @@
 
   // ----- layers -----
 
-  function addTile(url, fc) {
+  function addTile(url, k, fc) {
+    fc.features.forEach(function (f, j) { f.__k = k; f.__j = j; });
     var layer = L.geoJSON(fc, {
       renderer: state.renderer,
-      style: function (f) { return tractStyle(f.properties.i); },
+      style: tractStyle,
       onEachFeature: function (f, lyr) {
         state.features[f.properties.g] = f;
-        lyr.bindTooltip(function () { return tractTip(f.properties); }, { sticky: true });
+        lyr.bindTooltip(function () { return tractTip(f); }, { sticky: true });
         lyr.on("mouseover", function () { lyr.setStyle({ weight: 2.5, color: "#000000" }); });
-        lyr.on("mouseout", function () { lyr.setStyle(tractStyle(f.properties.i)); });
+        lyr.on("mouseout", function () { lyr.setStyle(tractStyle(f)); });
         lyr.on("click", function () {
           stats.clicks += 1;
-          post("streamlit:setComponentValue", { value: { geoid: f.properties.g, click: stats.clicks }, dataType: "json" });
+          state.lastClick = { geoid: f.properties.g, click: Date.now() + "-" + stats.clicks };
+          report();
         });
       },
     });
@@ -138,7 +151,7 @@
 
   function restyleTracts() {
     Object.keys(state.tiles).forEach(function (url) {
-      state.tiles[url].eachLayer(function (lyr) { lyr.setStyle(tractStyle(lyr.feature.properties.i)); });
+      state.tiles[url].eachLayer(function (lyr) { lyr.setStyle(tractStyle(lyr.feature)); });
     });
     if (state.countyLayer && state.args.counties) {
       state.countyLayer.eachLayer(function (lyr) { lyr.setStyle(countyStyle(lyr.feature.properties.i)); });
@@ -169,18 +182,25 @@
       if (zoomedOut) { state.countyLayer.addTo(state.map); } else { state.countyLayer.remove(); }
     }
     var bounds = state.map.getBounds();
-    var wanted = idx.tiles.filter(function (t) { return !zoomedOut && (idx.min_zoom === null || intersects(t, bounds)); });
+    var wanted = [];
+    idx.tiles.forEach(function (t, k) {
+      if (!zoomedOut && (idx.min_zoom === null || intersects(t, bounds))) { wanted.push([t[0], k]); }
+    });
+    if (idx.min_zoom !== null) {  // a split layer: tell the server which tiles to style
+      var shown = wanted.map(function (w) { return w[1]; });
+      if (JSON.stringify(shown) !== JSON.stringify(state.reported)) { state.reported = shown; report(); }
+    }
     var keep = {};
-    wanted.forEach(function (t) { keep[t[0]] = true; });
+    wanted.forEach(function (w) { keep[w[0]] = true; });
     Object.keys(state.tiles).forEach(function (url) {
       if (!keep[url]) { state.tiles[url].remove(); }
     });
     showStatus(zoomedOut ? "Counties: zoom in to see tracts" : "");
-    var loads = wanted.map(function (t) {
-      var url = t[0];
+    var loads = wanted.map(function (w) {
+      var url = w[0];
       if (state.tiles[url]) { state.tiles[url].addTo(state.map); return Promise.resolve(); }
       return fetchJson(url).then(function (fc) {
-        var layer = state.tiles[url] || addTile(url, fc);
+        var layer = state.tiles[url] || addTile(url, w[1], fc);
         if (keep[url] && state.index === idx) { layer.addTo(state.map); }
       });
     });
@@ -189,6 +209,7 @@
 
   function loadIndex(url) {
     state.indexUrl = url;
+    state.reported = null;
     Object.keys(state.tiles).forEach(function (u) { state.tiles[u].remove(); });
     state.tiles = {};
     state.features = {};
@@ -280,6 +301,13 @@
     });
   }
 
+  // the component's value: the last click (acted on once) and, for a split layer, the tiles in view
+  function report() {
+    var value = { tiles: state.reported || [] };
+    if (state.lastClick) { value.geoid = state.lastClick.geoid; value.click = state.lastClick.click; }
+    post("streamlit:setComponentValue", { value: value, dataType: "json" });
+  }
+
   function legendBody() {
     var a = state.args, lg = a.legend;
     var box = el("details", "gapmap-legend");
@@ -356,6 +384,7 @@
     var first = !state.map;
     var restyle = !first && state.args && state.args.index === a.index;
     state.args = a;
+    setStyles(a);
     document.getElementById("map").style.height = a.height + "px";
     post("streamlit:setFrameHeight", { height: a.height });
     if (first) { createMap(a); }
@@ -382,7 +411,9 @@
     stats: stats,
     fillOf: function (geoid) {
       var f = state.features[geoid];
-      return f ? state.args.palette[classOf(f.properties.i)][0] : null;
+      if (!f) { return null; }
+      var c = classOf(f);
+      return c < 0 ? null : state.args.palette[c][0];
     },
     // the box (in this frame's pixels) around every tract drawn, and the legend's box
     tractsBox: function () {
