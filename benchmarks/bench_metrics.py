@@ -178,12 +178,11 @@ def run() -> dict:
     results["cases"].append(measure_case("demo region", *demo, repeat=30))
     results["cases"].append(measure_case("generated state", *state, repeat=7))
     results["nation"] = _subprocess_json("bench_national.py")
-    results["map"] = _subprocess_json("bench_map.py")
     return results
 
 
 def markdown_scale(results: dict) -> str:
-    n, m = results["nation"], results["map"]
+    n = results["nation"]
     ok = lambda cond: "yes" if cond else "**no**"  # noqa: E731
     lines = [
         "",
@@ -206,20 +205,7 @@ def markdown_scale(results: dict) -> str:
         f"| scenario: one provider's slots changed (radius query, no stored pairs) | {1000 * n['one_change_s']:.0f} ms | | |",
         f"| site suggestions: coverage of every tract point as a candidate / lazy greedy, 5 sites | {n['siting_coverage_s']:.1f} s / {1000 * n['siting_greedy_s']:.0f} ms | | |",
         "",
-        f"**The state's map** (`benchmarks/bench_map.py`): {m['tracts']:,} tracts, {m['providers']:,} providers.",
-        "",
-        "| measure | value | target | met |",
-        "|---|---:|---:|:---:|",
-        f"| tract polygons as a boundary file gives them (GeoJSON, full precision) | {m['raw_tract_geojson_bytes'] / 2**20:.2f} MiB | | |",
-        f"| map geometry: coverage-simplified, 4 decimals ({m['vertices_map']:,} vertices of {m['vertices_raw']:,}) | {m['map_geometry_bytes'] / 2**20:.2f} MiB | | |",
-        f"| tract layer GeoJSON with the tooltip numbers | {m['tract_layer_geojson_bytes'] / 2**20:.2f} MiB | 3 MB | {ok(m['tract_layer_geojson_bytes'] <= 3e6)} |",
-        f"| page HTML with every provider drawn too (providers start hidden above 3,000) | {m['page_html_with_providers_bytes'] / 2**20:.1f} MiB | | |",
-        f"| server: build the map, geometry cached (a rerun that changes a colour) | {1000 * m['build_cached_geometry_s']:.0f} ms | | |",
-        f"| baseline: build the map from the polygons (simplify and serialize again) | {1000 * m['build_from_polygons_s']:.0f} ms | | |",
-        f"| Chromium: the folium page alone, navigation to every tract drawn | {m['chromium_draw_tracts_only_s']:.2f} s | 3 s | {ok(m['chromium_draw_tracts_only_s'] <= 3)} |",
-        f"| Chromium: the same with all {m['providers']:,} providers drawn | {m['chromium_draw_folium_page_s']:.2f} s | | |",
-        f"| Chromium: the app's Map page, click to every tract drawn (metrics and geometry cached) | {m['chromium_map_page_s']:.2f} s | 3 s | {ok(m['chromium_map_page_s'] <= 3)} |",
-        f"| Chromium: the same, first visit (computes the metrics and the geometry) | {m['chromium_map_page_first_s']:.2f} s | | |",
+        "The state's map, in Chromium through the app: the Map page section below (`benchmarks/bench_map.py`, run on its own).",
     ]
     return "\n".join(lines)
 

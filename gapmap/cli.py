@@ -663,12 +663,33 @@ def build_parser() -> argparse.ArgumentParser:
     cp.add_argument("--out", type=Path, required=True, help=".csv (one row per region), .xlsx (all tables) or .geojson (region polygons)")
     cp.set_defaults(func=_cmd_compare)
 
+    sv = sub.add_parser(
+        "serve",
+        help="run the app for a team server, with the science stack and the demo loaded before the first visit",
+        description="Loads the app, computes the demo region, then starts Streamlit on it (other Streamlit options after --).",
+    )
+    sv.add_argument("--port", type=int, default=8501)
+    sv.add_argument("--address", help="the address to listen on")
+    sv.add_argument("streamlit_options", nargs=argparse.REMAINDER, help="after --: options for streamlit run")
+    sv.set_defaults(func=_cmd_serve)
+
     d = sub.add_parser("demo-data", help="regenerate the synthetic demo region files")
     d.add_argument("--out", type=Path, default=DEFAULT_DATA_DIR / "demo")
     d.add_argument("--seed", type=int, help="the generator's seed (default: the demo's own)")
     d.add_argument("--regions-out", type=Path, help="where demo-hubs.json goes (default: regions/ beside --out)")
     d.set_defaults(func=_cmd_demo_data)
     return parser
+
+
+def _cmd_serve(args) -> int:
+    """Hand over to gapmap.ui.serve in this process's place (the CLI itself never imports the app)."""
+    import os
+
+    argv = [sys.executable, "-m", "gapmap.ui.serve", "--port", str(args.port)]
+    argv += ["--address", args.address] if args.address else []
+    argv += [o for o in args.streamlit_options if o != "--"]
+    os.execv(sys.executable, argv)
+    return 0  # pragma: no cover - execv does not return
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -32,6 +32,7 @@ __all__ = [
     "load_county_map",
     "load_tract_layer",
     "load_provider_layer",
+    "load_tract_style",
 ]
 
 #: The repository's data folder.
@@ -174,6 +175,19 @@ def _load_tract_layer(region: str, version: str, tile_limit: int) -> tuple[str, 
     index = layer.files[layer.index_name]
     small = layer.index if len(index) <= 4_096 else None
     return webmap.geo_url(layer.index_name), layers.order_fingerprint(result.tracts), small, layer.tile_rows
+
+
+def load_tract_style(region: str, params: AnalysisParams, band: str, measure: str) -> dict:
+    """The map component's style of a band and measure (:func:`gapmap.viz.webmap.tract_style`), made once
+    per analysis and shared (read only): a nation's 85,000 tracts take 0.15 s to style."""
+    return _load_tract_style(region, region_version(region), params, band, measure)
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _load_tract_style(region: str, version: str, params: AnalysisParams, band: str, measure: str) -> dict:
+    from gapmap.viz.webmap import tract_style
+
+    return tract_style(_load_metrics(region, version, params), band, measure)
 
 
 def load_provider_layer(region: str, privacy: bool) -> tuple[str, list[dict]]:

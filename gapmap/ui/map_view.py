@@ -11,7 +11,7 @@ import streamlit_folium  # called through the module, as tests answer for it
 from gapmap import schema as S
 from gapmap.metrics import compute_metrics_table, compute_tract_details, find_nearest_providers
 from gapmap.ui import webmap
-from gapmap.ui.loaders import load_county_map, load_map_geometry, load_provider_layer, load_tract_layer
+from gapmap.ui.loaders import load_county_map, load_map_geometry, load_provider_layer, load_tract_layer, load_tract_style
 from gapmap.ui.places import render_view_controls
 from gapmap.ui.state import KEYS, SELECTED_GEOID, View, is_new
 from gapmap.ui.widgets import plain, render_download, show_table, term_help
@@ -115,12 +115,12 @@ def render_tract_map(view: View, result, geometry) -> tuple[str | None, bool]:
 def _draw_component(view: View, result, show_providers: bool, privacy: bool, selected: str | None, shown) -> str | None:
     """The tract map as the map component: the layer files by address (written once per dataset), the
     style of this band and measure, the legend and the view. Returns the GEOID of a tract clicked."""
-    from gapmap.viz.webmap import component_args, county_style, order_fingerprint, tract_style
+    from gapmap.viz.webmap import component_args, county_style, order_fingerprint
 
     index, fingerprint, index_data, tile_rows = load_tract_layer(view.region)
     if fingerprint != order_fingerprint(result.tracts):  # a style is one class per tract, in the layer's order
         raise RuntimeError("the map layer and the analysis list the tracts in different orders")
-    style = tract_style(result, view.band, view.measure)
+    style = load_tract_style(view.region, view.params, view.band, view.measure)
     providers, types = load_provider_layer(view.region, privacy) if show_providers else (None, [])
     counties = None
     tiles = None  # every tile's tracts styled

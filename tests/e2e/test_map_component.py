@@ -41,6 +41,7 @@ def test_a_split_layer_shows_counties_then_only_the_tracts_in_view(page, demo, c
     assert page.evaluate("() => window.gapmap.map().getZoom()") < webmap.COUNTY_ZOOM
     assert page.evaluate("() => window.gapmap.countiesShown()") == 3
     assert fetched == [] and page.evaluate("() => document.body.dataset.tracts") == "0"  # no tract geometry yet
+    assert page.locator(".gapmap-legend summary").inner_text().startswith("Counties:")  # the counties' own legend
     # zoom in where one county's box is far from the others': only the files of the counties in view come
     boxes = {name: box for name, *box in layer.index["tiles"]}
 
@@ -56,6 +57,7 @@ def test_a_split_layer_shows_counties_then_only_the_tracts_in_view(page, demo, c
     page.evaluate(f"() => window.gapmap.map().setView([{c.y}, {c.x}], {webmap.COUNTY_ZOOM + 3}, {{animate: false}})")
     page.wait_for_function("() => Number(document.body.dataset.tracts) > 0")
     assert page.evaluate("() => window.gapmap.countiesShown()") == 0
+    assert page.locator(".gapmap-legend summary").inner_text() == "Desert class (OSU), ages under 5"
     in_view = page.evaluate(
         "() => { const b = window.gapmap.map().getBounds(); return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]; }"
     )

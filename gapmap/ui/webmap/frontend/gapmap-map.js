@@ -179,7 +179,9 @@
     if (!idx) { return Promise.resolve(); }
     var zoomedOut = idx.min_zoom !== null && state.map.getZoom() < idx.min_zoom;
     if (state.countyLayer) {
+      var was = state.map.hasLayer(state.countyLayer);
       if (zoomedOut) { state.countyLayer.addTo(state.map); } else { state.countyLayer.remove(); }
+      if (was !== zoomedOut) { setLegend(); }
     }
     var bounds = state.map.getBounds();
     var wanted = [];
@@ -308,8 +310,15 @@
     post("streamlit:setComponentValue", { value: value, dataType: "json" });
   }
 
+  function countiesOnMap() {
+    return !!(state.countyLayer && state.map && state.map.hasLayer(state.countyLayer) && state.args.counties);
+  }
+
   function legendBody() {
     var a = state.args, lg = a.legend;
+    if (countiesOnMap()) {  // zoomed out on a split layer: the counties' own legend
+      lg = { title: a.counties.title, entries: a.counties.legend, folded: lg.folded, providers: lg.providers, note: lg.note };
+    }
     var box = el("details", "gapmap-legend");
     if (!lg.folded) { box.open = true; }
     var summary = el("summary", null, lg.title);
