@@ -668,7 +668,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="run the app for a team server, with the science stack and the demo loaded before the first visit",
         description="Loads the app, computes the demo region, then starts Streamlit on it (other Streamlit options after --).",
     )
-    sv.add_argument("--port", type=int, default=8501)
+    sv.add_argument("--port", type=int, default=8501, help="the port to listen on (default 8501)")
     sv.add_argument("--address", help="the address to listen on")
     sv.add_argument("streamlit_options", nargs=argparse.REMAINDER, help="after --: options for streamlit run")
     sv.set_defaults(func=_cmd_serve)
