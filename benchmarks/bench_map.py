@@ -292,32 +292,17 @@ def _providers_draw(browser, tracts, providers, runs: int) -> dict:
     """The component's page alone (served from a folder, as Streamlit serves it), given the state's tracts
     and all its providers: navigation to every tract and provider drawn on the canvas, and the time to hide
     and show again the largest provider type in the layer control (in the browser, no rerun)."""
-    import functools
-    import http.server
-    import shutil
-    import threading
-
     from gapmap.metrics import compute_tract_metrics
-    from gapmap.ui.webmap import FRONTEND
     from gapmap.viz import webmap
     from gapmap.viz.geometry import map_geometry
+    from tests.e2e.tractmap import ComponentFolder, post_render
 
     res = compute_tract_metrics(tracts, providers)
     layer = webmap.tract_layer(res.tracts, map_geometry(tracts))
     name, content, types = webmap.provider_layer(res.providers, privacy=False)
     with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp) / "component"
-        shutil.copytree(FRONTEND, root)
-        (root / "geo").mkdir()
-        for file, data in {**layer.files, name: content}.items():
-            (root / "geo" / file).write_bytes(data)
-
-        class Quiet(http.server.SimpleHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-        httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(root)))
-        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        folder = ComponentFolder(Path(tmp) / "component")
+        folder.add({**layer.files, name: content})
         args = webmap.component_args(
             f"geo/{layer.index_name}",
             webmap.tract_style(res, "under_5", "osu_class"),
@@ -326,15 +311,14 @@ def _providers_draw(browser, tracts, providers, runs: int) -> dict:
             provider_types=types,
             privacy=False,
         )
-        args.update(legend_room=250, folded_room=64)
         draws, toggles = [], []
         for _ in range(runs):
             ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
             page = ctx.new_page()
             t0 = time.time()
-            page.goto(f"http://127.0.0.1:{httpd.server_address[1]}/index.html")
+            page.goto(folder.url + "/index.html")
             page.wait_for_function("() => window.gapmap !== undefined")
-            page.evaluate("args => window.postMessage({type: 'streamlit:render', args: args}, '*')", args)
+            post_render(page, args)
             at = page.wait_for_function(
                 "() => document.body.dataset.drawn === '1' && Number(document.body.dataset.drawnAt)", polling="raf"
             ).json_value()
@@ -350,7 +334,7 @@ def _providers_draw(browser, tracts, providers, runs: int) -> dict:
             page.wait_for_function("n => window.gapmap.providersShown() === n", arg=len(providers), polling="raf")
             toggles.append(time.time() - t1)
             ctx.close()
-        httpd.shutdown()
+        folder.stop()
     return {
         "providers_file_bytes": len(content),
         "draw_with_providers_s": statistics.median(draws),

@@ -169,20 +169,8 @@ def page(request, browser, npm_cache):
 def component_server(tmp_path):
     """The map component's page and Leaflet, served from a folder of their own (as Streamlit serves a
     component), with a ``geo/`` folder for layer files."""
-    import functools
-    import http.server
-    import shutil
-    import threading
+    from tests.e2e.tractmap import ComponentFolder
 
-    from gapmap.ui.webmap import FRONTEND
-
-    root = tmp_path / "component"
-    shutil.copytree(FRONTEND, root)
-    (root / "geo").mkdir()
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
-    handler.log_message = lambda *a, **k: None  # type: ignore[attr-defined]
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield root, f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    folder = ComponentFolder(tmp_path / "component")
+    yield folder
+    folder.stop()

@@ -20,6 +20,7 @@ from gapmap.metrics import compute_tract_metrics
 from gapmap.outputs.report import to_report_html
 from gapmap.regions import assign_regions, compute_rollup, county_region_set, dissolve_regions
 from gapmap.viz.maps import build_priority_map, build_region_map, build_scenario_map, build_tract_map
+from tests.e2e.tractmap import post_render
 
 #: Each would run script if a builder put it in JavaScript source or unescaped HTML.
 PAYLOADS = (
@@ -122,11 +123,10 @@ def test_the_map_component_runs_no_hostile_name(page, hostile, component_server)
     from gapmap.viz import webmap
     from gapmap.viz.geometry import map_geometry
 
-    root, url = component_server
+    folder = component_server
     layer = webmap.tract_layer(hostile.tracts, map_geometry(hostile.tracts))
     name, content, types = webmap.provider_layer(hostile.providers, privacy=False)
-    for file, data in {**layer.files, name: content}.items():
-        (root / "geo" / file).write_bytes(data)
+    folder.add({**layer.files, name: content})
     args = webmap.component_args(
         f"geo/{layer.index_name}",
         webmap.tract_style(hostile, "under_5", "osu_class"),
@@ -135,12 +135,11 @@ def test_the_map_component_runs_no_hostile_name(page, hostile, component_server)
         provider_types=types,
         privacy=False,
     )
-    args.update(legend_room=250, folded_room=64)
     dialogs = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    page.goto(url + "/index.html")
+    page.goto(folder.url + "/index.html")
     page.wait_for_function("() => window.gapmap !== undefined")
-    page.evaluate("args => window.postMessage({type: 'streamlit:render', args: args}, '*')", args)
+    post_render(page, args)
     page.wait_for_function("() => document.body.dataset.drawn === '1'")
     opened = page.evaluate(
         "() => { let n = 0; window.gapmap.map().eachLayer(l => { if (l.getTooltip && l.getTooltip()) { l.openTooltip(l.getLatLng ? l.getLatLng() : l.getBounds().getCenter()); n += 1; } }); return n; }"

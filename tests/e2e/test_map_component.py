@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from gapmap.metrics import compute_tract_metrics
+from tests.e2e.tractmap import post_render
 
 
 def test_a_split_layer_shows_counties_then_only_the_tracts_in_view(page, demo, component_server):
@@ -21,9 +22,8 @@ def test_a_split_layer_shows_counties_then_only_the_tracts_in_view(page, demo, c
     counties = dissolve_regions(result.tracts, assignment)
     rollup = compute_rollup(result, assignment, include_total=False)
     layer = webmap.tract_layer(result.tracts, map_geometry(tracts), counties=counties, county_of=assignment.region, tile_limit=100)
-    root, url = component_server
-    for file, data in layer.files.items():
-        (root / "geo" / file).write_bytes(data)
+    folder = component_server
+    folder.add(layer.files)
     args = webmap.component_args(
         f"geo/{layer.index_name}",
         webmap.tract_style(result, "under_5", "osu_class"),
@@ -31,12 +31,11 @@ def test_a_split_layer_shows_counties_then_only_the_tracts_in_view(page, demo, c
         tile_rows=layer.tile_rows,
         counties=webmap.county_style(counties, rollup, "under_5", result.params, "share_in_osu_deserts"),
     )
-    args.update(legend_room=250, folded_room=64)
     fetched = []
     page.on("request", lambda r: "/geo/tracts-" in r.url and fetched.append(r.url))
-    page.goto(url + "/index.html")
+    page.goto(folder.url + "/index.html")
     page.wait_for_function("() => window.gapmap !== undefined")
-    page.evaluate("args => window.postMessage({type: 'streamlit:render', args: args}, '*')", args)
+    post_render(page, args)
     page.wait_for_function("() => document.body.dataset.drawn === '1'")
     assert page.evaluate("() => window.gapmap.map().getZoom()") < webmap.COUNTY_ZOOM
     assert page.evaluate("() => window.gapmap.countiesShown()") == 3
@@ -80,9 +79,8 @@ def test_a_split_layer_shows_counties_then_only_the_tracts_in_view(page, demo, c
         tiles_in_view=reported,
         counties=args["counties"],
     )
-    again.update(legend_room=250, folded_room=64)
     assert [t[0] for t in again["tile_styles"]] == sorted(reported)
-    page.evaluate("args => window.postMessage({type: 'streamlit:render', args: args}, '*')", again)
+    post_render(page, again)
     page.wait_for_function("() => document.body.dataset.drawn === '2'")
     k = reported[0]
     row = int(layer.tile_rows[k][0])

@@ -74,3 +74,43 @@ class SocketBytes:
 
     def _frame(self, payload) -> None:
         self.total += len(payload) if isinstance(payload, (bytes, str)) else 0
+
+
+class ComponentFolder:
+    """The component's page and Leaflet copied into ``root`` and served over HTTP from there, as Streamlit
+    serves a component's folder, with a ``geo/`` folder for layer files; a render is posted to the page
+    as Streamlit posts it (:func:`post_render`)."""
+
+    def __init__(self, root) -> None:
+        import functools
+        import http.server
+        import shutil
+        import threading
+
+        from gapmap.ui.webmap import FRONTEND
+
+        self.root = root
+        shutil.copytree(FRONTEND, root)
+        (root / "geo").mkdir()
+
+        class Quiet(http.server.SimpleHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(root)))
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def add(self, files: dict[str, bytes]) -> None:
+        for name, data in files.items():
+            (self.root / "geo" / name).write_bytes(data)
+
+    def stop(self) -> None:
+        self._server.shutdown()
+
+
+def post_render(page, args: dict) -> None:
+    """Give the page a render (the legend room the app adds too), as Streamlit does."""
+    page.evaluate(
+        "args => window.postMessage({type: 'streamlit:render', args: args}, '*')", {**args, "legend_room": 250, "folded_room": 64}
+    )
