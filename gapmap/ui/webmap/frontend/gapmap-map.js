@@ -169,6 +169,7 @@
   }
 
   function markDrawn() {
+    remember();
     document.body.dataset.drawnAt = String(performance.timeOrigin + performance.now());
     document.body.dataset.drawn = String(stats.renders);
     document.body.dataset.tracts = String(Object.keys(state.features).length);
@@ -454,6 +455,23 @@
     bandLabel: function () { return state.args ? state.args.band_label : null; },
     map: function () { return state.map; },
   };
+
+  // A new page of the same browser most often draws the layer it drew last: start fetching (and
+  // parsing) its files now, while Streamlit sends the render. Only addresses are remembered, no data.
+  var REMEMBER = "gapmap.lastTiles";
+  function remember() {
+    try {
+      var urls = Object.keys(state.tiles).slice(0, 4);
+      if (urls.length) { window.localStorage.setItem(REMEMBER, JSON.stringify(urls)); }
+    } catch (e) { /* storage refused: nothing to remember */ }
+  }
+  try {
+    JSON.parse(window.localStorage.getItem(REMEMBER) || "[]").slice(0, 4).forEach(function (u) {
+      if (typeof u === "string" && u.indexOf(new URL("geo/", document.baseURI).href) === 0) {
+        fetchJson(u).catch(function () { delete cache[u]; });  // a file of an earlier server: not there any more
+      }
+    });
+  } catch (e) { /* nothing remembered */ }
 
   window.addEventListener("message", function (event) {
     var d = event.data;
