@@ -13,7 +13,7 @@ from gapmap.metrics import compute_metrics_table, compute_tract_details, find_ne
 from gapmap.ui import webmap
 from gapmap.ui.loaders import load_county_map, load_map_geometry, load_provider_layer, load_tract_layer, load_tract_style
 from gapmap.ui.places import render_view_controls
-from gapmap.ui.state import KEYS, SELECTED_GEOID, View, is_new
+from gapmap.ui.state import KEYS, SELECTED_GEOID, TRACT_MAP_VALUE, View, is_new
 from gapmap.ui.widgets import plain, render_download, show_table, term_help
 from gapmap.viz import maps  # the draw limit read from the module: tests lower it
 from gapmap.viz.maps import (
@@ -127,7 +127,7 @@ def _draw_component(view: View, result, show_providers: bool, privacy: bool, sel
     if len(tile_rows) > 1:  # a split layer: counties, and the tracts of the tiles the map has in view
         shapes, county_rollup, _county_of = load_county_map(view.region, view.params)
         counties = county_style(shapes, county_rollup, view.band, view.params, region_measure_for(view.measure))
-        tiles = (st.session_state.get(KEYS.tract_map) or {}).get("tiles") or []
+        tiles = (TRACT_MAP_VALUE.get() or {}).get("tiles") or []
     args = component_args(
         index,
         style,

@@ -47,6 +47,7 @@ __all__ = [
     "PENDING_TRACTS",
     "PENDING_TRACTS_SOURCE",
     "SELECTED_GEOID",
+    "TRACT_MAP_VALUE",
     "SCENARIO_CHANGES",
     "CUSTOM_REGIONS",
     "RUCA_CODES",
@@ -142,6 +143,9 @@ PENDING_TRACTS: Slot[Any] = Slot(KEYS.pending_tracts)
 PENDING_TRACTS_SOURCE: Slot[str] = Slot(KEYS.pending_tracts_source)
 #: The tract clicked on the Map page.
 SELECTED_GEOID: Slot[str] = Slot(KEYS.selected_geoid)
+#: What the Map page's map component last said (its widget value): the last click ``{"geoid", "click"}``
+#: and, for a split layer, the ``"tiles"`` in view.
+TRACT_MAP_VALUE: Slot[dict] = Slot(KEYS.tract_map, dict)
 #: The Simulate page's scenario: its changes, as dicts of the scenario JSON.
 SCENARIO_CHANGES: Slot[list[dict]] = Slot(KEYS.scenario_changes, list)
 #: Scenarios kept on the Simulate page to compare side by side: name -> changes (this session only).

@@ -18,7 +18,7 @@
   var state = {
     map: null, renderer: null, args: null, indexUrl: null, index: null, tiles: {}, countyLayer: null,
     providerUrl: null, providerGroups: [], layerControl: null, legend: null, status: null,
-    selectedLayer: null, viewKey: null, styles: {}, reported: null, lastClick: null, base: null, pending: 0, features: {},
+    selectedLayer: null, viewKey: null, styles: {}, reported: null, lastClick: null, base: null, features: {},
   };
   var cache = {};
 
