@@ -294,23 +294,13 @@ def _providers_draw(browser, tracts, providers, runs: int) -> dict:
     and show again the largest provider type in the layer control (in the browser, no rerun)."""
     from gapmap.metrics import compute_tract_metrics
     from gapmap.viz import webmap
-    from gapmap.viz.geometry import map_geometry
     from tests.e2e.tractmap import ComponentFolder, post_render
 
     res = compute_tract_metrics(tracts, providers)
-    layer = webmap.tract_layer(res.tracts, map_geometry(tracts))
-    name, content, types = webmap.provider_layer(res.providers, privacy=False)
+    _name, content, _types = webmap.provider_layer(res.providers, privacy=False)
     with tempfile.TemporaryDirectory() as tmp:
         folder = ComponentFolder(Path(tmp) / "component")
-        folder.add({**layer.files, name: content})
-        args = webmap.component_args(
-            f"geo/{layer.index_name}",
-            webmap.tract_style(res, "under_5", "osu_class"),
-            bounds=res.tracts.total_bounds,
-            providers_url=f"geo/{name}",
-            provider_types=types,
-            privacy=False,
-        )
+        args = folder.publish_map(res)
         draws, toggles = [], []
         for _ in range(runs):
             ctx = browser.new_context(viewport={"width": 1400, "height": 1000})

@@ -120,21 +120,9 @@ def test_the_printable_summary_runs_no_hostile_name(page, hostile):
 def test_the_map_component_runs_no_hostile_name(page, hostile, component_server):
     """The Map page's component, given hostile tract, county and provider names in its layer files, shows
     them as text in every tooltip and runs none of them."""
-    from gapmap.viz import webmap
-    from gapmap.viz.geometry import map_geometry
 
     folder = component_server
-    layer = webmap.tract_layer(hostile.tracts, map_geometry(hostile.tracts))
-    name, content, types = webmap.provider_layer(hostile.providers, privacy=False)
-    folder.add({**layer.files, name: content})
-    args = webmap.component_args(
-        f"geo/{layer.index_name}",
-        webmap.tract_style(hostile, "under_5", "osu_class"),
-        bounds=hostile.tracts.total_bounds,
-        providers_url=f"geo/{name}",
-        provider_types=types,
-        privacy=False,
-    )
+    args = folder.publish_map(hostile)
     dialogs = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     page.goto(folder.url + "/index.html")

@@ -105,6 +105,23 @@ class ComponentFolder:
         for name, data in files.items():
             (self.root / "geo" / name).write_bytes(data)
 
+    def publish_map(self, result, band: str = "under_5", measure: str = "osu_class", privacy: bool = False) -> dict:
+        """Write a result's whole tract layer and provider file here; the render that draws them."""
+        from gapmap.viz import webmap
+        from gapmap.viz.geometry import map_geometry
+
+        layer = webmap.tract_layer(result.tracts, map_geometry(result.tracts))
+        name, content, types = webmap.provider_layer(result.providers, privacy=privacy)
+        self.add({**layer.files, name: content})
+        return webmap.component_args(
+            f"geo/{layer.index_name}",
+            webmap.tract_style(result, band, measure),
+            bounds=result.tracts.total_bounds,
+            providers_url=f"geo/{name}",
+            provider_types=types,
+            privacy=privacy,
+        )
+
     def stop(self) -> None:
         self._server.shutdown()
 
