@@ -86,7 +86,8 @@ class Measure:
     without a band suffix (for the band chosen) in the tract table. ``moe``: a count that carries an ACS
     margin of error (``<column>_moe``). ``short``: the compact label of a tract's detail table (the
     label when empty). ``tooltip``: shown in a tract's map tooltip. ``compare``: a row of the region
-    comparison table.
+    comparison table. ``on_request``: computed on request, not by the metrics run (the desert chance:
+    :func:`gapmap.metrics.probability.compute_desert_probability`).
     """
 
     key: str
@@ -104,6 +105,7 @@ class Measure:
     short: str = ""
     tooltip: bool = False
     compare: bool = False
+    on_request: bool = False
 
     def __post_init__(self) -> None:
         if self.rollup not in ROLLUPS:
@@ -297,6 +299,54 @@ _ALL: tuple[Measure, ...] = (
         "none",
         level="tract",
         short="Estimate reliability",
+    ),
+    # --- how sure: desert chance from the margins of error (gapmap.metrics.probability) -------------
+    *(
+        m
+        for rule, name, article, shown in (
+            ("access", "access desert", "an", True),
+            ("cap", "CAP desert", "a", True),
+            ("osu", "OSU desert (desert or extreme)", "an", False),
+            ("osu_extreme", "OSU extreme desert", "an", False),
+        )
+        for m in (
+            Measure(
+                f"desert_chance_{rule}",
+                f"How sure: chance this tract is {article} {name}, children {{band}}",
+                "% chance",
+                f"The share of Monte-Carlo draws of the tract's children (from the ACS estimate and its margin of error; "
+                f"Lee 2026) in which the tract is {article} {name}. Computed on request (the Map's 'How sure' measures, "
+                "the Priorities option, `--draws N` in the CLI).",
+                "share",
+                "none",
+                level="tract",
+                on_request=True,
+                short=f"Chance of {name.split(' (')[0]}",
+                tooltip=shown,
+            ),
+            Measure(
+                f"confident_desert_{rule}",
+                f"Confident {name.split(' (')[0]}, children {{band}}",
+                "yes / no",
+                f"A chance of 90% or more of being {article} {name}.",
+                "flag",
+                "none",
+                level="tract",
+                on_request=True,
+                short=f"Confident {name.split(' (')[0]}",
+            ),
+            Measure(
+                f"uncertain_desert_{rule}",
+                f"Uncertain: {name.split(' (')[0]}?, children {{band}}",
+                "yes / no",
+                f"A chance between 10% and 90% of being {article} {name}: the margins of error leave it open.",
+                "flag",
+                "none",
+                level="tract",
+                on_request=True,
+                short=f"Uncertain: {name.split(' (')[0]}?",
+            ),
+        )
     ),
     # --- who lives in the deserts (regions) ---------------------------------------------------------
     *(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -13,7 +14,8 @@ from numpy.typing import ArrayLike
 
 from gapmap import schema as S
 from gapmap.config import AnalysisParams
-from gapmap.metrics.access import AccessPairs, find_pairs
+from gapmap.metrics.access import AccessPairs, TractIndex, find_pairs
+from gapmap.metrics.fused import AccessGrid
 
 __all__ = ["MetricsResult", "available_bands", "compute_tract_points"]
 
@@ -61,6 +63,46 @@ class MetricsResult:
     n_pairs: int
     catchment_method: str = ""
     notes: tuple[str, ...] = field(default_factory=tuple)
+    #: What later steps reuse, built once on first use (not part of the result's value): tract points,
+    #: the access grid, the tracts' KD-tree, and the positions of provider ids and GEOIDs.
+    _kept: dict[str, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
+
+    def _keep(self, key: str, build: Any) -> Any:
+        if key not in self._kept:
+            self._kept[key] = build()
+        return self._kept[key]
+
+    def tract_points(self) -> np.ndarray:
+        """Each tract's point (:func:`compute_tract_points`), computed once."""
+        return self._keep("tract_points", lambda: compute_tract_points(self.tracts))
+
+    def provider_points(self) -> np.ndarray:
+        return self._keep("provider_points", lambda: self.providers[[S.LONGITUDE, S.LATITUDE]].to_numpy(float))
+
+    def access_grid(self) -> AccessGrid:
+        """The tract and provider points bucketed for the access kernel (the metrics run's own grid)."""
+        return self._keep("access_grid", lambda: AccessGrid(self.tract_points(), self.provider_points(), self.catchment_km))
+
+    def tract_index(self) -> TractIndex:
+        """The tracts' KD-tree with their catchments, for the tracts one location reaches."""
+        return self._keep("tract_index", lambda: TractIndex(self.tract_points(), self.catchment_km))
+
+    def provider_position(self) -> dict[str, int]:
+        """Provider id -> row of :attr:`providers`."""
+        return self._keep("provider_position", lambda: {pid: i for i, pid in enumerate(self.providers[S.PROVIDER_ID])})
+
+    def tract_position(self) -> dict[str, int]:
+        """GEOID -> row of :attr:`tracts`."""
+        return self._keep("tract_position", lambda: {g: i for i, g in enumerate(self.tracts[S.GEOID])})
+
+    def provider_home(self) -> np.ndarray:
+        """Row of the tract each provider lies in (-1 outside every tract)."""
+
+        def build() -> np.ndarray:
+            pos = self.tract_position()
+            return np.array([pos.get(g, -1) if isinstance(g, str) else -1 for g in self.providers[S.GEOID]], dtype=np.int64)
+
+        return self._keep("provider_home", build)
 
     def select_tracts(self, mask: ArrayLike, margin_deg: float = 0.3) -> MetricsResult:
         """The same result for some tracts only (``mask``: one bool per tract), with the providers within
@@ -78,5 +120,4 @@ class MetricsResult:
     def find_pairs(self) -> AccessPairs:
         """The tract-provider pairs within each tract's catchment (a KD-tree search; memory grows with
         the number of pairs, so meant for small regions, notebooks and checks)."""
-        prov = self.providers[[S.LONGITUDE, S.LATITUDE]].to_numpy(float)
-        return find_pairs(compute_tract_points(self.tracts), prov, self.catchment_km)
+        return find_pairs(self.tract_points(), self.provider_points(), self.catchment_km)

@@ -11,7 +11,7 @@ from gapmap import schema as S
 from gapmap.config import DEFAULT_PARAMS, AnalysisParams
 from gapmap.errors import MissingColumnError
 from gapmap.metrics.band import BandInputs, compute_band_measures
-from gapmap.metrics.fused import compute_e2sfca_fused
+from gapmap.metrics.fused import AccessGrid
 from gapmap.metrics.result import MetricsResult, available_bands, compute_tract_points
 from gapmap.metrics.supply import compute_operating_slots, compute_slots_in_tracts, locate_providers
 from gapmap.metrics.urbanicity import compute_catchments
@@ -63,7 +63,8 @@ def compute_tract_metrics(
     catchment, catchment_method = compute_catchments(tracts, params)
     children = np.column_stack([tracts[S.BANDS[b].children].to_numpy(float) for b in bands])
     prov_slots = np.column_stack([compute_operating_slots(S.BANDS[b].provider_slots(providers), params.utilization) for b in bands])
-    access, ratio, pairs = compute_e2sfca_fused(tract_pts, prov_pts, children, prov_slots, catchment, params.decay, per_provider=True)
+    grid = AccessGrid(tract_pts, prov_pts, catchment)
+    access, ratio, pairs = grid.e2sfca(children, prov_slots, params.decay, per_provider=True)
     reach = np.asarray(pairs)  # tracts within reach of each provider
 
     prov_out = providers.copy()
@@ -107,4 +108,6 @@ def compute_tract_metrics(
         n_missing = int(tracts[col].isna().sum())
         if n_missing:
             notes.append(f"{n_missing} tracts have no estimate of {col}: their classes are 'no data'.")
-    return MetricsResult(out, prov_out, params, bands, catchment, int(reach.sum()), catchment_method, tuple(notes))
+    result = MetricsResult(out, prov_out, params, bands, catchment, int(reach.sum()), catchment_method, tuple(notes))
+    result._kept.update(tract_points=tract_pts, provider_points=prov_pts, access_grid=grid)
+    return result

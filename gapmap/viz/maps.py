@@ -112,6 +112,8 @@ def _reliability_text(t: pd.DataFrame, band: str) -> pd.Series:
 _TRACT_IDENTITY: tuple[tuple[str, str], ...] = (("name", "Tract"), ("geoid", "GEOID"), ("county", "County"))
 #: The measures of the registry a tract's tooltip shows, in order.
 TOOLTIP_MEASURES: tuple[str, ...] = tuple(m.key for m in M.MEASURES.values() if m.tooltip)
+#: Tooltip measures a metrics run does not compute (the desert chance, drawn on request): shown when present.
+ON_REQUEST: frozenset[str] = frozenset(key for key in TOOLTIP_MEASURES if M.measure(key).on_request)
 #: The property name of each tooltip field in the tract layer (short: the names repeat in every feature,
 #: and "f" is the fill colour). A clicked tract is identified by ``properties[TRACT_PROPERTY["geoid"]]``
 #: (digits, the same escaped or not).
@@ -126,10 +128,13 @@ TRACT_PROPERTY: dict[str, str] = {
 }
 
 
-def tract_tooltip_fields(band: str, has_moe: bool, present: set[str] | frozenset[str] = frozenset()) -> list[tuple[str, str]]:
+def tract_tooltip_fields(
+    band: str, has_moe: bool, present: set[str] | frozenset[str] = frozenset(), optional: set[str] | frozenset[str] = frozenset()
+) -> list[tuple[str, str]]:
     """(property, label) pairs shown in a tract's tooltip, in order: the tract, its children (with their
     margin and reliability when ``has_moe``), then the registry's tooltip measures (a measure that is not
-    per band only when its key is in ``present``)."""
+    per band only when its key is in ``present``; a computed-on-request one, such as the desert chance,
+    only when it is in ``optional``)."""
     b = S.BANDS[band]
     fields = [*_TRACT_IDENTITY, ("children", f"Children {b.short}")]
     if has_moe:
@@ -137,8 +142,10 @@ def tract_tooltip_fields(band: str, has_moe: bool, present: set[str] | frozenset
         fields.append(("reliability", "Estimate reliability"))
     for key in TOOLTIP_MEASURES:
         m = M.measure(key)
+        if key in ON_REQUEST and key not in optional:
+            continue
         if m.per_band or key in present:
-            fields.append((key, m.label_for(None)))
+            fields.append((key, m.short_label if key in ON_REQUEST else m.label_for(None)))
     return fields
 
 
@@ -226,7 +233,8 @@ def build_tract_map(
     moe_col = S.moe_column(band_def.children)
     has_moe = moe_col in t.columns
     present = {key for key in TOOLTIP_MEASURES if not M.measure(key).per_band and key in t.columns}
-    fields = tract_tooltip_fields(band, has_moe, present)
+    optional = {key for key in ON_REQUEST if M.column(key, band) in t.columns}
+    fields = tract_tooltip_fields(band, has_moe, present, optional)
     source = {
         "name": t[S.NAME],
         "geoid": t[S.GEOID],

@@ -54,11 +54,15 @@ def test_a_badly_declared_measure_is_refused():
 
 
 def test_every_tract_measure_is_computed(demo):
+    from gapmap.metrics.probability import compute_desert_probability
+
     result = compute_tract_metrics(*demo)
+    drawn = compute_desert_probability(result, draws=20, seed=0).tracts
     for m in M.tract_measures():
         for b in result.bands if m.per_band else [None]:
-            assert m.column(b) in result.tracts.columns, m.key
+            assert m.column(b) in (drawn if m.on_request else result.tracts).columns, m.key
     assert set(BAND_COMPUTE) <= {m.key for m in M.per_band("tract")}
+    assert {m.key for m in M.MEASURES.values() if m.on_request} == {c.rsplit("_", 2)[0] for c in drawn.columns if c.endswith("_0_2")}
 
 
 def test_every_region_measure_is_rolled_up(demo):
