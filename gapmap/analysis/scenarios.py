@@ -28,8 +28,8 @@ from gapmap import measures as M
 from gapmap import schema as S
 from gapmap.config import DEFAULT_PARAMS, UTILIZATION_EXPECTED, AnalysisParams, is_utilization
 from gapmap.errors import ScenarioError
-from gapmap.metrics import MetricsResult, compute_tract_points, rollup_tracts
-from gapmap.metrics.access import TractIndex, compute_decay_weights
+from gapmap.metrics import MetricsResult, rollup_tracts
+from gapmap.metrics.access import compute_decay_weights
 from gapmap.metrics.band import BandInputs, compute_band_measures
 
 __all__ = [
@@ -316,9 +316,40 @@ def _outcomes(result: MetricsResult, slots_in: dict[str, np.ndarray], access: di
     return out
 
 
+def _base(result: MetricsResult) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], pd.DataFrame]:
+    """The slots inside each tract, the access and the outcomes of the data as it is (computed once per
+    metrics run and kept with it; callers get copies)."""
+
+    def build() -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], pd.DataFrame]:
+        t = result.tracts
+        slots = {b: t[M.column("slots", b)].to_numpy(float).copy() for b in result.bands}
+        access = {b: t[M.column("access_per_100", b)].to_numpy(float) / 100 for b in result.bands}
+        return slots, access, _outcomes(result, slots, access)
+
+    return result._keep("scenario_base", build)
+
+
+def _outcomes_after(
+    result: MetricsResult, before: pd.DataFrame, slots_in: dict[str, np.ndarray], access: dict[str, np.ndarray], rows: np.ndarray
+) -> pd.DataFrame:
+    """The outcomes after a scenario: ``before`` with only the changed ``rows`` reclassified."""
+    if len(rows) * 4 > len(before):  # most tracts changed (a utilization change): all at once
+        return _outcomes(result, slots_in, access)
+    after = before.copy(deep=False)  # copy on write: only the columns set below are copied
+    for b in result.bands:
+        kids = before[S.BANDS[b].children].to_numpy(float)[rows]
+        values = {M.column("slots", b): slots_in[b][rows]}
+        values.update(compute_band_measures(b, BandInputs(kids, slots_in[b][rows], access[b][rows], result.params)))
+        for col, v in values.items():
+            column = after[col].copy()
+            column.iloc[rows] = v
+            after[col] = column
+    return after
+
+
 def _validate(result: MetricsResult, scenario: Scenario) -> None:
-    ids = set(result.providers[S.PROVIDER_ID])
-    minx, miny, maxx, maxy = result.tracts.total_bounds
+    ids = result.provider_position()
+    minx, miny, maxx, maxy = result._keep("bounds", lambda: result.tracts.total_bounds)
     for n, c in enumerate(scenario.changes, start=1):
         where = f"change {n} ({c.kind})"
         if isinstance(c, (AddSlots, CloseProvider)) and c.provider_id not in ids:
@@ -334,25 +365,18 @@ def _validate(result: MetricsResult, scenario: Scenario) -> None:
             raise ScenarioError(f"{where}: utilization {c.utilization!r}: expected {UTILIZATION_EXPECTED}")
 
 
-def _tract_index(result: MetricsResult) -> TractIndex:
-    """The tracts' KD-tree with their catchments, built once per metrics run and kept with it."""
-    index = getattr(result, "_tract_index", None)
-    if index is None:
-        index = TractIndex(compute_tract_points(result.tracts), result.catchment_km)
-        object.__setattr__(result, "_tract_index", index)  # a cache on a frozen result; not part of its value
-    return index
-
-
 def simulate_scenario(result: MetricsResult, scenario: Scenario) -> SimulationResult:
     """Apply a scenario to a metrics run incrementally (only the catchments the changes touch)."""
     _validate(result, scenario)
     params = result.params
-    prov = result.providers.copy()
+    prov = result.providers.copy(deep=False)  # copy on write: a change copies only what it touches
     t = result.tracts
     bands = result.bands
     n_t = len(t)
-    kids = np.nan_to_num(np.column_stack([t[S.BANDS[b].children].to_numpy(float) for b in bands]), nan=0.0)
-    index = _tract_index(result)
+    kids = result._keep(
+        "scenario_kids", lambda: np.nan_to_num(np.column_stack([t[S.BANDS[b].children].to_numpy(float) for b in bands]), nan=0.0)
+    )
+    index = result.tract_index()
 
     def catchment_of(lon: float, lat: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Tracts reaching a location, their weights, and its demand D per band (no stored pairs)."""
@@ -360,10 +384,11 @@ def simulate_scenario(result: MetricsResult, scenario: Scenario) -> SimulationRe
         w = compute_decay_weights(d_km, index.radius[rows], params.decay)
         return rows, w, w @ kids[rows]
 
-    access = {b: t[M.column("access_per_100", b)].to_numpy(float) / 100 for b in bands}
-    slots_in = {b: t[M.column("slots", b)].to_numpy(float).copy() for b in bands}
-    pos_of = {pid: i for i, pid in enumerate(prov[S.PROVIDER_ID])}
-    tract_pos = {g: i for i, g in enumerate(t[S.GEOID])}
+    base_slots, base_access, before = _base(result)
+    access = {b: v.copy() for b, v in base_access.items()}
+    slots_in = {b: v.copy() for b, v in base_slots.items()}
+    pos_of = result.provider_position()
+    home_of = result.provider_home()
     util = params.utilization
     changed = np.zeros(n_t, dtype=bool)
     added: list[dict] = []
@@ -396,8 +421,7 @@ def simulate_scenario(result: MetricsResult, scenario: Scenario) -> SimulationRe
         if isinstance(c, (AddSlots, CloseProvider)):
             j = pos_of[c.provider_id]
             rows, w, dem_j = catchment_of(float(prov.at[j, S.LONGITUDE]), float(prov.at[j, S.LATITUDE]))
-            home_geoid = prov.at[j, S.GEOID]
-            home = tract_pos.get(home_geoid, -1) if isinstance(home_geoid, str) else -1
+            home = int(home_of[j])
             if isinstance(c, CloseProvider):
                 d02, d35 = -prov.at[j, S.SLOTS_0_2], -prov.at[j, S.SLOTS_3_5]
             else:
@@ -430,11 +454,9 @@ def simulate_scenario(result: MetricsResult, scenario: Scenario) -> SimulationRe
 
     if added:
         prov = pd.concat([prov, pd.DataFrame(added)], ignore_index=True)
-    base_slots = {b: t[M.column("slots", b)].to_numpy(float) for b in bands}
-    base_access = {b: t[M.column("access_per_100", b)].to_numpy(float) / 100 for b in bands}
-    before = _outcomes(result, base_slots, base_access)
-    after = _outcomes(result, slots_in, access)
-    return SimulationResult(before, after, prov, np.flatnonzero(changed), result.params)
+    rows = np.flatnonzero(changed)
+    after = _outcomes_after(result, before, slots_in, access, rows)
+    return SimulationResult(before.copy(deep=False), after, prov, rows, result.params)
 
 
 def compute_outcome_rows(outcomes: pd.DataFrame) -> pd.DataFrame:

@@ -31,8 +31,7 @@ import scipy.sparse as sp
 from gapmap import measures as M
 from gapmap import schema as S
 from gapmap.errors import ParameterError
-from gapmap.metrics import MetricsResult, compute_tract_points
-from gapmap.metrics.access import TractIndex, compute_decay_weights
+from gapmap.metrics import MetricsResult
 
 __all__ = [
     "chosen_sites",
@@ -89,7 +88,7 @@ def build_coverage(
         raise ParameterError(f"slots = {slots!r}: a new site needs more than 0 slots")
     t = result.tracts
     p = result.params
-    pts = compute_tract_points(t)
+    pts = result.tract_points()
     if candidates is None:
         candidates = pd.DataFrame(
             {"name": t[S.NAME].to_numpy(), "longitude": pts[:, 0], "latitude": pts[:, 1], S.GEOID: t[S.GEOID].to_numpy()}
@@ -98,11 +97,8 @@ def build_coverage(
     access = t[M.column("access_per_100", band)].to_numpy(float) / 100
     need = 1.0 / p.desert_children_per_slot
     in_desert = (access < need) & (kids > 0)
-    index = TractIndex(pts, result.catchment_km)
-    ti, cj, d = index.pairs_with(candidates[["longitude", "latitude"]].to_numpy(float))
-    w = compute_decay_weights(d, index.radius[ti], p.decay)
-    demand = np.bincount(cj, weights=w * kids[ti], minlength=len(candidates))
-    gain = np.where(demand[cj] > 0, w * slots * p.utilization / np.where(demand[cj] > 0, demand[cj], 1), 0.0)
+    xy = candidates[["longitude", "latitude"]].to_numpy(float)
+    ti, cj, gain = result.access_grid().site_gains(xy, kids, slots * p.utilization, p.decay)
     candidates = candidates.reset_index(drop=True)
     if objective == "unmet":
         served = gain * kids[ti]  # children whose slot this site provides (E2SFCA share)

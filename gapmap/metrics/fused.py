@@ -254,6 +254,62 @@ _pass_serial = njit(cache=True, fastmath={"reassoc", "contract"})(_twin(_pass_bo
 _pass_parallel = njit(cache=True, parallel=True, fastmath={"reassoc", "contract"})(_twin(_pass_body, "_parallel"))
 
 
+@njit(cache=True, parallel=True)
+def _pairs_body(
+    q_keys: np.ndarray,
+    q64: np.ndarray,
+    t_keys: np.ndarray,
+    t_offsets: np.ndarray,
+    t64: np.ndarray,
+    t_order: np.ndarray,
+    c2: np.ndarray,
+    radius: np.ndarray,
+    n: int,
+    decay: int,
+    children: np.ndarray,
+    count_only: bool,
+    start: np.ndarray,
+    demand: np.ndarray,
+    slots: float,
+    ti: np.ndarray,
+    cj: np.ndarray,
+    value: np.ndarray,
+) -> np.ndarray:
+    """The tracts whose catchment holds each query point, in float64. With ``count_only``: how many per
+    point, and each point's demand (sum of weight x children) into ``demand``. Else, from ``start[q]`` on:
+    the tracts' positions, the point's, and the value of the pair: its distance in km when ``slots`` is 0,
+    else the access a site of ``slots`` at the point adds to the tract, w x slots / demand."""
+    n_q = q64.shape[0]
+    count = np.zeros(n_q, dtype=np.int64)
+    for q in prange(n_q):
+        lo = np.empty(9, dtype=np.int64)
+        hi = np.empty(9, dtype=np.int64)
+        m = _spans(q_keys[q], n, t_keys, t_offsets, lo, hi)
+        at = start[q] if not count_only else 0
+        cnt = 0
+        dem = 0.0
+        for a in range(m):
+            for s in range(lo[a], hi[a]):
+                ex, ey, ez = t64[s, 0] - q64[q, 0], t64[s, 1] - q64[q, 1], t64[s, 2] - q64[q, 2]
+                dd = ex * ex + ey * ey + ez * ez
+                if dd <= c2[s]:
+                    w = 1.0 if decay == _STEP else _gauss(dd, radius[s])
+                    if count_only:
+                        dem += w * children[t_order[s]]
+                    else:
+                        ti[at + cnt] = t_order[s]
+                        cj[at + cnt] = q
+                        if slots == 0.0:
+                            value[at + cnt] = 2.0 * EARTH_RADIUS_KM * np.arcsin(min(np.sqrt(dd) / 2.0, 1.0))
+                        else:
+                            value[at + cnt] = w * slots / demand[q] if demand[q] > 0 else 0.0
+                    cnt += 1
+        count[q] = cnt
+        if count_only:
+            demand[q] = dem
+    return count
+
+
 def _csr(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Sort order, occupied keys (sorted) and each one's first position in the sorted points (+ the end)."""
     order = np.argsort(keys, kind="stable")
@@ -280,6 +336,7 @@ class AccessGrid:
         max_r = float(radius.max()) if self.n_tracts else 1.0
         cell = float(chord_from_km(max_r)) * (1 + 1e-9)
         self._n = int(np.ceil(2.0 / cell)) + 3
+        self._cell = cell
         t_xyz = lonlat_to_xyz(tract_lonlat[:, 0], tract_lonlat[:, 1])
         p_xyz = lonlat_to_xyz(provider_lonlat[:, 0], provider_lonlat[:, 1])
         self._t_order, self._t_keys, self._t_offsets = _csr(self._keys(t_xyz, cell))
@@ -318,6 +375,43 @@ class AccessGrid:
                 return _pass_parallel(*args)
             finally:
                 numba.set_num_threads(before)
+
+    def _point_pairs(
+        self, lonlat: np.ndarray, children: np.ndarray | None, slots: float, decay: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        pts = np.asarray(lonlat, dtype=float).reshape(-1, 2)
+        if not len(pts) or not self.n_tracts:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty, np.zeros(0)
+        xyz = np.ascontiguousarray(lonlat_to_xyz(pts[:, 0], pts[:, 1]))
+        keys = self._keys(xyz, self._cell)
+        kids = np.zeros(self.n_tracts) if children is None else np.nan_to_num(np.asarray(children, dtype=float), nan=0.0)
+        none_i, none_f = np.zeros(0, dtype=np.int64), np.zeros(0)
+        demand = np.zeros(len(pts))
+        args = (keys, xyz, self._t_keys, self._t_offsets, self._t64, self._t_order, self._c2, self._r, self._n, decay, kids)
+        with _LOCK:
+            count = _pairs_body(*args, True, none_i, demand, slots, none_i, none_i, none_f)
+            start = np.concatenate([[0], np.cumsum(count)[:-1]]).astype(np.int64)
+            total = int(count.sum())
+            ti, cj, value = np.empty(total, dtype=np.int64), np.empty(total, dtype=np.int64), np.empty(total)
+            _pairs_body(*args, False, start, demand, slots, ti, cj, value)
+        return ti, cj, value
+
+    def tract_pairs(self, lonlat: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(tract positions, point positions, km) of every pair of a tract and one of ``lonlat``'s points
+        (n, 2) lying within the tract's catchment: the pairs a new site would have, without a KD-tree.
+        Grouped by point (in order); within a point, in grid order."""
+        return self._point_pairs(lonlat, None, 0.0, _STEP)
+
+    def site_gains(
+        self, lonlat: np.ndarray, children: ArrayLike, slots: float, decay: str = "step"
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """For a new site of ``slots`` operating slots at each of ``lonlat``'s points (alone): (tract
+        positions, point positions, gain) of its pairs, the gain being the access it adds to the tract,
+        w(d) x slots / D with D = sum of w(d) x ``children`` over the site's tracts (E2SFCA; 0 when D = 0)."""
+        if not slots > 0:
+            raise ParameterError(f"slots = {slots!r}: a new site needs more than 0 slots")
+        return self._point_pairs(lonlat, np.asarray(children, dtype=float), float(slots), _STEP if decay == "step" else _GAUSSIAN)
 
     def e2sfca(
         self, children: ArrayLike, slots: ArrayLike, decay: str = "step", per_provider: bool = False

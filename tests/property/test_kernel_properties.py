@@ -95,3 +95,34 @@ def test_an_edge_pair_is_decided_in_float64():
     access, ratio, per = AccessGrid(tract, providers, 10.0).e2sfca(np.array([50.0]), np.array([10.0, 20.0, 30.0]), per_provider=True)
     assert np.asarray(per).tolist() == [1, 0, 1]
     assert ratio.tolist() == [10 / 50, 0.0, 30 / 50] and access[0] == np.float64(40 / 50)
+
+
+@settings(max_examples=60, deadline=None)
+@given(regions())
+def test_the_grid_finds_the_pairs_of_new_sites(region):
+    """AccessGrid.tract_pairs (siting's candidate pairs) equals the KD-tree's pairs, distances included."""
+    tracts, providers, _kids, _slots, catchment = region
+    ti, cj, km = AccessGrid(tracts, providers[:1], catchment).tract_pairs(providers)
+    pairs = find_pairs(tracts, providers, catchment)
+    want = sorted(zip(pairs.provider.tolist(), pairs.tract.tolist(), pairs.distance_km.tolist()))
+    got = sorted(zip(cj.tolist(), ti.tolist(), km.tolist()))
+    assert [(j, i) for j, i, _ in got] == [(j, i) for j, i, _ in want]
+    np.testing.assert_allclose([d for *_, d in got], [d for *_, d in want], rtol=1e-9, atol=1e-9)
+    assert (np.diff(cj) >= 0).all()  # grouped by point
+
+
+@settings(max_examples=60, deadline=None)
+@given(regions(), st.sampled_from(["step", "gaussian"]))
+def test_the_gain_of_a_new_site_is_its_e2sfca_share(region, decay):
+    """site_gains: a site of S slots at each point alone adds w_ij S / D_j to tract i, D_j = sum_i w_ij P_i,
+    worked out here from the KD-tree's pairs."""
+    tracts, providers, kids, _slots, catchment = region
+    pairs = find_pairs(tracts, providers, catchment)
+    w = np.asarray(pairs.weights(decay)[pairs.tract, pairs.provider]).ravel()
+    p = np.nan_to_num(kids[:, 0])
+    demand = np.bincount(pairs.provider, weights=w * p[pairs.tract], minlength=len(providers))
+    want = {(i, j): (w_ * 40.0 / demand[j] if demand[j] > 0 else 0.0) for i, j, w_ in zip(pairs.tract.tolist(), pairs.provider.tolist(), w)}
+    ti, cj, gain = AccessGrid(tracts, providers[:1], catchment).site_gains(providers, kids[:, 0], 40.0, decay)
+    got = dict(zip(zip(ti.tolist(), cj.tolist()), gain.tolist()))
+    assert got.keys() == want.keys()
+    np.testing.assert_allclose([got[k] for k in want], list(want.values()), rtol=1e-9, atol=1e-12)
