@@ -59,6 +59,15 @@ TERMS: dict[str, str] = {
         "The coefficient of variation, CV = (margin of error / 1.645) / estimate. Below 0.12 an estimate is "
         "good, from 0.12 to 0.40 fair, above 0.40 unreliable: read it as a range, not a number."
     ),
+    "Desert chance (how sure)": (
+        "How sure we are that a tract is a desert, given the margins of error. gapmap draws each tract's children "
+        "many times (1,000 unless the data has over 20,000 tracts: then 200) from a normal curve around the ACS "
+        "estimate, with standard error = margin of error / 1.645 and never below 0, applies every desert rule to "
+        "each draw, and reports the share of draws in which the tract is a desert (the method of Lee 2026, "
+        "'probabilistic child care deserts'). 90% or more: a confident desert; between 10% and 90%: uncertain, "
+        "the margins leave it open. A region's expected children in deserts comes with the range that holds 90% "
+        "of the draws."
+    ),
     "Priority score": (
         "0 to 100: the weighted mean of five parts (unmet need, access gap, desert class, poverty, working "
         "parents), each scaled 0 to 1. The points of each part add up to the score; the weights are yours."

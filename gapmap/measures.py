@@ -129,7 +129,7 @@ class Measure:
     def label_for(self, band: str | None = None) -> str:
         """The label with the band named (``Slots per 100 children aged 0-2``)."""
         if not self.per_band or band is None:
-            return self.label.replace(" {band}", "").replace("{band} ", "")
+            return self.label.replace(" for children {band}", "").replace(" {band}", "").replace("{band} ", "")
         b = S.get_band(band)
         named = "under 5" if b.key == "under_5" else f"aged {b.short}"
         return self.label.replace("{band}", named) if "{band}" in self.label else f"{self.label} {named}"
@@ -312,7 +312,7 @@ _ALL: tuple[Measure, ...] = (
         for m in (
             Measure(
                 f"desert_chance_{rule}",
-                f"How sure: chance this tract is {article} {name}, children {{band}}",
+                f"How sure: chance this tract is {article} {name.split(' (')[0]} for children {{band}}",
                 "% chance",
                 f"The share of Monte-Carlo draws of the tract's children (from the ACS estimate and its margin of error; "
                 f"Lee 2026) in which the tract is {article} {name}. Computed on request (the Map's 'How sure' measures, "
@@ -326,7 +326,7 @@ _ALL: tuple[Measure, ...] = (
             ),
             Measure(
                 f"confident_desert_{rule}",
-                f"Confident {name.split(' (')[0]}, children {{band}}",
+                f"Confident {name.split(' (')[0]} for children {{band}}",
                 "yes / no",
                 f"A chance of 90% or more of being {article} {name}.",
                 "flag",
@@ -337,7 +337,7 @@ _ALL: tuple[Measure, ...] = (
             ),
             Measure(
                 f"uncertain_desert_{rule}",
-                f"Uncertain: {name.split(' (')[0]}?, children {{band}}",
+                f"Uncertain {name.split(' (')[0]} for children {{band}}",
                 "yes / no",
                 f"A chance between 10% and 90% of being {article} {name}: the margins of error leave it open.",
                 "flag",

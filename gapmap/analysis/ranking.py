@@ -46,6 +46,7 @@ __all__ = [
     "rank_areas",
     "describe_weights",
     "compute_area_rows",
+    "CONFIDENT_RULES",
 ]
 
 #: Component -> what it measures (shown in tables and exports).
@@ -55,6 +56,13 @@ COMPONENTS: dict[str, str] = {
     "desert": "OSU desert class of the tract: extreme 1, desert 0.5",
     "poverty": "Children under 6 below 200% of poverty: half count (relative), half share",
     "working_parents": "Children under 6 with all parents working (the Bipartisan Policy Center's potential need), relative",
+}
+
+#: Rules a ranking can put confident deserts of first (P >= 0.9): key -> words.
+CONFIDENT_RULES: dict[str, str] = {
+    "access": "access deserts",
+    "cap": "CAP deserts",
+    "osu": "OSU deserts (desert or extreme)",
 }
 
 #: The name of each component, as a planner reads it.
@@ -79,6 +87,9 @@ class RankWeights:
     working_parents: float = 0.15
     band: str = "under_5"
     unreliable_factor: float = 1.0
+    #: Rank the tracts that are confident deserts by this rule (a key of CONFIDENT_RULES) first, each group
+    #: by score; "" ranks by score alone. Needs the desert chance (gapmap.metrics.probability).
+    confident_first: str = ""
     weights_note: str = field(default="", compare=False)
 
     def __post_init__(self) -> None:
@@ -91,6 +102,8 @@ class RankWeights:
         if not 0 <= self.unreliable_factor <= 1:
             raise ParameterError(f"unreliable_factor = {self.unreliable_factor!r}: expected a share from 0 to 1")
         S.get_band(self.band)
+        if self.confident_first and self.confident_first not in CONFIDENT_RULES:
+            raise ParameterError(f"confident_first = {self.confident_first!r}: expected one of {', '.join(CONFIDENT_RULES)}, or nothing")
 
     def weights(self) -> dict[str, float]:
         total = sum(getattr(self, n) for n in COMPONENTS)
@@ -159,7 +172,18 @@ def rank_tracts(result: MetricsResult, weights: RankWeights = PRESETS["balanced"
     comp.insert(1, S.NAME, t[S.NAME].to_numpy())
     comp.insert(2, S.COUNTY, t[S.COUNTY].to_numpy())
     comp.insert(3, "children", t[S.BANDS[weights.band].children].to_numpy(float))
-    order = np.lexsort((comp[S.GEOID].to_numpy(), -comp["unmet_children"].to_numpy(), -np.round(comp["score"].to_numpy(), 9)))
+    for rule in CONFIDENT_RULES:  # the desert chance, when the result has it (M.column names its columns)
+        for key in (f"desert_chance_{rule}", f"confident_desert_{rule}"):
+            col = M.column(key, weights.band)
+            if col in t.columns:
+                comp[key] = t[col].to_numpy()
+    keys = [comp[S.GEOID].to_numpy(), -comp["unmet_children"].to_numpy(), -np.round(comp["score"].to_numpy(), 9)]
+    if weights.confident_first:
+        col = M.column(f"confident_desert_{weights.confident_first}", weights.band)
+        if col not in t.columns:
+            raise MissingColumnError(col, "ranking confident deserts first (compute the desert chance first)", list(t.columns))
+        keys.append(~t[col].fillna(False).to_numpy(bool))  # confident deserts (False sorts first), then by score
+    order = np.lexsort(tuple(keys))
     ranked = comp.iloc[order].reset_index(drop=True)
     ranked.insert(0, "rank", np.arange(1, len(ranked) + 1))
     return ranked
@@ -272,6 +296,14 @@ def describe_weights(weights: RankWeights, preset: str | None = None) -> dict[st
             if weights.unreliable_factor < 1
             else {}
         ),
+        **(
+            {
+                "Confident deserts first": f"Tracts with a chance of 90% or more of being {CONFIDENT_RULES[weights.confident_first]} "
+                f"come first, each group in score order."
+            }
+            if weights.confident_first
+            else {}
+        ),
         "Weights as given": ", ".join(f"{COMPONENT_LABELS[n].lower()} {getattr(weights, n):g}" for n in COMPONENTS) + ".",
     }
 
@@ -288,8 +320,11 @@ def compute_priority_rows(ranked: pd.DataFrame, top: int) -> pd.DataFrame:
     component's points and whether the estimate is unreliable; labelled columns."""
     shown = ranked.head(top)
     # the reason first after the tract, so it shows without scrolling; the points that make the score after
-    table = shown[["rank", S.NAME, S.COUNTY, "why", "score", "unmet_children", *[f"{c}_points" for c in COMPONENTS], "unreliable"]]
+    chance = [f"desert_chance_{r}" for r in CONFIDENT_RULES if f"desert_chance_{r}" in shown.columns]
+    table = shown[["rank", S.NAME, S.COUNTY, "why", "score", "unmet_children", *chance, *[f"{c}_points" for c in COMPONENTS], "unreliable"]]
     table = table.round({**{f"{c}_points": 1 for c in COMPONENTS}, "unmet_children": 0})
+    for c in chance:
+        table[c] = (100 * table[c].astype(float)).round(0)
     return table.rename(
         columns={
             "rank": "Rank",
@@ -300,5 +335,6 @@ def compute_priority_rows(ranked: pd.DataFrame, top: int) -> pd.DataFrame:
             **{f"{c}_points": f"{COMPONENT_LABELS[c]} (points)" for c in COMPONENTS},
             "unreliable": "Unreliable estimate",
             "why": "Why this rank",
+            **{f"desert_chance_{r}": f"Chance of {CONFIDENT_RULES[r].split(' (')[0][:-1]} (%)" for r in CONFIDENT_RULES},
         }
     )

@@ -44,7 +44,7 @@ from numba import njit, prange
 from numpy.typing import ArrayLike
 
 from gapmap.errors import ParameterError
-from gapmap.metrics.access import EARTH_RADIUS_KM, chord_from_km, lonlat_to_xyz, tract_catchments
+from gapmap.metrics.access import EARTH_RADIUS_KM, chord_from_km, tract_catchments
 
 __all__ = ["AccessGrid", "compute_e2sfca_fused", "PARALLEL_MIN_POINTS"]
 
@@ -55,7 +55,7 @@ _LOCK = threading.Lock()
 _EDGE = float(np.exp(-0.5))
 #: Tracts + providers from which the kernel uses every core (measured: ``benchmarks/bench_kernel.py``;
 #: below it, starting the threads costs more than they save).
-PARALLEL_MIN_POINTS = 12_000
+PARALLEL_MIN_POINTS = 1_000
 #: Half-width (unit-sphere chord) of the band around a catchment's edge where the float32 test is redone in
 #: float64: float32 coordinates are within 3e-8 of the float64 ones, a float32 difference within 9e-8, so a
 #: float32 distance is within 1.6e-7 of the float64 one (plus 2.4e-7 of it, relatively, from the squares).
@@ -135,6 +135,55 @@ def _mask_span(
 
 
 @njit(cache=True, inline="always")
+def _sum_span(
+    v: np.ndarray,
+    lo: int,
+    hi: int,
+    x: float,
+    y: float,
+    z: float,
+    tx: np.ndarray,
+    ty: np.ndarray,
+    tz: np.ndarray,
+    in2_q: float,
+    out2_q: float,
+    in2_t: np.ndarray,
+    out2_t: np.ndarray,
+    chord_on_target: bool,
+) -> tuple[float, int, int]:
+    """One band, step weights: the sum of ``v`` over the span's points surely inside, how many, and how many
+    tests were unsure (then the caller redoes the span in float64). One pass: test and add together."""
+    total = 0.0
+    count = 0
+    unsure = 0
+    x32, y32, z32 = np.float32(x), np.float32(y), np.float32(z)
+    sx, sy, sz, sv = tx[lo:hi], ty[lo:hi], tz[lo:hi], v[lo:hi]
+    if chord_on_target:
+        a_t, b_t = in2_t[lo:hi], out2_t[lo:hi]
+        for t in range(hi - lo):
+            ex = sx[t] - x32
+            ey = sy[t] - y32
+            ez = sz[t] - z32
+            d2 = ex * ex + ey * ey + ez * ez
+            inside = d2 <= a_t[t]
+            total += sv[t] if inside else 0.0
+            count += inside
+            unsure += (d2 <= b_t[t]) & (d2 > a_t[t])
+    else:
+        a, b = np.float32(in2_q), np.float32(out2_q)
+        for t in range(hi - lo):
+            ex = sx[t] - x32
+            ey = sy[t] - y32
+            ez = sz[t] - z32
+            d2 = ex * ex + ey * ey + ez * ez
+            inside = d2 <= a
+            total += sv[t] if inside else 0.0
+            count += inside
+            unsure += (d2 <= b) & (d2 > a)
+    return total, count, unsure
+
+
+@njit(cache=True, inline="always")
 def _exact_span(
     w: np.ndarray,
     lo: int,
@@ -196,6 +245,7 @@ def _pass_body(
     k = values.shape[1] if row_major else values.shape[0]
     out = np.zeros((n_q, k))
     count = np.zeros(n_q, dtype=np.int64)
+    fast = k == 1 and decay == _STEP and not row_major  # one band, step weights: one pass a span
     for c in prange(q_keys.size):
         lo = np.empty(9, dtype=np.int64)
         hi = np.empty(9, dtype=np.int64)
@@ -213,6 +263,14 @@ def _pass_body(
             r_q = tract_r[q] if not chord_on_target else 0.0
             for a in range(m):
                 s0, s1 = lo[a], hi[a]
+                if fast:
+                    total, got1, unsure = _sum_span(
+                        values[0], s0, s1, x, y, z, tx, ty, tz, in2_q, out2_q, tract_in2, tract_out2, chord_on_target
+                    )
+                    if unsure == 0:
+                        acc[0] += total
+                        cnt += got1
+                        continue
                 if _mask_span(w, s0, s1, x, y, z, tx, ty, tz, in2_q, out2_q, tract_in2, tract_out2, chord_on_target) > 0:
                     _exact_span(w, s0, s1, qpt, t64, c2_q, tract_c2, chord_on_target)
                 span = s1 - s0
@@ -310,9 +368,40 @@ def _pairs_body(
     return count
 
 
+@njit(cache=True, parallel=True)
+def _points(lonlat: np.ndarray, cell: float, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Unit-sphere (x, y, z) of (lon, lat) degrees, and each point's cell key (as lonlat_to_xyz and _keys)."""
+    m = lonlat.shape[0]
+    xyz = np.empty((m, 3))
+    keys = np.empty(m, dtype=np.int64)
+    for a in prange(m):
+        lon, lat = np.radians(lonlat[a, 0]), np.radians(lonlat[a, 1])
+        c = np.cos(lat)
+        xyz[a, 0], xyz[a, 1], xyz[a, 2] = c * np.cos(lon), c * np.sin(lon), np.sin(lat)
+        i = int(np.floor((xyz[a, 0] + 1.0) / cell)) + 1
+        j = int(np.floor((xyz[a, 1] + 1.0) / cell)) + 1
+        k = int(np.floor((xyz[a, 2] + 1.0) / cell)) + 1
+        keys[a] = (i * n + j) * n + k
+    return xyz, keys
+
+
+@njit(cache=True, parallel=True)
+def _sorted_points(xyz: np.ndarray, order: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The points in ``order``: float64 (n, 3) and float32 x, y, z."""
+    m = order.size
+    out = np.empty((m, 3))
+    x, y, z = np.empty(m, dtype=np.float32), np.empty(m, dtype=np.float32), np.empty(m, dtype=np.float32)
+    for a in prange(m):
+        o = order[a]
+        out[a, 0], out[a, 1], out[a, 2] = xyz[o, 0], xyz[o, 1], xyz[o, 2]
+        x[a], y[a], z[a] = xyz[o, 0], xyz[o, 1], xyz[o, 2]
+    return out, x, y, z
+
+
 def _csr(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Sort order, occupied keys (sorted) and each one's first position in the sorted points (+ the end)."""
-    order = np.argsort(keys, kind="stable")
+    """Sort order, occupied keys (sorted) and each one's first position in the sorted points (+ the end).
+    The order within a cell is the sort's (deterministic; any order gives the same sums to 1e-15)."""
+    order = np.argsort(keys)
     sorted_keys = keys[order]
     starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]]) if keys.size else np.zeros(0, dtype=np.int64)
     return order, sorted_keys[starts], np.append(starts, keys.size).astype(np.int64)
@@ -337,14 +426,15 @@ class AccessGrid:
         cell = float(chord_from_km(max_r)) * (1 + 1e-9)
         self._n = int(np.ceil(2.0 / cell)) + 3
         self._cell = cell
-        t_xyz = lonlat_to_xyz(tract_lonlat[:, 0], tract_lonlat[:, 1])
-        p_xyz = lonlat_to_xyz(provider_lonlat[:, 0], provider_lonlat[:, 1])
-        self._t_order, self._t_keys, self._t_offsets = _csr(self._keys(t_xyz, cell))
-        self._p_order, self._p_keys, self._p_offsets = _csr(self._keys(p_xyz, cell))
-        self._t64 = np.ascontiguousarray(t_xyz[self._t_order])
-        self._p64 = np.ascontiguousarray(p_xyz[self._p_order])
-        self._t32 = tuple(np.ascontiguousarray(self._t64[:, a], dtype=np.float32) for a in range(3))
-        self._p32 = tuple(np.ascontiguousarray(self._p64[:, a], dtype=np.float32) for a in range(3))
+        with _LOCK:
+            t_xyz, t_keys = _points(np.ascontiguousarray(tract_lonlat), cell, self._n)
+            p_xyz, p_keys = _points(np.ascontiguousarray(provider_lonlat), cell, self._n)
+        self._t_order, self._t_keys, self._t_offsets = _csr(t_keys)
+        self._p_order, self._p_keys, self._p_offsets = _csr(p_keys)
+        with _LOCK:
+            self._t64, *t32 = _sorted_points(t_xyz, self._t_order)
+            self._p64, *p32 = _sorted_points(p_xyz, self._p_order)
+        self._t32, self._p32 = tuple(t32), tuple(p32)
         chord = chord_from_km(radius[self._t_order])
         self._c2 = (chord * (1 + 1e-12)) ** 2
         self._r = radius[self._t_order].copy()
@@ -353,10 +443,6 @@ class AccessGrid:
         self._out2 = ((chord + _F32_SLACK) ** 2 * (1 + 1e-6)).astype(np.float32)
         occupancy = max(int(np.diff(self._t_offsets).max(initial=0)), int(np.diff(self._p_offsets).max(initial=0)))
         self._max_span = max(3 * occupancy, 1)
-
-    def _keys(self, xyz: np.ndarray, cell: float) -> np.ndarray:
-        ijk = np.floor((xyz + 1.0) / cell).astype(np.int64) + 1
-        return (ijk[:, 0] * self._n + ijk[:, 1]) * self._n + ijk[:, 2]
 
     def _run(self, pass1: bool, values_sorted: np.ndarray, decay: int) -> tuple[np.ndarray, np.ndarray]:
         row_major = values_sorted.shape[1] >= _ROW_MAJOR_FROM
@@ -383,13 +469,12 @@ class AccessGrid:
         if not len(pts) or not self.n_tracts:
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty, np.zeros(0)
-        xyz = np.ascontiguousarray(lonlat_to_xyz(pts[:, 0], pts[:, 1]))
-        keys = self._keys(xyz, self._cell)
         kids = np.zeros(self.n_tracts) if children is None else np.nan_to_num(np.asarray(children, dtype=float), nan=0.0)
         none_i, none_f = np.zeros(0, dtype=np.int64), np.zeros(0)
         demand = np.zeros(len(pts))
-        args = (keys, xyz, self._t_keys, self._t_offsets, self._t64, self._t_order, self._c2, self._r, self._n, decay, kids)
         with _LOCK:
+            xyz, keys = _points(np.ascontiguousarray(pts), self._cell, self._n)
+            args = (keys, xyz, self._t_keys, self._t_offsets, self._t64, self._t_order, self._c2, self._r, self._n, decay, kids)
             count = _pairs_body(*args, True, none_i, demand, slots, none_i, none_i, none_f)
             start = np.concatenate([[0], np.cumsum(count)[:-1]]).astype(np.int64)
             total = int(count.sum())

@@ -95,6 +95,10 @@ class MetricsResult:
         """GEOID -> row of :attr:`tracts`."""
         return self._keep("tract_position", lambda: {g: i for i, g in enumerate(self.tracts[S.GEOID])})
 
+    def desert_probability(self) -> Any:
+        """The :class:`gapmap.metrics.probability.DesertProbability` added by ``with_desert_probability``, or None."""
+        return self._kept.get("desert_probability")
+
     def provider_home(self) -> np.ndarray:
         """Row of the tract each provider lies in (-1 outside every tract)."""
 

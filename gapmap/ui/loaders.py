@@ -77,8 +77,14 @@ def load_metrics(region: str, params: AnalysisParams) -> MetricsResult:
 
 @st.cache_data(show_spinner="Computing deserts and access...", max_entries=32)
 def _load_metrics(region: str, version: str, params: AnalysisParams) -> MetricsResult:
+    """The metrics, with the desert chance (:func:`gapmap.metrics.probability.compute_desert_probability`,
+    seed 0, :func:`~gapmap.metrics.probability.default_draws` draws) so that maps, tables and exports have it."""
+    from gapmap.metrics.probability import compute_desert_probability, default_draws, with_desert_probability
+
     tracts, providers = _load_region(region, version)
-    return compute_tract_metrics(tracts, providers, params)
+    result = compute_tract_metrics(tracts, providers, params)
+    prob = compute_desert_probability(result, draws=default_draws(len(result.tracts)), seed=0)
+    return with_desert_probability(result, prob)
 
 
 def load_summary(region: str, params: AnalysisParams):

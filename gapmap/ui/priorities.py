@@ -7,11 +7,23 @@ import json
 import streamlit as st
 
 from gapmap import schema as S
-from gapmap.analysis.ranking import COMPONENT_LABELS, COMPONENTS, PRESETS, RankWeights, implied_band, preset_label
+from gapmap.analysis.ranking import COMPONENT_LABELS, COMPONENTS, CONFIDENT_RULES, PRESETS, RankWeights, implied_band, preset_label
 from gapmap.errors import ParameterError
 from gapmap.outputs.export import to_priority_bytes
 from gapmap.outputs.report import to_report_html
-from gapmap.ui.state import BAND, BAND_NOTE, PRESET, PRIVACY, SCENARIO_CHANGES, TOP_N, View, set_weight, weight, weight_or_none
+from gapmap.ui.state import (
+    BAND,
+    BAND_NOTE,
+    CONFIDENT_FIRST,
+    PRESET,
+    PRIVACY,
+    SCENARIO_CHANGES,
+    TOP_N,
+    View,
+    set_weight,
+    weight,
+    weight_or_none,
+)
 from gapmap.ui.widgets import FILE_KINDS, render_downloads, term_help
 
 __all__ = ["render_weights", "render_priority_downloads"]
@@ -63,6 +75,17 @@ def render_weights(view: View, n_tracts: int) -> tuple[RankWeights, int]:
             "Scores of tracts whose children estimate has a CV (coefficient of variation) above 0.40 are halved.", "Reliability (CV)"
         ),
     )
+    first = st.selectbox(
+        "Rank confident deserts first",
+        ["", *CONFIDENT_RULES],
+        key=CONFIDENT_FIRST.key,
+        format_func=lambda r: "No: by score alone" if not r else f"Yes: {CONFIDENT_RULES[r]} (a chance of 90% or more)",
+        help=term_help(
+            "A tract's chance of being a desert comes from many draws of its children within the ACS margin of error. "
+            "Tracts that are deserts in 90% or more of the draws come first, each group in score order.",
+            "Desert chance (how sure)",
+        ),
+    )
     with st.expander("Weights", expanded=True):
         for col, (name, text) in zip(st.columns(len(COMPONENTS)), COMPONENTS.items()):
             col.slider(COMPONENT_LABELS[name], 0.0, 1.0, step=0.05, key=f"w_{name}", help=term_help(text, "Priority score"))
@@ -75,6 +98,7 @@ def render_weights(view: View, n_tracts: int) -> tuple[RankWeights, int]:
             working_parents=weight("working_parents"),
             band=view.band,
             unreliable_factor=0.5 if down else 1.0,
+            confident_first=first or "",
         )
     except ParameterError as exc:  # all-zero weights: say so and stop
         st.warning(str(exc))

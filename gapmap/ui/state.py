@@ -97,6 +97,7 @@ class KEYS:
     compare_share = "compare_share"
     compare_rule = "compare_rule"
     top_n = "top_n"
+    confident_first = "confident_first"
     url_read = "_gapmap_url_read"
     census_key = "_gapmap_census_key"
     downloads = "_gapmap_downloads"
@@ -178,6 +179,8 @@ PRIVACY: Slot[bool] = Slot(KEYS.privacy, lambda: PRIVACY_DEFAULT)
 REGION: Slot[str] = Slot(KEYS.region)
 PRESET: Slot[str] = Slot(KEYS.preset)
 TOP_N: Slot[int] = Slot(KEYS.top_n)
+#: The Priorities page's "confident deserts first" rule ("" for none).
+CONFIDENT_FIRST: Slot[str] = Slot(KEYS.confident_first)
 COMPARE_SET: Slot[str] = Slot(KEYS.compare_set)
 COMPARE_SHARE: Slot[float] = Slot(KEYS.compare_share)
 #: Why the scenario of the link the app was opened with could not be used (shown on Simulate).

@@ -347,7 +347,7 @@ def start_page(title: str, *, import_summary: bool = False):
 
     ensure_frame()
     view = current_view()
-    st.title(title.format(band=S.BANDS[view.band].short, measure=MEASURES[view.measure].label))
+    st.title(title.format(band=S.BANDS[view.band].short, measure=MEASURES[view.measure].label_for(None)))
     render_data_badge(view)
     if import_summary:
         render_import_summary(view)

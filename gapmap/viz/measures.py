@@ -23,6 +23,7 @@ MISSING_COLOR = "#d9d9d9"
 _CLASS_COLORS = {EXTREME_DESERT: "#b30000", DESERT: "#fc8d59", NOT_DESERT: "#fef0d9", NO_CHILDREN: "#f0f0f0", NO_DATA: MISSING_COLOR}
 _SUPPLY_COLORS = ("#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494")  # YlGnBu 5
 _CHILD_COLORS = ("#f2f0f7", "#cbc9e2", "#9e9ac8", "#756bb1", "#54278f")  # Purples 5
+_CHANCE_COLORS = ("#fef0d9", "#fdcc8a", "#fc8d59", "#d7301f")  # OrRd 4: sure not, leaning not, leaning yes, sure
 _POVERTY_COLORS = ("#f1eef6", "#d7b5d8", "#df65b0", "#dd1c77", "#980043")  # PuRd 5
 
 
@@ -33,6 +34,9 @@ MAP_MEASURES: tuple[str, ...] = (
     "slots_per_100",
     "access_per_100",
     "access_class",
+    "desert_chance_access",
+    "desert_chance_cap",
+    "desert_chance_osu",
     "children",
     "poverty_share_100",
     "poverty_share_200",
@@ -74,6 +78,20 @@ def classify_measure(measure: Measure, values: pd.Series, params: AnalysisParams
         return colors, legend
     x = pd.to_numeric(values, errors="coerce").to_numpy(float)
     palette: tuple[str, ...]
+    if measure.key.startswith("desert_chance_"):
+        # the bins are the confidence flags: 10% or less (confident not), up to 90% (uncertain), 90% or more (confident)
+        idx = np.where(x <= 0.1, 0, np.where(x < 0.5, 1, np.where(x < 0.9, 2, 3)))
+        colors = [MISSING_COLOR if not np.isfinite(v) else _CHANCE_COLORS[i] for v, i in zip(x, idx)]
+        names = [
+            "10% or less (confident: not a desert)",
+            "10% to 50% (uncertain)",
+            "50% to 90% (uncertain)",
+            "90% or more (confident desert)",
+        ]
+        legend = list(zip(_CHANCE_COLORS, names))
+        if not np.isfinite(x).all():
+            legend.append((MISSING_COLOR, "no data"))
+        return colors, legend
     if measure.key in ("slots_per_100", "access_per_100"):
         extreme = 100.0 / params.extreme_children_per_slot
         desert = 100.0 / params.desert_children_per_slot

@@ -19,7 +19,26 @@ def layers(fmap, name):
 
 @pytest.fixture(scope="module")
 def result(demo):
-    return compute_tract_metrics(*demo)
+    """The demo's metrics with the desert chance, as the app loads them."""
+    from gapmap.metrics.probability import compute_desert_probability, with_desert_probability
+
+    res = compute_tract_metrics(*demo)
+    return with_desert_probability(res, compute_desert_probability(res, draws=200, seed=0))
+
+
+def test_the_desert_chance_is_coloured_by_the_confidence_flags_and_shown_in_the_tooltip(result):
+    """Bins: 10% or less (confident not), 10-50%, 50-90% (uncertain), 90% or more (confident desert); the
+    tooltip of the folium map carries the chance of an access desert and of a CAP desert."""
+    from gapmap.viz.measures import classify_measure
+
+    chance = result.tracts["desert_chance_access_0_2"]
+    colors, legend = classify_measure(MEASURES["desert_chance_access"], chance, result.params)
+    by_label = dict((label, c) for c, label in legend)
+    for v, c in zip(chance, colors):
+        want = "10% or less" if v <= 0.1 else "10% to 50%" if v < 0.5 else "50% to 90%" if v < 0.9 else "90% or more"
+        assert c == next(col for label, col in by_label.items() if label.startswith(want))
+    html = build_tract_map(result, "0_2", "osu_class", tiles=None).get_root().render()
+    assert "Chance of access desert" in html and "Chance of CAP desert" in html
 
 
 @pytest.mark.parametrize("measure", list(MEASURES))
