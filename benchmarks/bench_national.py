@@ -10,11 +10,8 @@ Timed, each checked against an independent result before its time counts:
 * gapmap: every metric (3 bands), and E2SFCA alone (the fused numba kernel, pair search included) for
   one band and for three;
 * the pair search alone (cKDTree on unit-sphere coordinates), as PySAL would need it;
-* PySAL ``access`` E2SFCA with step weights (``fca.two_stage_fca``) **at its best**: pairs from the
-  cKDTree search, integer ids, and no per-pair weight call at all (with step weights E2SFCA needs none;
-  a ``weight_fn`` that is not a NumPy ufunc, a numba ``vectorize`` function included, is applied by
-  pandas 3 one pair at a time: 2.3 s per 2 million pairs here); and **handed the cost table** for free.
-  Its results must equal gapmap's to 1e-9;
+* (PySAL ``access`` and a plain SciPy E2SFCA are timed against the kernel in ``bench_kernel.py``, with the
+  same thread count and medians of 5);
 * ranking, one scenario change, and site suggestions at national scale.
 """
 
@@ -96,23 +93,7 @@ def main() -> int:
     assert len(pairs) == res.n_pairs
     out["pairs_stored_mb"] = (pairs.tract.nbytes + pairs.provider.nbytes + pairs.distance_km.nbytes) / 2**20
 
-    from access import fca
-
-    cost = pd.DataFrame({"origin": pairs.tract, "dest": pairs.provider, "cost": pairs.distance_km})
-    demand = pd.DataFrame({"geoid": np.arange(len(tracts)), "demand": np.nan_to_num(kids)})
-    supply = pd.DataFrame({"supply": slots}, index=pd.RangeIndex(len(providers)))
-    del pairs
-    t0 = time.perf_counter()
-    theirs = fca.two_stage_fca(demand, supply, cost, max_cost=CATCHMENT_KM)  # step weights: no per-pair apply at all
-    out["pysal_handed_cost_table_s"] = time.perf_counter() - t0
-    theirs = theirs.reindex(np.arange(len(tracts))).fillna(0.0).to_numpy()
-    err = float(np.max(np.abs(theirs - ours) / np.maximum(np.abs(ours), 1e-12)))
-    assert np.allclose(theirs, ours, rtol=1e-9, atol=1e-12), f"PySAL access disagrees (max relative difference {err})"
-    out["pysal_max_relative_difference"] = err
-    out["pysal_at_its_best_s"] = out["pair_search_ckdtree_s"] + out["pysal_handed_cost_table_s"]
-    out["ratio_pysal_best_to_fused"] = out["pysal_at_its_best_s"] / out["e2sfca_fused_1band_step_s"]
-    out["ratio_pysal_given_costs_to_fused"] = out["pysal_handed_cost_table_s"] / out["e2sfca_fused_1band_step_s"]
-    del cost, theirs
+    del pairs  # PySAL and SciPy are timed fairly in bench_kernel.py (same threads, medians of 5)
 
     from gapmap.analysis.ranking import PRESETS, rank_tracts
     from gapmap.analysis.scenarios import AddSlots, Scenario, simulate_scenario

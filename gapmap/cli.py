@@ -158,6 +158,33 @@ def _add_param_args(p: argparse.ArgumentParser) -> None:
         )
 
 
+def _add_draws_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("how sure (desert chance from the margins of error)")
+    g.add_argument(
+        "--draws",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also compute each tract's chance of being a desert from N draws of its children within the ACS margin of error "
+        "(1,000 is a good choice; Lee 2026): columns desert_chance_<rule>_<band>, confident_desert_..., uncertain_desert_...",
+    )
+    g.add_argument("--seed", type=int, default=0, help="seed of the draws (the same seed gives the same chances; default 0)")
+    g.add_argument(
+        "--capacity-sd", type=float, help="also draw each provider's operating share around the utilization (this standard deviation)"
+    )
+
+
+def _with_draws(args, result):
+    """The result with the desert chance when ``--draws N`` asks for it, and the About sentence (or None)."""
+    if not getattr(args, "draws", 0):
+        return result, None
+    from gapmap.metrics.probability import compute_desert_probability, with_desert_probability
+
+    prob = compute_desert_probability(result, draws=args.draws, seed=args.seed, capacity_sd=args.capacity_sd)
+    print(f"Desert chance: {args.draws:,} draws in {prob.seconds:.1f} s (seed {prob.seed})")
+    return with_desert_probability(result, prob), prob.about()
+
+
 def _params(args) -> AnalysisParams:
     return AnalysisParams(
         utilization=args.utilization,
@@ -226,7 +253,7 @@ def _cmd_metrics(args) -> int:
     if suffix not in (".csv", ".geojson"):
         raise ParameterError(f"--out {args.out}: the file name must end in .csv or .geojson")
     tracts, providers, _label = _load_inputs(args)
-    result = compute_tract_metrics(tracts, providers, params)
+    result, _about = _with_draws(args, compute_tract_metrics(tracts, providers, params))
     band = S.get_band(args.band).key
     if band not in result.bands:
         have = ", ".join(S.BANDS[b].key for b in result.bands)
@@ -368,9 +395,15 @@ def _ranking_inputs(args):
     weights = PRESETS[args.preset]
     if args.band:
         weights = dataclasses.replace(weights, band=S.get_band(args.band).key)
+    if args.confident_first:
+        if not args.draws:
+            raise ParameterError("--confident-first needs the desert chance: add --draws N (1,000 is a good choice)")
+        weights = dataclasses.replace(weights, confident_first=args.confident_first)
     params = _params(args)
     tracts, providers, label = _load_inputs(args)
-    return compute_tract_metrics(tracts, providers, params), weights, params, label
+    result, about = _with_draws(args, compute_tract_metrics(tracts, providers, params))
+    args.draws_about = about
+    return result, weights, params, label
 
 
 def _cmd_rank(args) -> int:
@@ -383,6 +416,8 @@ def _cmd_rank(args) -> int:
     result, weights, params, label = _ranking_inputs(args)
     ranked = add_reasons(rank_tracts(result, weights), weights, args.top)
     about = priority_about(label, params, weights, args.preset, args.top)
+    if args.draws_about:
+        about["Desert chance"] = args.draws_about
     args.out.parent.mkdir(parents=True, exist_ok=True)
     from gapmap.glossary import describe_privacy
 
@@ -403,6 +438,8 @@ def _cmd_report(args) -> int:
     from gapmap.outputs.export import priority_about
 
     about = priority_about(label, params, weights, args.preset, args.top) | {"_weights": weights}
+    if args.draws_about:
+        about["Desert chance"] = args.draws_about
     title = args.title or f"Child care priorities: {label}"
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_bytes(to_report_html(result, ranked, rank_areas(result, ranked, 25), about, title, args.top))
@@ -551,6 +588,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_input_args(m)
     _add_param_args(m)
     _add_provider_args(m)
+    _add_draws_args(m)
     m.add_argument("--skip-rejected", action="store_true", help="compute without the provider rows that were rejected (they are listed)")
     m.add_argument("--band", default="under_5", help=f"age band of the unsuffixed columns: {', '.join(BAND_KEYS)} (default under_5)")
     m.add_argument("--out", type=Path, required=True, help="output file: .csv or .geojson")
@@ -564,6 +602,12 @@ def build_parser() -> argparse.ArgumentParser:
         _add_input_args(r)
         _add_param_args(r)
         _add_provider_args(r)
+        _add_draws_args(r)
+        r.add_argument(
+            "--confident-first",
+            choices=["access", "cap", "osu"],
+            help="rank the tracts that are confident deserts by this rule (a chance of 90%% or more) first; needs --draws",
+        )
         r.add_argument("--skip-rejected", action="store_true", help=argparse.SUPPRESS)
         r.add_argument("--preset", default="balanced", help=f"weights: {', '.join(PRESET_NAMES)} (default balanced)")
         r.add_argument("--band", help="age band to rank on (default: the preset's)")

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from gapmap.regions import ALL_TRACTS
-from gapmap.regions.compare import compute_compare_rows
+from gapmap.regions.compare import compute_chance_rows, compute_compare_rows
 from gapmap.ui.compare import (
     choose_regions,
     render_compare_downloads,
@@ -45,6 +45,15 @@ render_region_map(view, result, comparison)
 
 st.subheader("Who lives in the deserts")
 render_equity(comparison)
+
+if comparison.chance is not None:
+    st.subheader("How sure: children in deserts, with the range of the margins of error")
+    show_table(compute_chance_rows(comparison.chance, view.band), key="chance_table")
+    st.caption(
+        "The children each region is expected to have in deserts when the children of every tract are drawn many times "
+        "within their ACS margins of error (the desert chance), and the range that holds 90% of those draws. "
+        "A wide range means the margins leave the count open."
+    )
 
 for note in comparison.notes:
     st.caption(plain(note))

@@ -116,14 +116,14 @@ class DesertProbability:
         return 0.5 / np.sqrt(self.draws)
 
     def about(self) -> str:
-        """One sentence for an About sheet."""
+        """One sentence for an About sheet (its heading: "Desert chance")."""
         cap = (
             f"; each provider's operating share drawn around the utilization factor (standard deviation {self.capacity_sd:g}, at most 1)"
             if self.capacity_sd
             else ""
         )
         return (
-            f"Desert chance: {self.draws:,} draws of each tract's children from its ACS estimate and margin of error "
+            f"{self.draws:,} draws of each tract's children from its ACS estimate and margin of error "
             f"(normal, SE = MOE / 1.645, at least 0; Lee 2026){cap}, seed {self.seed}; a confident desert has a "
             f"chance of {CONFIDENT:.0%} or more, an uncertain tract between {UNCERTAIN_BELOW:.0%} and {CONFIDENT:.0%} "
             f"(Monte-Carlo error at most {self.monte_carlo_error:.3f})."

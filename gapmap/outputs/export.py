@@ -332,6 +332,7 @@ def to_compare_bytes(suffix: str, comparison, result, about: Mapping[str, object
                 "Comparison": compute_compare_rows(comparison.rollup, result.bands),
                 "Roll-up": comparison.rollup,
                 "Who lives in deserts": comparison.equity,
+                **({"How sure (children in deserts)": comparison.chance} if comparison.chance is not None else {}),
                 "Region of each tract": assignment.table,
             },
             about,

@@ -47,6 +47,9 @@ class Comparison:
     weights: RankWeights
     priority_top: int
     notes: tuple[str, ...] = field(default_factory=tuple)
+    #: Expected children in deserts per region, band and rule with the 90% range of the draws (when the
+    #: result has the desert chance; :func:`compute_chance_rollup`), else None.
+    chance: pd.DataFrame | None = None
 
 
 def choose_region_set(by: str, tracts: pd.DataFrame, region_sets: Sequence[RegionSet]) -> RegionSet:
@@ -99,7 +102,45 @@ def compare_regions(
     priority = ranked.head(top)[S.GEOID]
     rollup = compute_rollup(result, assignment, names, priority)
     equity, method = compute_equity(result, assignment, names, rule=rule)
-    return Comparison(region_set, assignment, names, rollup, equity, method, rule, weights, top, assignment.notes)
+    chance = compute_chance_rollup(result, assignment, names)
+    return Comparison(region_set, assignment, names, rollup, equity, method, rule, weights, top, assignment.notes, chance)
+
+
+def compute_chance_rollup(result: MetricsResult, assignment: RegionAssignment, names: Sequence[str]) -> pd.DataFrame | None:
+    """Per region (and all tracts), band and rule: the children expected to live in deserts, and the
+    range that holds 90% of the draws (:meth:`gapmap.metrics.probability.DesertProbability.children_in_deserts`);
+    None when the result has no desert chance."""
+    prob = result.desert_probability()
+    if prob is None:
+        return None
+    region = assignment.region
+    members = np.column_stack([region == n for n in names] + [np.ones(len(region), dtype=bool)])
+    return prob.children_in_deserts(members, [*names, ALL_TRACTS])
+
+
+#: The rules of the "how sure" roll-up table, in words.
+CHANCE_RULES: dict[str, str] = {
+    "access": "Access deserts",
+    "cap": "CAP deserts",
+    "osu": "OSU deserts (desert or extreme)",
+    "osu_extreme": "OSU extreme deserts",
+}
+
+
+def compute_chance_rows(chance: pd.DataFrame, band: str) -> pd.DataFrame:
+    """The "how sure" roll-up as people read it, for one band: region, rule, children expected in its
+    deserts and the 90% range of the draws, whole numbers."""
+    b = S.get_band(band).key
+    t = chance[chance["band"] == b]
+    return pd.DataFrame(
+        {
+            "Region": t["region"].to_numpy(),
+            "Deserts by": [CHANCE_RULES[r] for r in t["rule"]],
+            f"Children {S.BANDS[b].short} expected to live in them": np.round(t["expected"].to_numpy(), 0),
+            "90% of the draws: from": np.round(t["low"].to_numpy(), 0),
+            "to": np.round(t["high"].to_numpy(), 0),
+        }
+    )
 
 
 #: The rows of the comparison table (registry measures marked ``compare``): per band, then the region's own.

@@ -256,8 +256,20 @@ def about_view(view: View) -> dict[str, object]:
         "Made by": f"gapmap {__version__}.",
         "Age band": f"The figures are for {S.BANDS[view.band].label.lower()}.",
         **describe_params(view.params),
+        **_about_chance(view),
         "Privacy": describe_privacy(bool(PRIVACY.get())),
     }
+
+
+def _about_chance(view: View) -> dict[str, object]:
+    """The desert chance's sentence, when the view's metrics have it."""
+    from gapmap.ui.loaders import load_metrics
+
+    try:
+        prob = load_metrics(view.region, view.params).desert_probability()
+    except GapmapError:
+        return {}
+    return {"Desert chance": prob.about()} if prob is not None else {}
 
 
 #: The element coordinates under which :func:`pin_downloads` registers a button's file (not an element's).

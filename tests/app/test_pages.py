@@ -79,7 +79,7 @@ def test_map_page_runs_for_every_measure(measure):
     at = run_app(measure=measure)
     at.switch_page("pages/map.py").run()
     assert not at.exception, at.exception
-    assert MEASURES[measure].label in at.title[0].value
+    assert MEASURES[measure].label_for(None) in at.title[0].value
 
 
 def test_selected_tract_shows_its_numbers_and_nearest_providers(demo):

@@ -80,3 +80,20 @@ def test_a_link_restores_preset_weights_and_number_of_tracts(base):
     assert at.dataframe[0].value["Tract"].tolist() == expected["name"].tolist()
     # the page writes the view back: the link it offers is the one it was opened with
     assert at.query_params["w_poverty"] == "0.9" and at.query_params["top_n"] == "7"
+
+
+def test_confident_deserts_can_come_first(base):
+    """The option ranks every tract with a 90% or greater chance of an access desert first (the chance the
+    app computes: 1,000 draws, seed 0), each group by score; the table shows the chance."""
+    from gapmap.metrics.probability import compute_desert_probability, with_desert_probability
+
+    at = page()
+    at.selectbox(key="confident_first").set_value("access").run()
+    assert not at.exception, at.exception
+    table = at.dataframe[0].value
+    drawn = with_desert_probability(base, compute_desert_probability(base, draws=1000, seed=0))
+    expected = rank_tracts(drawn, RankWeights(confident_first="access")).head(25)
+    assert table["Tract"].tolist() == expected["name"].tolist()
+    chance = table["Chance of access desert (%)"].to_numpy()
+    n = int((chance >= 90).sum())
+    assert n > 0 and (chance[:n] >= 90).all()

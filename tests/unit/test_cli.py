@@ -393,3 +393,31 @@ def test_the_help_needs_no_science_stack_and_its_lists_are_the_cores():
     code = "import sys, gapmap.cli as c; c.build_parser().format_help(); print(sorted(m for m in ('pandas', 'geopandas', 'numba', 'numpy') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_draws_add_the_desert_chance_and_confident_deserts_come_first(tmp_path, capsys):
+    """--draws N: every band's chance, confident and uncertain columns, the same with the same seed; the
+    About says how; --confident-first puts every confident access desert before the others, each group
+    in score order; without --draws it is refused in words (exit 2)."""
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    for path in (a, b):
+        assert main(["metrics", "--region", "demo", "--draws", "300", "--seed", "4", "--out", str(path)]) == 0
+    t = pd.read_csv(a, dtype={"geoid": str})
+    for band in ("0_2", "3_5", "under_5"):
+        for rule in ("access", "cap", "osu", "osu_extreme"):
+            chance = t[f"desert_chance_{rule}_{band}"]
+            assert chance.between(0, 1).all()
+            assert (t[f"confident_desert_{rule}_{band}"] == (chance >= 0.9)).all()
+            assert (t[f"uncertain_desert_{rule}_{band}"] == ((chance > 0.1) & (chance < 0.9))).all()
+    assert t.equals(pd.read_csv(b, dtype={"geoid": str}))
+    out = tmp_path / "p.csv"
+    assert main(["rank", "--region", "demo", "--draws", "300", "--confident-first", "access", "--top", "162", "--out", str(out)]) == 0
+    ranked = pd.read_csv(out, dtype={"geoid": str})
+    first = ranked["confident_desert_access"].astype(bool).to_numpy()
+    n = int(first.sum())
+    assert 0 < n < len(ranked) and first[:n].all() and not first[n:].any()
+    assert (np.diff(ranked["score"].to_numpy()[:n]) <= 1e-9).all() and (np.diff(ranked["score"].to_numpy()[n:]) <= 1e-9).all()
+    about = (tmp_path / "p.about.txt").read_text(encoding="utf-8")
+    assert "Desert chance: 300 draws of each tract's children" in about and "Confident deserts first" in about
+    assert main(["rank", "--region", "demo", "--confident-first", "access", "--out", str(out)]) == 2
+    assert "--confident-first needs the desert chance: add --draws N" in capsys.readouterr().err

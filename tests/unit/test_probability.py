@@ -116,3 +116,20 @@ def test_bad_draws_are_refused_in_words():
         compute_desert_probability(res, draws=0)
     with pytest.raises(ParameterError, match="capacity_sd = 2"):
         compute_desert_probability(res, draws=10, capacity_sd=2)
+
+
+def test_region_rollups_of_the_chance_add_up(demo):
+    """Counties partition the demo: the expected children in deserts of all tracts are the counties' sum
+    (expectations add), and each expectation lies within its own 90% range."""
+    from gapmap.metrics.probability import with_desert_probability
+    from gapmap.regions import ALL_TRACTS, county_region_set
+    from gapmap.regions.compare import compare_regions
+
+    res = compute_tract_metrics(*demo)
+    res = with_desert_probability(res, compute_desert_probability(res, draws=300, seed=2))
+    chance = compare_regions(res, county_region_set(res.tracts)).chance
+    assert chance is not None and len(chance) == (3 + 1) * 3 * 4  # regions + all, bands, rules
+    for (band, rule), g in chance.groupby(["band", "rule"]):
+        whole = g[g["region"] == ALL_TRACTS]["expected"].iloc[0]
+        assert whole == pytest.approx(g[g["region"] != ALL_TRACTS]["expected"].sum(), rel=1e-12)
+        assert (g["low"] <= g["expected"] + 1e-9).all() and (g["expected"] <= g["high"] + 1e-9).all()
