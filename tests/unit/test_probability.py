@@ -129,7 +129,7 @@ def test_region_rollups_of_the_chance_add_up(demo):
     res = with_desert_probability(res, compute_desert_probability(res, draws=300, seed=2))
     chance = compare_regions(res, county_region_set(res.tracts)).chance
     assert chance is not None and len(chance) == (3 + 1) * 3 * 4  # regions + all, bands, rules
-    for (band, rule), g in chance.groupby(["band", "rule"]):
+    for _key, g in chance.groupby(["band", "rule"]):
         whole = g[g["region"] == ALL_TRACTS]["expected"].iloc[0]
         assert whole == pytest.approx(g[g["region"] != ALL_TRACTS]["expected"].sum(), rel=1e-12)
         assert (g["low"] <= g["expected"] + 1e-9).all() and (g["expected"] <= g["high"] + 1e-9).all()
