@@ -267,8 +267,7 @@ def main() -> int:
     failed += ["nation: all metrics"] if n["metrics_s"] > 10 else []
     failed += ["nation: peak memory"] if n["peak_rss_mb"] > 1024 else []
     failed += ["nation: E2SFCA"] if n["e2sfca_fused_3bands_step_s"] > 3 else []
-    failed += ["map: 3 MB"] if results["map"]["tract_layer_geojson_bytes"] > 3e6 else []
-    failed += ["map: drawn in 3 s"] if results["map"].get("chromium_map_page_s", 0) > 3 else []
+    # the map's figures and goals: bench_map.py
     failed += ["re-rank"] if results["cases"][0]["rerank_s"] > 0.1 else []
     failed += [
         f"scenario ({c['label']})"

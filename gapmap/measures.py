@@ -315,8 +315,8 @@ _ALL: tuple[Measure, ...] = (
                 f"How sure: chance this tract is {article} {name.split(' (')[0]} for children {{band}}",
                 "% chance",
                 f"The share of Monte-Carlo draws of the tract's children (from the ACS estimate and its margin of error; "
-                f"Lee 2026) in which the tract is {article} {name}. Computed on request (the Map's 'How sure' measures, "
-                "the Priorities option, `--draws N` in the CLI).",
+                f"Lee 2026) in which the tract is {article} {name}. The app computes it with the metrics; the CLI with "
+                "`--draws N`.",
                 "share",
                 "none",
                 level="tract",
