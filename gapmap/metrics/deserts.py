@@ -71,17 +71,24 @@ def classify_cap(
     """
     kids = np.asarray(children, dtype=float)
     supply = np.asarray(slots, dtype=float)
-    flag = (kids > min_children) & (kids > children_per_slot * supply)
-    return pd.array(np.where(np.isnan(kids), np.array(None, dtype=object), flag), dtype="boolean")
+    with np.errstate(invalid="ignore"):
+        flag = (kids > min_children) & (kids > children_per_slot * supply)
+    missing = np.isnan(kids)
+    return pd.arrays.BooleanArray(flag & ~missing, missing)
+
+
+#: The categorical type of every class column (made once: building it validates its categories).
+CLASS_DTYPE = pd.CategoricalDtype(list(DESERT_CLASSES))
 
 
 def _classes(children: np.ndarray, extreme: np.ndarray, desert: np.ndarray) -> pd.Categorical:
-    labels = np.select(
+    code = {c: i for i, c in enumerate(DESERT_CLASSES)}
+    codes = np.select(
         [np.isnan(children), children <= 0, extreme, desert],
-        [NO_DATA, NO_CHILDREN, EXTREME_DESERT, DESERT],
-        default=NOT_DESERT,
+        [code[NO_DATA], code[NO_CHILDREN], code[EXTREME_DESERT], code[DESERT]],
+        default=code[NOT_DESERT],
     )
-    return pd.Categorical(labels, categories=list(DESERT_CLASSES))
+    return pd.Categorical.from_codes(codes, dtype=CLASS_DTYPE)
 
 
 def classify_osu(

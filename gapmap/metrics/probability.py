@@ -284,5 +284,5 @@ def with_desert_probability(result: MetricsResult, prob: DesertProbability) -> M
         if col != S.GEOID:
             tracts[col] = prob.tracts[col].array
     out = dataclasses.replace(result, tracts=tracts)
-    out._kept.update({k: v for k, v in result._kept.items() if k != "scenario_base"}, desert_probability=prob)
+    out._kept.update({k: v for k, v in result._kept.items() if not k.startswith("scenario_")}, desert_probability=prob)
     return out
