@@ -25,9 +25,7 @@ from __future__ import annotations
 
 import json
 import os
-import statistics
 import sys
-import time
 from pathlib import Path
 
 import numba
@@ -38,6 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.baselines import kernel_v1, pair_table, pysal_e2sfca, pysal_own_cost_table, scipy_e2sfca  # noqa: E402
+from benchmarks.common import timed  # noqa: E402
 from benchmarks.synth import generate_region  # noqa: E402
 from gapmap import schema as S  # noqa: E402
 from gapmap.metrics import compute_tract_points  # noqa: E402
@@ -48,12 +47,8 @@ BYTES_PER_PAIR = 36
 
 
 def med(fn, repeat: int = REPEAT) -> tuple[float, object]:
-    out, times = None, []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), out
+    """The median of ``repeat`` (5) runs and the last result (:func:`benchmarks.common.timed`)."""
+    return timed(fn, repeat)
 
 
 @numba.njit(parallel=True, cache=True)
