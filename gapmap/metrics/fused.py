@@ -11,7 +11,7 @@ providers) is sorted by cell key ``(i * n + j) * n + k`` and indexed CSR-style: 
 offset of each one's first point. Cells ``k - 1, k, k + 1`` of one ``(i, j)`` column are consecutive keys,
 so the 27 neighbour cells of a cell are 9 contiguous spans of the sorted points, found once per *cell*
 (not per point) by two binary searches each. Coordinates are stored as float32 arrays, one per axis, so
-the distance test over a span vectorizes (16 lanes with AVX-512); a test within 2e-7 of the catchment's
+the distance test over a span vectorizes (8 float32 lanes a vector instruction here); a test within 2e-7 of the catchment's
 edge, where float32 could decide wrongly, is redone in float64, so the pairs are exactly the float64
 ones and no class can change. Weights and sums are float64.
 
@@ -21,9 +21,9 @@ The two passes run in one compiled call:
   R_j = S_j / D_j (0 when it reaches none);
 * pass 2, for each tract i: A_i = sum_j w(d_ij) R_j.
 
-Both loop over cells in parallel only when the inputs are large enough for a second thread to pay
-(:data:`PARALLEL_MIN_POINTS`); below it one thread runs the same code, without the lock that parallel
-calls take. Any number of columns (bands, or bands x Monte-Carlo draws) go through one pair search.
+Both loop over cells in parallel when the inputs are large enough for a second thread to pay
+(:data:`PARALLEL_MIN_POINTS`); below it one thread runs the same code. Calls take turns (one lock). Any
+number of columns (bands, or bands x Monte-Carlo draws) go through one pair search.
 
 The catchment may differ by tract (``catchment_km`` an array): a pair counts when the provider lies within
 the tract's own catchment, in both passes, so the method stays one E2SFCA (Luo & Whippo 2012, "variable
@@ -34,8 +34,6 @@ catchment"). Results equal :func:`gapmap.metrics.access.compute_e2sfca` on the p
 from __future__ import annotations
 
 import threading
-import types
-from collections.abc import Callable
 from typing import Any
 
 import numba
@@ -300,16 +298,9 @@ def _pass_body(
     return out, count
 
 
-def _twin(fn: Callable[..., Any], suffix: str) -> Callable[..., Any]:
-    """A copy of ``fn`` under another name: numba's on-disk cache is keyed by the function's name, so a
-    serial and a parallel compilation of one body need two names."""
-    twin = types.FunctionType(fn.__code__, fn.__globals__, fn.__name__ + suffix, fn.__defaults__, fn.__closure__)
-    twin.__qualname__ = fn.__qualname__ + suffix
-    return twin
-
-
-_pass_serial = njit(cache=True, fastmath={"reassoc", "contract"})(_twin(_pass_body, "_serial"))
-_pass_parallel = njit(cache=True, parallel=True, fastmath={"reassoc", "contract"})(_twin(_pass_body, "_parallel"))
+#: One compilation; below PARALLEL_MIN_POINTS it runs on one thread (numba.set_num_threads), which measured
+#: faster than a separate serial compilation of the same body.
+_pass_parallel: Any = njit(cache=True, parallel=True, fastmath={"reassoc", "contract"})(_pass_body)
 
 
 @njit(cache=True, parallel=True)
