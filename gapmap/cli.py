@@ -401,9 +401,8 @@ def _ranking_inputs(args):
         weights = dataclasses.replace(weights, confident_first=args.confident_first)
     params = _params(args)
     tracts, providers, label = _load_inputs(args)
-    result, about = _with_draws(args, compute_tract_metrics(tracts, providers, params))
-    args.draws_about = about
-    return result, weights, params, label
+    result, chance = _with_draws(args, compute_tract_metrics(tracts, providers, params))
+    return result, weights, params, label, chance
 
 
 def _cmd_rank(args) -> int:
@@ -413,11 +412,9 @@ def _cmd_rank(args) -> int:
     suffix = args.out.suffix.lower()
     if suffix not in PRIORITY_FORMATS:
         raise ParameterError(f"--out {args.out}: the file name must end in {', '.join(PRIORITY_FORMATS)}")
-    result, weights, params, label = _ranking_inputs(args)
+    result, weights, params, label, chance = _ranking_inputs(args)
     ranked = add_reasons(rank_tracts(result, weights), weights, args.top)
-    about = priority_about(label, params, weights, args.preset, args.top)
-    if args.draws_about:
-        about["Desert chance"] = args.draws_about
+    about = priority_about(label, params, weights, args.preset, args.top, chance)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     from gapmap.glossary import describe_privacy
 
@@ -433,13 +430,11 @@ def _cmd_report(args) -> int:
     from gapmap.analysis.ranking import rank_areas, rank_tracts
     from gapmap.outputs.report import to_report_html
 
-    result, weights, params, label = _ranking_inputs(args)
+    result, weights, params, label, chance = _ranking_inputs(args)
     ranked = rank_tracts(result, weights)
     from gapmap.outputs.export import priority_about
 
-    about = priority_about(label, params, weights, args.preset, args.top) | {"_weights": weights}
-    if args.draws_about:
-        about["Desert chance"] = args.draws_about
+    about = priority_about(label, params, weights, args.preset, args.top, chance) | {"_weights": weights}
     title = args.title or f"Child care priorities: {label}"
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_bytes(to_report_html(result, ranked, rank_areas(result, ranked, 25), about, title, args.top))

@@ -31,5 +31,6 @@ with right:
     show_table(compute_area_rows(areas), key="areas_table")
 
 label = region_options().get(view.region, view.region)
-about = priority_about(label, view.params, weights, PRESET.get() or "balanced", top)
+prob = result.desert_probability()
+about = priority_about(label, view.params, weights, PRESET.get() or "balanced", top, prob.about() if prob else None)
 render_priority_downloads(result, ranked, areas, weights, top, about, label)

@@ -87,6 +87,18 @@ def _load_metrics(region: str, version: str, params: AnalysisParams) -> MetricsR
     return with_desert_probability(result, prob)
 
 
+def load_chance_about(region: str, params: AnalysisParams) -> str | None:
+    """The About sentence of the metrics' desert chance (a string, cached: an About sheet on every rerun
+    must not copy the whole result)."""
+    return _load_chance_about(region, region_version(region), params)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _load_chance_about(region: str, version: str, params: AnalysisParams) -> str | None:
+    prob = _load_metrics(region, version, params).desert_probability()
+    return prob.about() if prob is not None else None
+
+
 def load_summary(region: str, params: AnalysisParams):
     return _load_summary(region, region_version(region), params)
 

@@ -263,13 +263,13 @@ def about_view(view: View) -> dict[str, object]:
 
 def _about_chance(view: View) -> dict[str, object]:
     """The desert chance's sentence, when the view's metrics have it."""
-    from gapmap.ui.loaders import load_metrics
+    from gapmap.ui.loaders import load_chance_about
 
     try:
-        prob = load_metrics(view.region, view.params).desert_probability()
+        sentence = load_chance_about(view.region, view.params)
     except GapmapError:
         return {}
-    return {"Desert chance": prob.about()} if prob is not None else {}
+    return {"Desert chance": sentence} if sentence else {}
 
 
 #: The element coordinates under which :func:`pin_downloads` registers a button's file (not an element's).
