@@ -23,6 +23,20 @@ Sources of the defaults (see ``../shared/GUIDE.md`` section 4):
   :func:`gapmap.metrics.urbanicity.compute_catchments`.
 * ``decay = "step"``: every provider within the catchment counts in full (the classic 2SFCA);
   ``"gaussian"`` is Dai's (2010) Gaussian, 1 at distance 0 and falling to 0 at the catchment edge.
+
+Access by travel time (used when a travel-time table is given; :mod:`gapmap.metrics.travel`):
+
+* ``travel_bands = (5, 10, 15, 30)`` minutes and ``travel_weights = (1, 0.68, 0.22, 0.03)``: a provider
+  0-5 minutes away counts fully, 5-10 minutes 0.68, 10-15 minutes 0.22, 15-30 minutes 0.03, beyond 30
+  not at all. The first three are the E2SFCA weights of Luo & Qi (2009), used on 0-5 / 5-10 / 10-15
+  minute drives by Lee (2026) for Alabama's child care; they are a Gaussian ``exp(-t^2 / 64.8)`` read at
+  each band's start (0, 5, 10 minutes). 0.03 is gapmap's documented choice for 15-30 minutes: the same
+  Gaussian at 15 minutes (0.031), so a long drive still counts a little, as it does for the families who
+  make it (NHES 2019: 51% of families travel under 10 minutes, so about half travel longer).
+* ``travel_decay = "bands"``; ``"gaussian"`` uses Dai's Gaussian on minutes, 0 at the last band's edge.
+* ``travel_speed_kmh = 30``: a new site given only a table gets its minutes from the nearest provider in
+  the table plus the straight-line distance to it at this speed (roads are about 1.3 times longer than
+  the straight line, so 30 km/h as the crow flies is about 40 km/h on the road); flagged approximate.
 """
 
 from __future__ import annotations
@@ -33,12 +47,18 @@ from typing import Literal
 
 from gapmap.errors import ParameterError
 
-__all__ = ["AnalysisParams", "DECAYS", "DEFAULT_PARAMS", "UTILIZATION_EXPECTED", "is_utilization"]
+__all__ = ["AnalysisParams", "DECAYS", "TRAVEL_DECAYS", "DEFAULT_PARAMS", "UTILIZATION_EXPECTED", "is_utilization"]
 
 #: Distance-decay functions available for the access measure.
 DECAYS: dict[str, str] = {
     "step": "every provider within the catchment counts fully (weight 1), none beyond it",
     "gaussian": "Gaussian decay (Dai 2010): weight (exp(-d²/2d0²) - exp(-1/2)) / (1 - exp(-1/2)), 0 at the edge d0",
+}
+
+#: Weightings of travel time for the access measure (when a travel-time table is given).
+TRAVEL_DECAYS: dict[str, str] = {
+    "bands": "time bands: each provider counts with the weight of the band its travel time falls in",
+    "gaussian": "Gaussian decay on minutes (Dai 2010): 1 at 0 minutes, falling to 0 at the last band's edge",
 }
 
 
@@ -65,6 +85,10 @@ class AnalysisParams:
     cap_min_children: float = 50
     desert_children_per_slot: float = 3.0
     extreme_children_per_slot: float = 10.0
+    travel_bands: tuple[float, ...] = (5.0, 10.0, 15.0, 30.0)
+    travel_weights: tuple[float, ...] = (1.0, 0.68, 0.22, 0.03)
+    travel_decay: Literal["bands", "gaussian"] = "bands"
+    travel_speed_kmh: float = 30.0
 
     def __post_init__(self) -> None:
         def bad(name: str, expected: str) -> ParameterError:
@@ -85,6 +109,25 @@ class AnalysisParams:
             raise bad("catchment_by_place", "True or False")
         if self.decay not in DECAYS:
             raise bad("decay", "one of " + ", ".join(DECAYS))
+        bands, weights = self.travel_bands, self.travel_weights
+        if not (
+            isinstance(bands, tuple)
+            and bands
+            and all(isinstance(b, (int, float)) and not isinstance(b, bool) and math.isfinite(b) for b in bands)
+        ):
+            raise bad("travel_bands", "one or more band edges in minutes, such as (5, 10, 15, 30)")
+        if not (0 < bands[0] and all(a < b for a, b in zip(bands, bands[1:], strict=False)) and bands[-1] <= 240):
+            raise bad("travel_bands", "band edges in minutes, each greater than the one before, from more than 0 to at most 240")
+        if not (isinstance(weights, tuple) and len(weights) == len(bands)):
+            raise bad("travel_weights", f"one weight per travel band ({len(bands)})")
+        if not all(isinstance(w, (int, float)) and not isinstance(w, bool) and 0 <= w <= 1 for w in weights) or any(
+            a < b for a, b in zip(weights, weights[1:], strict=False)
+        ):
+            raise bad("travel_weights", "weights from 0 to 1, each at most the one before (a longer trip never counts more)")
+        if self.travel_decay not in TRAVEL_DECAYS:
+            raise bad("travel_decay", "one of " + ", ".join(TRAVEL_DECAYS))
+        if not 0 < number("travel_speed_kmh") <= 150:
+            raise bad("travel_speed_kmh", "a speed in km/h greater than 0 and at most 150")
         if number("cap_min_children") < 0:
             raise bad("cap_min_children", "a number of children at least 0")
         if number("desert_children_per_slot") <= 0:

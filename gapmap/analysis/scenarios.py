@@ -31,6 +31,7 @@ from gapmap.errors import ScenarioError
 from gapmap.metrics import MetricsResult, rollup_tracts
 from gapmap.metrics.access import compute_decay_weights
 from gapmap.metrics.band import BandInputs, compute_band_measures
+from gapmap.metrics.travel import TravelAccess
 
 __all__ = [
     "AddSlots",
@@ -302,6 +303,8 @@ class SimulationResult:
     providers: pd.DataFrame
     changed_tracts: np.ndarray
     params: AnalysisParams = DEFAULT_PARAMS
+    #: plain-language caveats (such as a new site's travel times being approximate)
+    notes: tuple[str, ...] = ()
 
 
 def _outcomes(result: MetricsResult, slots_in: dict[str, np.ndarray], access: dict[str, np.ndarray]) -> pd.DataFrame:
@@ -393,10 +396,21 @@ def simulate_scenario(result: MetricsResult, scenario: Scenario) -> SimulationRe
     kids = result._keep(
         "scenario_kids", lambda: np.nan_to_num(np.column_stack([t[S.BANDS[b].children].to_numpy(float) for b in bands]), nan=0.0)
     )
-    index = result.tract_index()
+    engine = result.access_engine()
+    notes: list[str] = []
 
-    def catchment_of(lon: float, lat: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Tracts reaching a location, their weights, and its demand D per band (no stored pairs)."""
+    def catchment_of(lon: float, lat: float, provider: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Tracts reaching a location (a provider's, or a new site's), their weights, and its demand D per
+        band (no stored pairs): by the travel-time table when the run has one, else by distance."""
+        if isinstance(engine, TravelAccess):
+            if provider is not None:
+                rows, w = engine.provider_reach(provider)
+            else:
+                rows, w, approximate = engine.point_reach(lon, lat)
+                if approximate:
+                    notes.append(f"The new site at {lat:.5f}, {lon:.5f} has travel times that are {engine.approximation()}.")
+            return rows, w, w @ kids[rows]
+        index = result.tract_index()
         rows, d_km = index.reach(lon, lat)
         w = compute_decay_weights(d_km, index.radius[rows], params.decay)
         return rows, w, w @ kids[rows]
@@ -437,7 +451,7 @@ def simulate_scenario(result: MetricsResult, scenario: Scenario) -> SimulationRe
             continue
         if isinstance(c, (AddSlots, CloseProvider)):
             j = pos_of[c.provider_id]
-            rows, w, dem_j = catchment_of(float(prov.at[j, S.LONGITUDE]), float(prov.at[j, S.LATITUDE]))
+            rows, w, dem_j = catchment_of(float(prov.at[j, S.LONGITUDE]), float(prov.at[j, S.LATITUDE]), j)
             home = int(home_of[j])
             if isinstance(c, CloseProvider):
                 d02, d35 = -prov.at[j, S.SLOTS_0_2], -prov.at[j, S.SLOTS_3_5]
@@ -473,7 +487,7 @@ def simulate_scenario(result: MetricsResult, scenario: Scenario) -> SimulationRe
         prov = pd.concat([prov, pd.DataFrame(added)], ignore_index=True)
     rows = np.flatnonzero(changed)
     after = _outcomes_after(result, before, slots_in, access, rows)
-    return SimulationResult(before.copy(deep=False), after, prov, rows, result.params)
+    return SimulationResult(before.copy(deep=False), after, prov, rows, result.params, tuple(notes))
 
 
 def compute_outcome_rows(outcomes: pd.DataFrame) -> pd.DataFrame:

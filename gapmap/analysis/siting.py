@@ -98,7 +98,7 @@ def build_coverage(
     need = 1.0 / p.desert_children_per_slot
     in_desert = (access < need) & (kids > 0)
     xy = candidates[["longitude", "latitude"]].to_numpy(float)
-    ti, cj, gain = result.access_grid().site_gains(xy, kids, slots * p.utilization, p.decay)
+    ti, cj, gain = result.access_engine().site_gains(xy, kids, slots * p.utilization, p.decay)
     candidates = candidates.reset_index(drop=True)
     if objective == "unmet":
         served = gain * kids[ti]  # children whose slot this site provides (E2SFCA share)

@@ -220,7 +220,7 @@ def compute_desert_probability(
     home = result.provider_home()
     inside = home >= 0
     in_tract = sp.csr_matrix((np.ones(int(inside.sum())), (home[inside], np.flatnonzero(inside))), shape=(n_t, n_p))
-    grid = result.access_grid()
+    grid = result.access_engine()
     batch = max(1, min(draws, _BATCH_BYTES // (8 * n_b * max(n_t, n_p, 1))))
     n_batches = -(-draws // batch)
     _, cap_streams = _streams(seed, n_batches)

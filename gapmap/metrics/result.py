@@ -16,6 +16,8 @@ from gapmap import schema as S
 from gapmap.config import AnalysisParams
 from gapmap.metrics.access import AccessPairs, TractIndex, find_pairs
 from gapmap.metrics.fused import AccessGrid
+from gapmap.metrics.travel import TravelAccess
+from gapmap.sources.travel_times import TravelTimes
 
 __all__ = ["MetricsResult", "available_bands", "compute_tract_points"]
 
@@ -63,6 +65,7 @@ class MetricsResult:
     n_pairs: int
     catchment_method: str = ""
     notes: tuple[str, ...] = field(default_factory=tuple)
+    travel: TravelTimes | None = field(default=None, compare=False, repr=False)
     #: What later steps reuse, built once on first use (not part of the result's value): tract points,
     #: the access grid, the tracts' KD-tree, and the positions of provider ids and GEOIDs.
     _kept: dict[str, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
@@ -82,6 +85,19 @@ class MetricsResult:
     def access_grid(self) -> AccessGrid:
         """The tract and provider points bucketed for the access kernel (the metrics run's own grid)."""
         return self._keep("access_grid", lambda: AccessGrid(self.tract_points(), self.provider_points(), self.catchment_km))
+
+    def access_engine(self) -> AccessGrid | TravelAccess:
+        """What the access measure runs on: the travel-time kernel when the run has a travel table, else
+        the distance kernel (:meth:`access_grid`). Both offer ``e2sfca`` and ``site_gains``."""
+        if self.travel is None:
+            return self.access_grid()
+        travel = self.travel
+        return self._keep("travel_access", lambda: TravelAccess(travel, self.params, self.provider_points()))
+
+    @property
+    def access_by(self) -> str:
+        """ "travel time" or "distance": what the access measure is measured by."""
+        return "distance" if self.travel is None else "travel time"
 
     def tract_index(self) -> TractIndex:
         """The tracts' KD-tree with their catchments, for the tracts one location reaches."""

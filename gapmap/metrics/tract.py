@@ -9,13 +9,15 @@ import pandas as pd
 from gapmap import measures as M
 from gapmap import schema as S
 from gapmap.config import DEFAULT_PARAMS, AnalysisParams
-from gapmap.errors import MissingColumnError
+from gapmap.errors import MissingColumnError, ParameterError
 from gapmap.metrics.band import BandInputs, compute_band_measures
 from gapmap.metrics.fused import AccessGrid
 from gapmap.metrics.result import MetricsResult, available_bands, compute_tract_points
 from gapmap.metrics.supply import compute_operating_slots, compute_slots_in_tracts, locate_providers
+from gapmap.metrics.travel import TravelAccess, describe_travel
 from gapmap.metrics.urbanicity import compute_catchments
 from gapmap.sources.acs import classify_reliability, compute_cv
+from gapmap.sources.travel_times import TravelTimes
 
 __all__ = ["compute_tract_metrics"]
 
@@ -25,6 +27,7 @@ def compute_tract_metrics(
     providers: pd.DataFrame,
     params: AnalysisParams = DEFAULT_PARAMS,
     bands: list[str] | tuple[str, ...] | None = None,
+    travel: TravelTimes | None = None,
 ) -> MetricsResult:
     """Supply, ratios, desert classes and access for every tract and band.
 
@@ -41,6 +44,10 @@ def compute_tract_metrics(
     ``children_cv_b`` and ``reliability_b`` (see :mod:`.reliability`). Plus ``providers`` (count inside the tract) and,
     when the counts are present, ``poverty_share_100`` / ``poverty_share_200`` (share of children under 6
     below 100% / 200% of poverty) and ``working_parents_share`` (share with all parents working).
+
+    With ``travel`` (a checked travel-time table of these tracts and providers, in this order), access is
+    measured on minutes with the travel bands of ``params`` (:mod:`.travel`) instead of the straight-line
+    catchment; every other measure is the same.
     """
     if bands is None:
         bands = available_bands(tracts)
@@ -64,7 +71,16 @@ def compute_tract_metrics(
     children = np.column_stack([tracts[S.BANDS[b].children].to_numpy(float) for b in bands])
     prov_slots = np.column_stack([compute_operating_slots(S.BANDS[b].provider_slots(providers), params.utilization) for b in bands])
     grid = AccessGrid(tract_pts, prov_pts, catchment)
-    access, ratio, pairs = grid.e2sfca(children, prov_slots, params.decay, per_provider=True)
+    engine: AccessGrid | TravelAccess = grid
+    if travel is not None:
+        if travel.n_tracts != n_t or travel.n_providers != len(providers):
+            raise ParameterError(
+                f"the travel-time table is of {travel.n_tracts:,} tracts and {travel.n_providers:,} providers; "
+                f"this region has {n_t:,} and {len(providers):,}: check it against this region again"
+            )
+        engine = TravelAccess(travel, params, prov_pts)
+        catchment_method = f"travel time ({travel.source}): {describe_travel(params)}"
+    access, ratio, pairs = engine.e2sfca(children, prov_slots, params.decay, per_provider=True)
     reach = np.asarray(pairs)  # tracts within reach of each provider
 
     prov_out = providers.copy()
@@ -102,12 +118,24 @@ def compute_tract_metrics(
     n_unreached = int((reach == 0).sum())
     if n_unreached:
         within = f"within {params.catchment_km:g} km" if not params.catchment_by_place else "whose catchment holds them"
+        if travel is not None:
+            within = f"within {params.travel_bands[-1]:g} minutes in the travel-time table"
         notes.append(f"{n_unreached} providers have no tract {within}: their slots reach no children in the access measure.")
     for b in bands:
         col = S.BANDS[b].children
         n_missing = int(tracts[col].isna().sum())
         if n_missing:
             notes.append(f"{n_missing} tracts have no estimate of {col}: their classes are 'no data'.")
-    result = MetricsResult(out, prov_out, params, bands, catchment, int(reach.sum()), catchment_method, tuple(notes))
+    if travel is not None:
+        no_row = np.ones(n_t, dtype=bool)
+        no_row[travel.tract] = False
+        if no_row.any():
+            notes.append(
+                f"{int(no_row.sum()):,} tracts have no provider within the travel-time table's reach "
+                f"({travel.reach():g} minutes): their access by travel time is 0."
+            )
+    result = MetricsResult(out, prov_out, params, bands, catchment, int(reach.sum()), catchment_method, tuple(notes), travel)
     result._kept.update(tract_points=tract_pts, provider_points=prov_pts, access_grid=grid)
+    if travel is not None:
+        result._kept["travel_access"] = engine
     return result

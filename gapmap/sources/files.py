@@ -74,6 +74,8 @@ __all__ = [
     "xlsx_sheet_names",
     "read_geo",
     "read_json",
+    "read_pair_table",
+    "is_osm_pbf",
     "GDAL_SAFETY_OPTIONS",
 ]
 
@@ -97,6 +99,11 @@ class ReadLimits:
     #: the whole country has 85,000 tracts
     max_features: int = 250_000
     max_vertices: int = 60_000_000
+    #: rows of a long table of pairs (travel times: a state at 30 minutes has a few million)
+    max_pair_rows: int = 30_000_000
+    #: an OpenStreetMap extract (.osm.pbf): a state's extract from Geofabrik is 50-600 MB; routing on it
+    #: takes about 20 times its size in memory
+    max_osm_bytes: int = 800 * MB
 
 
 DEFAULT_LIMITS = ReadLimits()
@@ -110,6 +117,8 @@ FORMAT_LABELS = {
     "gpkg": "GeoPackage",
     "parquet": "GeoParquet",
     "shapefile": "zipped shapefile",
+    "table_parquet": "Parquet table",
+    "osm": "OpenStreetMap extract (.osm.pbf)",
 }
 _SUFFIX_FORMAT = {
     ".csv": "csv",
@@ -122,6 +131,7 @@ _SUFFIX_FORMAT = {
     ".parquet": "parquet",
     ".geoparquet": "parquet",
     ".zip": "shapefile",
+    ".pbf": "osm",
 }
 _REFUSED_SUFFIX = {
     ".xls": "an old Excel file (.xls): save it as .xlsx (Excel workbook) or CSV",
@@ -260,6 +270,8 @@ def _content_kind(data: bytes) -> str:
         return "sqlite"
     if data.startswith(b"PAR1"):
         return "parquet"
+    if is_osm_pbf(data):
+        return "osm"
     head = data[:2048]
     for bom, encoding in _BOMS:
         if head.startswith(bom):
@@ -276,6 +288,15 @@ def _content_kind(data: bytes) -> str:
     if stripped[:1] == b"<":
         return "xml"
     return "text"
+
+
+def is_osm_pbf(head: bytes) -> bool:
+    """Whether bytes start like an OpenStreetMap PBF file: a 4-byte big-endian header length, then a
+    BlobHeader whose first field is the type string ``OSMHeader`` (field 1, wire type 2: 0x0A, 9)."""
+    if len(head) < 15:
+        return False
+    n = struct.unpack(">I", head[:4])[0]
+    return 0 < n < 64 * 1024 and head[4:15] == b"\x0a\x09OSMHeader"
 
 
 def _zip_names(file: UserFile) -> list[str]:
@@ -332,7 +353,9 @@ def sniff_format(file: UserFile, allowed: Iterable[str]) -> str:
         if actual is None:
             raise DataSourceError(f"{file.name}: an SQLite database that is not a GeoPackage; expected {expected}")
     elif kind == "parquet":
-        actual = "parquet"
+        actual = "table_parquet" if "table_parquet" in allowed else "parquet"
+    elif kind == "osm":
+        actual = "osm"
     elif kind == "json":  # a .geojson is GeoJSON, whose parser says what is wrong with it; a .json is either
         actual = "geojson" if claimed == "geojson" or _looks_geojson(file.data) else "json"
     else:  # text
@@ -343,8 +366,9 @@ def sniff_format(file: UserFile, allowed: Iterable[str]) -> str:
         "geojson": {"geojson"},
         "json": {"geojson", "json"},
         "gpkg": {"gpkg"},
-        "parquet": {"parquet"},
+        "parquet": {"parquet", "table_parquet"},
         "shapefile": {"shapefile"},
+        "osm": {"osm"},
     }[claimed]
     if actual not in compatible:
         raise DataSourceError(
@@ -411,6 +435,82 @@ def read_table(
     else:
         raise DataSourceError(f"{file.name}: a {FORMAT_LABELS[fmt]} is not a table")
     return _table_from_rows(rows, file.name, limits)
+
+
+def read_pair_table(file: UserFile, columns: dict[str, tuple[str, ...]], limits: ReadLimits = DEFAULT_LIMITS) -> pd.DataFrame:
+    """A long table (CSV or plain Parquet) of many rows, read by pyarrow, as text columns.
+
+    ``columns`` maps each column wanted to the header names it may have (matched without case, spaces
+    or underscores); other columns are ignored. Refused with a named error: a wanted column missing,
+    two columns for one, more than ``limits.max_pair_rows`` rows, a Parquet file that unpacks to more
+    than ``limits.max_unpacked_bytes``. Row ``k`` of the result is the file's data row ``k + 1``.
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    fmt = sniff_format(file, ("csv", "table_parquet"))
+    if fmt == "table_parquet":
+        try:
+            pf = pq.ParquetFile(io.BytesIO(file.data))
+            meta = pf.metadata
+            unpacked = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+            names = list(pf.schema_arrow.names)
+        except Exception as exc:  # noqa: BLE001  # pyarrow raises ArrowInvalid, OSError...
+            raise DataSourceError(f"{file.name}: not a readable Parquet file ({type(exc).__name__})") from None
+        n_rows = meta.num_rows
+        if unpacked > limits.max_unpacked_bytes:
+            raise DataSourceError(
+                f"{file.name}: unpacks to {_size(unpacked)}; gapmap reads files that unpack to at most {_size(limits.max_unpacked_bytes)}"
+            )
+    else:
+        text = decode_text(file)
+        first = text.split("\n", 1)[0]
+        delimiter = max(",;\t|", key=first.count) if first else ","
+        names = next(csv.reader([first], delimiter=delimiter)) if first else []
+        n_rows = -1
+    found = _match_columns([str(n).strip() for n in names], columns, file.name)
+    if n_rows > limits.max_pair_rows:
+        raise DataSourceError(f"{file.name}: {n_rows:,} rows; gapmap reads tables of at most {limits.max_pair_rows:,} rows")
+    try:
+        if fmt == "table_parquet":
+            table = pq.read_table(io.BytesIO(file.data), columns=[names[i] for i in found.values()])
+        else:
+            table = pacsv.read_csv(
+                io.BytesIO(text.encode("utf-8")),
+                read_options=pacsv.ReadOptions(use_threads=True, block_size=8 * MB),
+                parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=False),
+                convert_options=pacsv.ConvertOptions(
+                    include_columns=[names[i] for i in found.values()],
+                    column_types={names[i]: pa.string() for i in found.values()},
+                    strings_can_be_null=False,
+                    quoted_strings_can_be_null=False,
+                ),
+            )
+    except pa.ArrowInvalid as exc:
+        raise DataSourceError(f"{file.name}: not a readable table ({_short(str(exc).splitlines()[0])[1:-1]})") from None
+    if table.num_rows > limits.max_pair_rows:
+        raise DataSourceError(f"{file.name}: {table.num_rows:,} rows; gapmap reads tables of at most {limits.max_pair_rows:,} rows")
+    table = table.select([names[i] for i in found.values()]).rename_columns(list(found))
+    return table.to_pandas(types_mapper=pd.ArrowDtype)
+
+
+def _match_columns(names: list[str], columns: dict[str, tuple[str, ...]], source: str) -> dict[str, int]:
+    def key(text: str) -> str:
+        return re.sub(r"[\s_\-]+", "", text.lower())
+
+    keys = [key(n) for n in names]
+    found: dict[str, int] = {}
+    for want, aliases in columns.items():
+        hits = [i for i, k in enumerate(keys) if k in {key(a) for a in (want, *aliases)}]
+        if not hits:
+            raise DataSourceError(
+                f"{source}: no column {want!r} (or {', '.join(repr(a) for a in aliases)}); its columns are {', '.join(map(repr, names[:20]))}"
+            )
+        if len(hits) > 1:
+            raise DataSourceError(f"{source}: columns {' and '.join(repr(names[i]) for i in hits)} both look like {want!r}; keep one")
+        found[want] = hits[0]
+    return found
 
 
 def _csv_rows(file: UserFile, limits: ReadLimits) -> Iterator[list[str]]:
