@@ -7,6 +7,8 @@
     gapmap rank --region demo --preset equity --top 25 --out priorities.xlsx
     gapmap report --region demo --out summary.html
     gapmap compare --region demo --by hub --out compare.csv
+    gapmap travel-times --osm oregon-latest.osm.pbf --region south-coast --max-minutes 30 --out tt.parquet
+    gapmap metrics --region south-coast --travel-times tt.parquet --compare-out distance_vs_time.csv --out metrics.csv
     gapmap demo-data --out data/demo
 
 Exit status: 0 on success, 2 when the input is bad (the message names the file, row, column and
@@ -21,7 +23,7 @@ import sys
 from pathlib import Path
 
 from gapmap import __version__
-from gapmap.config import BAND_KEYS, DECAYS, DEFAULT_PARAMS, PRESET_NAMES, AnalysisParams
+from gapmap.config import BAND_KEYS, DECAYS, DEFAULT_PARAMS, PRESET_NAMES, TRAVEL_DECAYS, AnalysisParams
 from gapmap.errors import DataSourceError, GapmapError, ParameterError
 from gapmap.sources.session import default_cache_dir, default_datasets_dir, new_http_session
 
@@ -156,6 +158,38 @@ def _add_param_args(p: argparse.ArgumentParser) -> None:
         g.add_argument(
             f"--catchment-{name}-km", type=float, default=default, help=f"with --catchment-by-place: {label} tracts (default {default:g})"
         )
+    t = p.add_argument_group("travel time (access by minutes on the road, not km as the crow flies)")
+    t.add_argument(
+        "--travel-times",
+        type=Path,
+        metavar="FILE",
+        help="a travel-time table, CSV or Parquet, one row per tract and provider: geoid, provider_id, minutes "
+        "(`gapmap travel-times` makes one from an OpenStreetMap extract); a saved region's own table is used without it",
+    )
+    t.add_argument(
+        "--by-distance", action="store_true", help="measure access by straight-line distance even when the region has travel times"
+    )
+    t.add_argument(
+        "--travel-bands",
+        default=",".join(f"{b:g}" for b in DEFAULT_PARAMS.travel_bands),
+        metavar="MINUTES",
+        help="time bands' upper edges in minutes (default %(default)s: 0-5, 5-10, 10-15, 15-30)",
+    )
+    t.add_argument(
+        "--travel-weights",
+        default=",".join(f"{w:g}" for w in DEFAULT_PARAMS.travel_weights),
+        metavar="WEIGHTS",
+        help="one weight per band (default %(default)s: Luo & Qi 2009, Lee 2026; 0.03 for 15-30 minutes is gapmap's choice)",
+    )
+    t.add_argument(
+        "--travel-decay", choices=list(TRAVEL_DECAYS), default=DEFAULT_PARAMS.travel_decay, help="bands, or a Gaussian on minutes"
+    )
+    t.add_argument(
+        "--travel-speed-kmh",
+        type=float,
+        default=DEFAULT_PARAMS.travel_speed_kmh,
+        help="straight-line speed that gives a new scenario site its minutes from the nearest provider in the table (default %(default)g)",
+    )
 
 
 def _add_draws_args(p: argparse.ArgumentParser) -> None:
@@ -185,8 +219,24 @@ def _with_draws(args, result):
     return with_desert_probability(result, prob), prob.about()
 
 
+def _numbers(text: str, flag: str) -> tuple[float, ...]:
+    try:
+        return tuple(float(v) for v in str(text).split(",") if v.strip())
+    except ValueError:
+        raise ParameterError(f"{flag} {text!r}: expected numbers separated by commas, such as 5,10,15,30") from None
+
+
 def _params(args) -> AnalysisParams:
+    travel = {}
+    if hasattr(args, "travel_bands"):
+        travel = dict(
+            travel_bands=_numbers(args.travel_bands, "--travel-bands"),
+            travel_weights=_numbers(args.travel_weights, "--travel-weights"),
+            travel_decay=args.travel_decay,
+            travel_speed_kmh=args.travel_speed_kmh,
+        )
     return AnalysisParams(
+        **travel,
         utilization=args.utilization,
         catchment_km=args.catchment_km,
         decay=args.decay,
@@ -243,9 +293,50 @@ def _load_inputs(args):
     raise ParameterError("no input: give --region demo, or --tracts FILE --providers FILE")
 
 
+def _travel_times(args, tracts, providers):
+    """The checked travel-time table for this run: --travel-times FILE, else the saved region's own
+    table, else None (access by distance). Rejected rows stop the run unless --skip-rejected."""
+    from gapmap import schema as S
+    from gapmap.sources.travel_times import check_travel_times, import_travel_times
+
+    if getattr(args, "by_distance", False):
+        return None
+    geoids, ids = tracts[S.GEOID].to_numpy(object), providers[S.PROVIDER_ID].to_numpy(object)
+    if getattr(args, "travel_times", None):
+        imp = import_travel_times(args.travel_times, geoids, ids)
+    elif getattr(args, "region", None) and args.region != "demo":
+        from gapmap.sources.datasets import read_dataset_travel_times
+
+        saved = read_dataset_travel_times(default_datasets_dir(), args.region)
+        if saved is None:
+            return None
+        table, about = saved
+        imp = check_travel_times(table, geoids, ids, f"{args.region}: saved travel times", about.get("max_minutes"))
+    else:
+        return None
+    print(f"Travel times: {imp.summary()}")
+    for note in imp.notes:
+        print("Note: " + note)
+    if len(imp.rejected) and not getattr(args, "skip_rejected", False):
+        for rec in imp.rejected.head(20).itertuples():
+            print(f"  row {rec.row}: {rec.reason} ({rec.geoid}, {rec.provider_id}, {rec.minutes})", file=sys.stderr)
+        raise DataSourceError(
+            f"{imp.source}: {len(imp.rejected):,} rows rejected (reasons above). Fix them, or run again with --skip-rejected "
+            "to compute without them."
+        )
+    return imp.times
+
+
+def _compute(args, tracts, providers, params):
+    """The metrics run of a command: by travel time when a table is given or saved, else by distance."""
+    from gapmap.metrics import compute_tract_metrics
+
+    return compute_tract_metrics(tracts, providers, params, travel=_travel_times(args, tracts, providers))
+
+
 def _cmd_metrics(args) -> int:
     from gapmap import schema as S
-    from gapmap.metrics import compute_metrics_table, compute_summary, compute_tract_metrics
+    from gapmap.metrics import compute_metrics_table, compute_summary
     from gapmap.outputs.export import to_csv_bytes, to_geojson_bytes
 
     params = _params(args)
@@ -253,7 +344,7 @@ def _cmd_metrics(args) -> int:
     if suffix not in (".csv", ".geojson"):
         raise ParameterError(f"--out {args.out}: the file name must end in .csv or .geojson")
     tracts, providers, _label = _load_inputs(args)
-    result, _about = _with_draws(args, compute_tract_metrics(tracts, providers, params))
+    result, _about = _with_draws(args, _compute(args, tracts, providers, params))
     band = S.get_band(args.band).key
     if band not in result.bands:
         have = ", ".join(S.BANDS[b].key for b in result.bands)
@@ -272,6 +363,19 @@ def _cmd_metrics(args) -> int:
     print(f"Wrote {len(table)} tracts to {args.out} (headline band: {S.BANDS[band].label})")
     print("Parameters: " + ", ".join(f"{k}={v}" for k, v in params.to_dict().items()))
     print(f"Catchments: {result.catchment_method}")
+    if args.compare_out:
+        from gapmap.metrics.access_compare import compute_access_comparison
+
+        if result.travel is None:
+            raise ParameterError("--compare-out compares access by distance and by travel time: add --travel-times FILE")
+        cmp = compute_access_comparison(result, band)
+        args.compare_out.parent.mkdir(parents=True, exist_ok=True)
+        args.compare_out.write_bytes(to_csv_bytes(cmp))
+        moved = cmp["change"].value_counts()
+        print(
+            f"Wrote {args.compare_out}: by travel time, {moved.get('worse by travel time', 0):,} tracts fall to a worse access class "
+            f"and {moved.get('better by travel time', 0):,} rise to a better one than by distance ({S.BANDS[band].label})"
+        )
     summary = compute_summary(result)
     for rec in summary.itertuples():
         print(
@@ -388,7 +492,6 @@ def _cmd_fetch(args) -> int:
 def _ranking_inputs(args):
     from gapmap import schema as S
     from gapmap.analysis.ranking import PRESETS
-    from gapmap.metrics import compute_tract_metrics
 
     if args.preset not in PRESETS:
         raise ParameterError(f"--preset {args.preset!r}: expected one of {', '.join(PRESETS)}")
@@ -401,7 +504,7 @@ def _ranking_inputs(args):
         weights = dataclasses.replace(weights, confident_first=args.confident_first)
     params = _params(args)
     tracts, providers, label = _load_inputs(args)
-    result, chance = _with_draws(args, compute_tract_metrics(tracts, providers, params))
+    result, chance = _with_draws(args, _compute(args, tracts, providers, params))
     return result, weights, params, label, chance
 
 
@@ -445,7 +548,6 @@ def _cmd_report(args) -> int:
 def _cmd_simulate(args) -> int:
     from gapmap import schema as S
     from gapmap.analysis.scenarios import compare_outcomes, scenario_from_json, simulate_scenario
-    from gapmap.metrics import compute_tract_metrics
     from gapmap.outputs.export import to_csv_bytes
     from gapmap.sources.files import UserFile
 
@@ -453,7 +555,7 @@ def _cmd_simulate(args) -> int:
     scenario = scenario_from_json(file.data, file.name)
     params = _params(args)
     tracts, providers, label = _load_inputs(args)
-    sim = simulate_scenario(compute_tract_metrics(tracts, providers, params), scenario)
+    sim = simulate_scenario(_compute(args, tracts, providers, params), scenario)
     table = sim.before[[S.GEOID, S.NAME, S.COUNTY]].copy()
     for col in sim.after.columns:
         if col not in (S.GEOID, S.NAME, S.COUNTY):
@@ -480,13 +582,12 @@ def _cmd_simulate(args) -> int:
 def _cmd_optimize(args) -> int:
     from gapmap import schema as S
     from gapmap.analysis.siting import build_coverage, chosen_sites, suggest_sites_exact, suggest_sites_greedy
-    from gapmap.metrics import compute_tract_metrics
     from gapmap.outputs.export import to_csv_bytes
 
     params = _params(args)
     tracts, providers, label = _load_inputs(args)
     band = S.get_band(args.band).key
-    result = compute_tract_metrics(tracts, providers, params)
+    result = _compute(args, tracts, providers, params)
     candidates = None
     if args.candidates:
         from gapmap.sources.candidates import read_candidate_sites
@@ -517,7 +618,6 @@ def _cmd_optimize(args) -> int:
 def _cmd_compare(args) -> int:
     from gapmap import schema as S
     from gapmap.analysis.ranking import PRESETS
-    from gapmap.metrics import compute_tract_metrics
     from gapmap.outputs.export import COMPARE_FORMATS, to_compare_bytes, to_csv_bytes
     from gapmap.regions import ALL_TRACTS, list_region_sets, read_region_set
     from gapmap.regions.compare import choose_region_set, compare_about, compare_regions
@@ -538,7 +638,7 @@ def _cmd_compare(args) -> int:
     else:
         regions_dir = args.data_dir / "regions"
         region_set = choose_region_set(args.by, tracts, list_region_sets(regions_dir) if regions_dir.exists() else [])
-    result = compute_tract_metrics(tracts, providers, params)
+    result = _compute(args, tracts, providers, params)
     names = [n.strip() for n in args.regions.split(",") if n.strip()] if args.regions else None
     weights = PRESETS[args.preset]
     comparison = compare_regions(result, region_set, names, weights, args.priority_share, args.rule)
@@ -566,6 +666,38 @@ def _cmd_compare(args) -> int:
     return 0
 
 
+def _cmd_travel_times(args) -> int:
+    import shutil
+
+    from gapmap.metrics import compute_tract_points
+    from gapmap.outputs.export import to_csv_bytes
+    from gapmap.sources.routing import build_travel_times, read_road_network, write_travel_times
+
+    suffix = args.out.suffix.lower()
+    if suffix not in (".parquet", ".csv"):
+        raise ParameterError(f"--out {args.out}: the file name must end in .parquet or .csv")
+    tracts, providers, label = _load_inputs(args)
+    net = read_road_network(args.osm)
+    print(f"Roads: {net.n_segments:,} drivable road segments in {net.source}")
+    parts = args.out.with_name(args.out.name + ".parts")
+    if args.fresh and parts.exists():
+        shutil.rmtree(parts)
+
+    def progress(done: int, total: int, county: str) -> None:
+        if county:
+            print(f"  county {done + 1} of {total} ({county})", flush=True)
+
+    build = build_travel_times(net, tracts, compute_tract_points(tracts), providers, args.max_minutes, parts, progress)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    write_travel_times(build.table, args.out)
+    shutil.rmtree(parts, ignore_errors=True)
+    if args.snaps:
+        args.snaps.write_bytes(to_csv_bytes(build.snaps.frame()))
+    print(f"Wrote {args.out}: {build.summary()}")
+    print(f"Use it with: gapmap metrics --travel-times {args.out} ... (same --region or --tracts/--providers: {label})")
+    return 0
+
+
 def _cmd_demo_data(args) -> int:
     from gapmap.sources.demo import DEMO_LABEL, DEMO_SEED, write_demo
 
@@ -587,7 +719,33 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--skip-rejected", action="store_true", help="compute without the provider rows that were rejected (they are listed)")
     m.add_argument("--band", default="under_5", help=f"age band of the unsuffixed columns: {', '.join(BAND_KEYS)} (default under_5)")
     m.add_argument("--out", type=Path, required=True, help="output file: .csv or .geojson")
+    m.add_argument(
+        "--compare-out",
+        type=Path,
+        metavar="FILE",
+        help="with travel times: also write access by distance against by travel time, per tract (CSV)",
+    )
     m.set_defaults(func=_cmd_metrics)
+
+    tt = sub.add_parser(
+        "travel-times",
+        help="make a travel-time table from an OpenStreetMap extract (needs the routing extra: uv sync --extra routing)",
+    )
+    tt.add_argument(
+        "--osm", type=Path, required=True, help="an OpenStreetMap extract (.osm.pbf), such as oregon-latest.osm.pbf from Geofabrik"
+    )
+    _add_input_args(tt)
+    _add_provider_args(tt)
+    tt.add_argument("--skip-rejected", action="store_true", help="make the table without the provider rows that were rejected")
+    tt.add_argument("--max-minutes", type=float, default=30.0, help="how far to look, in minutes on the road (default %(default)g)")
+    tt.add_argument("--out", type=Path, required=True, help="the table: .parquet (compact) or .csv")
+    tt.add_argument("--snaps", type=Path, help="also write each point's distance to its road (CSV)")
+    tt.add_argument(
+        "--fresh",
+        action="store_true",
+        help="make every county again (by default counties made by an earlier run of the same inputs are kept)",
+    )
+    tt.set_defaults(func=_cmd_travel_times)
 
     for cmd, helptext in (
         ("rank", "the priority list: which tracts to serve first, and why"),

@@ -2,6 +2,7 @@
 
 A dataset is a folder ``<datasets_dir>/<key>/`` holding ``tracts.parquet`` (GeoParquet),
 ``providers.parquet`` (the provider contract's columns; older datasets have ``providers.csv``) and
+optionally ``travel_times.parquet`` (a checked travel-time table: geoid, provider_id, minutes) and
 ``about.json`` (name, sources, counts, time, and ``version``: a digest of the saved content, which every
 cache of the app is keyed on, so a dataset saved again shows its new figures at once).
 
@@ -42,6 +43,7 @@ __all__ = [
     "dataset_about",
     "dataset_version",
     "read_dataset_rejected",
+    "read_dataset_travel_times",
 ]
 
 MAX_NAME_CHARS = 120
@@ -87,10 +89,15 @@ def save_dataset(
     overwrite: bool = False,
     provider_import: dict | None = None,
     rejected: pd.DataFrame | None = None,
+    travel_times: pd.DataFrame | None = None,
+    travel_about: dict | None = None,
 ) -> str:
     """Validate and save a dataset; returns its key (:func:`slugify` of ``name``). ``provider_import``
     (:meth:`ProviderImport.about`: rows read, accepted, rejected, the mapping used) goes into about.json,
     and ``rejected`` (the rejected rows with their reasons) beside it, so the dataset can show them later.
+    ``travel_times`` (the accepted rows of a travel-time table: geoid, provider_id, minutes) is saved with
+    it, and ``travel_about`` (:meth:`TravelTimesImport.about`) goes into about.json; without them a
+    table saved before stays only when the providers are unchanged (it is checked again on every read).
 
     Raises :class:`DatasetExistsError` when a dataset of the same key exists and ``overwrite`` is False.
     """
@@ -112,9 +119,25 @@ def save_dataset(
     (folder / "rejected.parquet").unlink(missing_ok=True)
     if rejected is not None and len(rejected):
         rejected.astype(str).to_parquet(folder / "rejected.parquet", index=False)
+    previous: dict = {}
+    if (folder / "about.json").exists():
+        try:
+            previous = json.loads((folder / "about.json").read_text())
+        except (OSError, ValueError):
+            previous = {}
+    if travel_times is not None:
+        table = pd.DataFrame(
+            {
+                S.GEOID: travel_times[S.GEOID].astype(str).to_numpy(),
+                S.PROVIDER_ID: travel_times[S.PROVIDER_ID].astype(str).to_numpy(),
+                "minutes": pd.to_numeric(travel_times["minutes"]).to_numpy(float),
+            }
+        )
+        table.to_parquet(folder / "travel_times.parquet", index=False)
     digest = hashlib.sha256()
-    for part in ("tracts.parquet", "providers.parquet"):
-        digest.update((folder / part).read_bytes())
+    for part in ("tracts.parquet", "providers.parquet", "travel_times.parquet"):
+        if (folder / part).exists():
+            digest.update((folder / part).read_bytes())
     about = {
         "name": name,
         "saved": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -125,6 +148,10 @@ def save_dataset(
     }
     if provider_import:
         about["import"] = provider_import
+    if travel_times is not None:
+        about["travel_times"] = travel_about or {"rows": len(travel_times)}
+    elif (folder / "travel_times.parquet").exists() and isinstance(previous.get("travel_times"), dict):
+        about["travel_times"] = previous["travel_times"]
     _write_about(folder, about)
     return key
 
@@ -193,6 +220,18 @@ def read_dataset(datasets_dir: Path, key: str) -> tuple[gpd.GeoDataFrame, pd.Dat
 
         providers = read_providers(folder / "providers.csv")
     return tracts, providers
+
+
+def read_dataset_travel_times(datasets_dir: Path, key: str) -> tuple[pd.DataFrame, dict] | None:
+    """The travel-time table saved with a dataset (geoid, provider_id, minutes) and what about.json says
+    of it, or None when it has none. Unchecked: check it against the dataset's tracts and providers
+    (:func:`gapmap.sources.travel_times.check_travel_times`)."""
+    meta = dataset_about(datasets_dir, key)
+    path = Path(datasets_dir) / key / "travel_times.parquet"
+    if not path.exists():
+        return None
+    about = meta.get("travel_times")
+    return pd.read_parquet(path), (about if isinstance(about, dict) else {})
 
 
 def _write_about(folder: Path, about: dict) -> None:
