@@ -130,9 +130,9 @@ def compute_tract_metrics(
         no_row = np.ones(n_t, dtype=bool)
         no_row[travel.tract] = False
         if no_row.any():
+            cap = f" ({travel.max_minutes:g} minutes)" if travel.max_minutes else ""
             notes.append(
-                f"{int(no_row.sum()):,} tracts have no provider within the travel-time table's reach "
-                f"({travel.reach():g} minutes): their access by travel time is 0."
+                f"{int(no_row.sum()):,} tracts have no provider within the travel-time table's reach{cap}: their access by travel time is 0."
             )
     result = MetricsResult(out, prov_out, params, bands, catchment, int(reach.sum()), catchment_method, tuple(notes), travel)
     result._kept.update(tract_points=tract_pts, provider_points=prov_pts, access_grid=grid)
