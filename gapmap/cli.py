@@ -234,6 +234,7 @@ def _params(args) -> AnalysisParams:
             travel_weights=_numbers(args.travel_weights, "--travel-weights"),
             travel_decay=args.travel_decay,
             travel_speed_kmh=args.travel_speed_kmh,
+            access_by="distance" if getattr(args, "by_distance", False) else "travel_time",
         )
     return AnalysisParams(
         **travel,
@@ -517,7 +518,7 @@ def _cmd_rank(args) -> int:
         raise ParameterError(f"--out {args.out}: the file name must end in {', '.join(PRIORITY_FORMATS)}")
     result, weights, params, label, chance = _ranking_inputs(args)
     ranked = add_reasons(rank_tracts(result, weights), weights, args.top)
-    about = priority_about(label, params, weights, args.preset, args.top, chance)
+    about = priority_about(label, params, weights, args.preset, args.top, chance, result.travel.source if result.travel else None)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     from gapmap.glossary import describe_privacy
 
@@ -537,7 +538,8 @@ def _cmd_report(args) -> int:
     ranked = rank_tracts(result, weights)
     from gapmap.outputs.export import priority_about
 
-    about = priority_about(label, params, weights, args.preset, args.top, chance) | {"_weights": weights}
+    travel = result.travel.source if result.travel else None
+    about = priority_about(label, params, weights, args.preset, args.top, chance, travel) | {"_weights": weights}
     title = args.title or f"Child care priorities: {label}"
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_bytes(to_report_html(result, ranked, rank_areas(result, ranked, 25), about, title, args.top))
@@ -642,7 +644,7 @@ def _cmd_compare(args) -> int:
     names = [n.strip() for n in args.regions.split(",") if n.strip()] if args.regions else None
     weights = PRESETS[args.preset]
     comparison = compare_regions(result, region_set, names, weights, args.priority_share, args.rule)
-    about = compare_about(comparison, label, params)
+    about = compare_about(comparison, label, params, result.travel.source if result.travel else None)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     _write(args.out, to_compare_bytes(suffix, comparison, result, about), about)
     print(f"Regions: {region_set.label} ({len(comparison.regions)} compared)")

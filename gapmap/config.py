@@ -33,6 +33,8 @@ Access by travel time (used when a travel-time table is given; :mod:`gapmap.metr
   each band's start (0, 5, 10 minutes). 0.03 is gapmap's documented choice for 15-30 minutes: the same
   Gaussian at 15 minutes (0.031), so a long drive still counts a little, as it does for the families who
   make it (NHES 2019: 51% of families travel under 10 minutes, so about half travel longer).
+* ``access_by = "travel_time"``: access by the travel-time table when the data has one, else by distance;
+  ``"distance"`` measures it by the straight-line catchment even then.
 * ``travel_decay = "bands"``; ``"gaussian"`` uses Dai's Gaussian on minutes, 0 at the last band's edge.
 * ``travel_speed_kmh = 30``: a new site given only a table gets its minutes from the nearest provider in
   the table plus the straight-line distance to it at this speed (roads are about 1.3 times longer than
@@ -89,6 +91,7 @@ class AnalysisParams:
     travel_weights: tuple[float, ...] = (1.0, 0.68, 0.22, 0.03)
     travel_decay: Literal["bands", "gaussian"] = "bands"
     travel_speed_kmh: float = 30.0
+    access_by: Literal["travel_time", "distance"] = "travel_time"
 
     def __post_init__(self) -> None:
         def bad(name: str, expected: str) -> ParameterError:
@@ -126,6 +129,8 @@ class AnalysisParams:
             raise bad("travel_weights", "weights from 0 to 1, each at most the one before (a longer trip never counts more)")
         if self.travel_decay not in TRAVEL_DECAYS:
             raise bad("travel_decay", "one of " + ", ".join(TRAVEL_DECAYS))
+        if self.access_by not in ("travel_time", "distance"):
+            raise bad("access_by", "'travel_time' (by the travel-time table, when the data has one) or 'distance'")
         if not 0 < number("travel_speed_kmh") <= 150:
             raise bad("travel_speed_kmh", "a speed in km/h greater than 0 and at most 150")
         if number("cap_min_children") < 0:

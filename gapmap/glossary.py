@@ -51,6 +51,17 @@ TERMS: dict[str, str] = {
         "average trip is 7.4 km for children under 3), or by place: shorter in cities, longer in rural areas."
     ),
     "Distance decay": "Step: every provider within the catchment counts fully. Gaussian: nearer providers count more.",
+    "Travel time": (
+        "Access measured by minutes on the road instead of kilometres as the crow flies, when the data has a "
+        "travel-time table (made by gapmap from an OpenStreetMap extract, or by ArcGIS, OSRM, Valhalla or r5). A "
+        "provider 0-5 minutes away counts fully, 5-10 minutes 0.68, 10-15 minutes 0.22, 15-30 minutes 0.03 "
+        "(Luo & Qi 2009; Lee 2026), none beyond 30. Where a river or a mountain lies between, the road is much "
+        "longer than the straight line, and the two measures disagree: the Travel time page shows where."
+    ),
+    "Snap distance": (
+        "How far a tract's point or a provider lies from the nearest road, where its trip starts or ends. The "
+        "minutes start at the road: a large snap distance (over 1 km) means the point may be misplaced."
+    ),
     "Margin of error (MOE)": (
         "The ACS publishes each estimate with a 90% margin of error: the true count lies within the estimate "
         "plus or minus the margin nine times in ten. A region's margin combines its tracts' margins."
@@ -92,9 +103,10 @@ def term_anchor(term: str) -> str:
 FIGURES = "Every figure"
 
 
-def describe_params(params: AnalysisParams) -> dict[str, str]:
+def describe_params(params: AnalysisParams, travel: str | None = None) -> dict[str, str]:
     """The parameters of a run as an About sheet says them: a heading and a sentence each, with the
-    exact values (so the figures can be made again)."""
+    exact values (so the figures can be made again). ``travel``: where the travel times came from, when
+    access was measured on a travel-time table (:attr:`MetricsResult.travel`'s ``source``)."""
     p = params
     if p.catchment_by_place:
         reach = (
@@ -108,9 +120,22 @@ def describe_params(params: AnalysisParams) -> dict[str, str]:
         if p.decay == "step"
         else "A slot counts less the farther it is, down to almost nothing at that distance (Gaussian decay)."
     )
+    if travel:
+        from gapmap.metrics.travel import describe_travel
+
+        distance = {
+            "Travel time": (
+                f"Access is measured by minutes on the road from each tract to each provider, from {travel}: "
+                f"{describe_travel(p)} (E2SFCA on travel time). A new site in a scenario gets its minutes from the same "
+                f"road network, or, when only a table was given, from the nearest provider in it plus the straight line at "
+                f"{p.travel_speed_kmh:g} km/h (approximate)."
+            )
+        }
+    else:
+        distance = {"Travel distance": f"{reach} {decay}"}
     return {
         "Slots counted": f"{p.utilization:.0%} of each provider's licensed slots are taken to be operating (utilization {p.utilization:g}).",
-        "Travel distance": f"{reach} {decay}",
+        **distance,
         "Desert rules": (
             f"CAP rule: a tract with more than {p.cap_min_children:g} children is a child-care desert when it has more than "
             f"{p.desert_children_per_slot:g} children per slot, or no slots. OSU classes: a desert has more than "

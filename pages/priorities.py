@@ -32,5 +32,13 @@ with right:
 
 label = region_options().get(view.region, view.region)
 prob = result.desert_probability()
-about = priority_about(label, view.params, weights, PRESET.get() or "balanced", top, prob.about() if prob else None)
+about = priority_about(
+    label,
+    view.params,
+    weights,
+    PRESET.get() or "balanced",
+    top,
+    prob.about() if prob else None,
+    result.travel.source if result.travel else None,
+)
 render_priority_downloads(result, ranked, areas, weights, top, about, label)

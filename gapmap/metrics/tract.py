@@ -47,7 +47,7 @@ def compute_tract_metrics(
 
     With ``travel`` (a checked travel-time table of these tracts and providers, in this order), access is
     measured on minutes with the travel bands of ``params`` (:mod:`.travel`) instead of the straight-line
-    catchment; every other measure is the same.
+    catchment (unless ``params.access_by`` is ``"distance"``); every other measure is the same.
     """
     if bands is None:
         bands = available_bands(tracts)
@@ -72,6 +72,8 @@ def compute_tract_metrics(
     prov_slots = np.column_stack([compute_operating_slots(S.BANDS[b].provider_slots(providers), params.utilization) for b in bands])
     grid = AccessGrid(tract_pts, prov_pts, catchment)
     engine: AccessGrid | TravelAccess = grid
+    if params.access_by == "distance":
+        travel = None
     if travel is not None:
         if travel.n_tracts != n_t or travel.n_providers != len(providers):
             raise ParameterError(

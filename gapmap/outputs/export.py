@@ -204,9 +204,10 @@ def to_gpkg_bytes(gdf, layer: str = "priorities", about: Mapping[str, object] | 
 PRIORITY_FORMATS = (".csv", ".zip", ".xlsx", ".geojson", ".gpkg")
 
 
-def priority_about(label: str, params, weights, preset: str, top: int, chance: str | None = None) -> dict:
+def priority_about(label: str, params, weights, preset: str, top: int, chance: str | None = None, travel: str | None = None) -> dict:
     """Where a priority list came from, in sentences with every value (the About sheet, the .about.txt);
-    ``chance``: the desert chance's sentence, when the figures have it."""
+    ``chance``: the desert chance's sentence, when the figures have it; ``travel``: where the travel times
+    came from, when access was measured on them."""
     from datetime import UTC, datetime
 
     from gapmap import __version__
@@ -218,7 +219,7 @@ def priority_about(label: str, params, weights, preset: str, top: int, chance: s
         "Data": f"{label}.",
         "Made": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC") + ".",
         **describe_weights(weights, preset),
-        **describe_params(params),
+        **describe_params(params, travel),
         **({"Desert chance": chance} if chance else {}),
     }
 

@@ -194,7 +194,7 @@ def compute_compare_rows(rollup: pd.DataFrame, bands: Sequence[str], as_text: bo
     return out
 
 
-def compare_about(comparison: Comparison, data_label: str, params: AnalysisParams) -> dict[str, object]:
+def compare_about(comparison: Comparison, data_label: str, params: AnalysisParams, travel: str | None = None) -> dict[str, object]:
     """Where a comparison came from (the CSV header / the About sheet)."""
     from gapmap.analysis.ranking import describe_weights
     from gapmap.glossary import describe_params
@@ -214,7 +214,7 @@ def compare_about(comparison: Comparison, data_label: str, params: AnalysisParam
         + ranking["Ranking"],
         "Who lives in the deserts": f"Children counted as living in deserts by this rule: {DESERT_RULES[comparison.rule]}.",
         "Rural or urban": f"{comparison.urbanicity_method}.",
-        **describe_params(params),
+        **describe_params(params, travel),
     }
     if rs.notes:
         about["Notes on the regions"] = rs.notes

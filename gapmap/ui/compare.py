@@ -160,7 +160,8 @@ def render_equity(comparison) -> None:
 
 
 def render_compare_downloads(view: View, result, comparison) -> None:
-    about = compare_about(comparison, region_options().get(view.region, view.region), view.params)
+    travel = result.travel.source if result.travel is not None else None
+    about = compare_about(comparison, region_options().get(view.region, view.region), view.params, travel)
     st.markdown("**Download**")
     files = [
         (

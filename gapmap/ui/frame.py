@@ -28,6 +28,7 @@ PAGES = (
     ("pages/priorities.py", "Priorities", ":material/format_list_numbered:", False),
     ("pages/simulate.py", "Simulate", ":material/science:", False),
     ("pages/compare.py", "Compare regions", ":material/compare_arrows:", False),
+    ("pages/travel.py", "Travel time", ":material/directions_car:", False),
     ("pages/data.py", "Your data", ":material/upload_file:", False),
     ("pages/glossary.py", "Words used here", ":material/menu_book:", False),
 )

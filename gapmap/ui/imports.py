@@ -342,8 +342,9 @@ def render_provider_import(tracts) -> ProviderImport | None:
     return report
 
 
-def render_save(tracts, report: ProviderImport | None) -> None:
-    """Name the dataset, read the warnings, and save it (then use it on every page)."""
+def render_save(tracts, report: ProviderImport | None, travel=None) -> None:
+    """Name the dataset, read the warnings, and save it (then use it on every page), with its travel times
+    (a :class:`~gapmap.sources.travel_times.TravelTimesImport`) when there are some."""
     ready = tracts is not None and report is not None and len(report.accepted) > 0
     if not ready:
         report = None  # nothing to save yet
@@ -363,7 +364,16 @@ def render_save(tracts, report: ProviderImport | None) -> None:
             st.stop()
         sources = {"tracts": PENDING_TRACTS_SOURCE.get() or "", "providers": report.summary()}
         try:
-            key = save_dataset(loaders.DATASETS_DIR, name, tracts, report.accepted, sources, replace, report.about(), report.rejected)
+            extra = {}
+            if travel is not None:
+                from gapmap.ui.travel import travel_frame
+
+                table, about = travel_frame(travel, tracts, report.accepted)
+                extra = {"travel_times": table, "travel_about": about}
+                sources["travel_times"] = travel.summary()
+            key = save_dataset(
+                loaders.DATASETS_DIR, name, tracts, report.accepted, sources, replace, report.about(), report.rejected, **extra
+            )
         except GapmapError as exc:
             render_error(exc, "save the dataset")
         else:

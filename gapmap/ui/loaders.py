@@ -8,11 +8,13 @@ from pathlib import Path
 
 import streamlit as st
 
+from gapmap import schema as S
 from gapmap.config import AnalysisParams
 from gapmap.metrics import MetricsResult, compute_summary, compute_tract_metrics
-from gapmap.sources.datasets import dataset_version, list_datasets, read_dataset
+from gapmap.sources.datasets import dataset_version, list_datasets, read_dataset, read_dataset_travel_times
 from gapmap.sources.demo import DEMO_LABEL, read_demo
 from gapmap.sources.session import default_cache_dir, default_datasets_dir, new_http_session
+from gapmap.sources.travel_times import check_travel_times
 
 __all__ = [
     "DATA_DIR",
@@ -82,9 +84,47 @@ def _load_metrics(region: str, version: str, params: AnalysisParams) -> MetricsR
     from gapmap.metrics.probability import compute_desert_probability, default_draws, with_desert_probability
 
     tracts, providers = _load_region(region, version)
-    result = compute_tract_metrics(tracts, providers, params)
+    travel = _load_travel(region, version) if params.access_by == "travel_time" else None
+    result = compute_tract_metrics(tracts, providers, params, travel=travel)
     prob = compute_desert_probability(result, draws=default_draws(len(result.tracts)), seed=0)
     return with_desert_probability(result, prob)
+
+
+def load_travel_source(region: str) -> str | None:
+    """Where the region's travel times came from (a sentence's part), or None when it has none."""
+    return _load_travel_source(region, region_version(region))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _load_travel_source(region: str, version: str) -> str | None:
+    if region == "demo":
+        return None
+    saved = read_dataset_travel_times(DATASETS_DIR, region)
+    if saved is None:
+        return None
+    about = saved[1]
+    return f"the travel-time table {about.get('file') or 'saved with the data'}"
+
+
+@st.cache_resource(show_spinner="Checking the travel times...", max_entries=4)
+def _load_travel(region: str, version: str):
+    """The region's saved travel-time table, checked against its tracts and providers (None when it has
+    none). Kept as a resource: the table is read-only and may have millions of rows."""
+    if region == "demo":
+        return None
+    saved = read_dataset_travel_times(DATASETS_DIR, region)
+    if saved is None:
+        return None
+    table, about = saved
+    tracts, providers = _load_region(region, version)
+    imp = check_travel_times(
+        table,
+        tracts[S.GEOID].to_numpy(object),
+        providers[S.PROVIDER_ID].to_numpy(object),
+        str(about.get("file") or "saved travel times"),
+        about.get("max_minutes"),
+    )
+    return imp.times
 
 
 def load_chance_about(region: str, params: AnalysisParams) -> str | None:

@@ -77,6 +77,7 @@ class KEYS:
     catchment_km = "catchment_km"
     by_place = "catchment_by_place"
     decay = "decay"
+    access_by = "access_by"
     privacy = "privacy"
     show_providers = "show_providers"
     selected_geoid = "selected_geoid"
@@ -142,6 +143,8 @@ class Slot(Generic[T]):
 #: Tracts read or fetched on the Your data page, waiting for a provider list; and where they came from.
 PENDING_TRACTS: Slot[Any] = Slot(KEYS.pending_tracts)
 PENDING_TRACTS_SOURCE: Slot[str] = Slot(KEYS.pending_tracts_source)
+#: The travel times made or uploaded on Your data, with a token of the tracts and providers they were checked against.
+PENDING_TRAVEL: Slot[tuple[Any, str]] = Slot("_gapmap_pending_travel")
 #: The tract clicked on the Map page.
 SELECTED_GEOID: Slot[str] = Slot(KEYS.selected_geoid)
 #: What the Map page's map component last said (its widget value): the last click ``{"geoid", "click"}``
@@ -245,8 +248,9 @@ _DEFAULTS = {
     KEYS.catchment_km: DEFAULT_PARAMS.catchment_km,
     KEYS.by_place: DEFAULT_PARAMS.catchment_by_place,
     KEYS.decay: DEFAULT_PARAMS.decay,
+    KEYS.access_by: DEFAULT_PARAMS.access_by,
 }
-_ALLOWED = {KEYS.band: set(S.BANDS), KEYS.measure: set(MEASURES), KEYS.decay: set(DECAYS)}
+_ALLOWED = {KEYS.band: set(S.BANDS), KEYS.measure: set(MEASURES), KEYS.decay: set(DECAYS), KEYS.access_by: {"travel_time", "distance"}}
 _FLOATS = {KEYS.utilization: (0.5, 1.0), KEYS.catchment_km: (1.0, 60.0)}
 
 
@@ -362,6 +366,7 @@ def current_view() -> View:
         catchment_km=float(ss[KEYS.catchment_km]),
         decay=ss[KEYS.decay],
         catchment_by_place=bool(ss[KEYS.by_place]),
+        access_by=ss[KEYS.access_by],
     )
     return View(ss[KEYS.region], ss[KEYS.band], ss[KEYS.measure], params)
 

@@ -87,6 +87,21 @@ def render_sidebar() -> View:
             key=KEYS.measure,
             help=term_help("What the map colours tracts by.", FIGURES),
         )
+        from gapmap.ui.loaders import load_travel_source
+
+        travel = load_travel_source(REGION.get() or "demo")
+        if travel:
+            st.radio(
+                "Measure access by",
+                ["travel_time", "distance"],
+                format_func=lambda k: {"travel_time": "Travel time on the road", "distance": "Straight-line distance"}[k],
+                key=KEYS.access_by,
+                help=term_help(
+                    f"This data has travel times ({travel}): access counts the providers within minutes on the road, "
+                    "weighted by time band. Straight-line distance uses the catchment in km below instead.",
+                    "Travel time",
+                ),
+            )
         with st.expander("Method settings"):
             st.slider(
                 "Utilization of licensed capacity",
@@ -255,10 +270,22 @@ def about_view(view: View) -> dict[str, object]:
         "Data": f"{region_options().get(view.region, view.region)}.",
         "Made by": f"gapmap {__version__}.",
         "Age band": f"The figures are for {S.BANDS[view.band].label.lower()}.",
-        **describe_params(view.params),
+        **describe_params(view.params, _travel_of(view)),
         **_about_chance(view),
         "Privacy": describe_privacy(bool(PRIVACY.get())),
     }
+
+
+def _travel_of(view: View) -> str | None:
+    """Where the view's travel times came from, when its access is measured on them."""
+    from gapmap.ui.loaders import load_travel_source
+
+    if view.params.access_by != "travel_time":
+        return None
+    try:
+        return load_travel_source(view.region)
+    except GapmapError:
+        return None
 
 
 def _about_chance(view: View) -> dict[str, object]:

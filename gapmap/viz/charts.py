@@ -17,7 +17,14 @@ from gapmap import schema as S
 from gapmap.config import AnalysisParams
 from gapmap.regions import ALL_TRACTS
 
-__all__ = ["build_compare_bar_chart", "build_desert_share_chart", "build_need_supply_chart", "build_equity_chart", "OKABE_ITO"]
+__all__ = [
+    "build_compare_bar_chart",
+    "build_desert_share_chart",
+    "build_need_supply_chart",
+    "build_equity_chart",
+    "build_access_comparison_chart",
+    "OKABE_ITO",
+]
 
 #: Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
@@ -186,5 +193,50 @@ def build_equity_chart(equity: pd.DataFrame, region: str, rule_label: str) -> go
         height=max(320, 28 * len(t) + 140),
         legend=dict(orientation="h", yref="container", yanchor="bottom", y=0.0, x=0),
         **{**_LAYOUT, "margin": dict(l=10, r=10, t=80, b=90)},
+    )
+    return fig
+
+
+def build_access_comparison_chart(cmp: pd.DataFrame, band: str, params: AnalysisParams) -> go.Figure:
+    """Each tract's access by straight-line distance (x) against by travel time (y), slots per 100
+    children, coloured by how its access class changes; the desert line on both axes."""
+    fig = go.Figure()
+    x_all, y_all = cmp["access_per_100_by_distance"].to_numpy(float), cmp["access_per_100_by_time"].to_numpy(float)
+    top = float(np.nanmax(np.r_[x_all, y_all, 1.0])) * 1.05
+    line = 100.0 / params.desert_children_per_slot
+    fig.add_trace(
+        go.Scatter(x=[0, top], y=[0, top], mode="lines", line=dict(color=_REFERENCE, dash="dot"), name="the same by both", hoverinfo="skip")
+    )
+    for value, dash in ((line, "dash"),):
+        fig.add_hline(y=value, line=dict(color="#D55E00", dash=dash, width=1))
+        fig.add_vline(x=value, line=dict(color="#D55E00", dash=dash, width=1))
+    colours = {
+        "worse by travel time": OKABE_ITO[5],
+        "better by travel time": OKABE_ITO[2],
+        "same class": OKABE_ITO[4],
+        "no data": _REFERENCE,
+    }
+    for label, colour in colours.items():
+        part = cmp[cmp["change"] == label]
+        if not len(part):
+            continue
+        fig.add_trace(
+            go.Scatter(
+                x=part["access_per_100_by_distance"],
+                y=part["access_per_100_by_time"],
+                mode="markers",
+                marker=dict(size=8, color=colour, line=dict(width=0.5, color="#333")),
+                name=f"{label} ({len(part):,})",
+                customdata=np.column_stack([_esc(part[S.GEOID]), _esc(part["class_by_distance"]), _esc(part["class_by_time"])]),
+                hovertemplate="tract %{customdata[0]}<br>by distance: %{x:.1f} per 100 (%{customdata[1]})"
+                "<br>by travel time: %{y:.1f} per 100 (%{customdata[2]})<extra></extra>",
+            )
+        )
+    fig.update_layout(
+        title=f"Slots within reach per 100 children {_band_words(band)}: by distance and by travel time",
+        xaxis=dict(title="by straight-line distance", rangemode="tozero"),
+        yaxis=dict(title="by travel time on the road", rangemode="tozero"),
+        legend=dict(orientation="h", yanchor="top", y=-0.18, x=0),
+        **_LAYOUT,
     )
     return fig
