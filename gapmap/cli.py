@@ -312,7 +312,12 @@ def _travel_times(args, tracts, providers):
         if saved is None:
             return None
         table, about = saved
-        imp = check_travel_times(table, geoids, ids, f"{args.region}: saved travel times", about.get("max_minutes"))
+        from gapmap.metrics import compute_tract_points
+        from gapmap.sources.routing import RoadNetwork, SiteRouter, routing_available
+
+        roads = RoadNetwork.load(default_datasets_dir() / args.region) if routing_available() else None
+        router = SiteRouter(roads, compute_tract_points(tracts), float(about.get("max_minutes") or 30)) if roads is not None else None
+        imp = check_travel_times(table, geoids, ids, f"{args.region}: saved travel times", about.get("max_minutes"), router)
     else:
         return None
     print(f"Travel times: {imp.summary()}")
@@ -444,7 +449,19 @@ def _cmd_datasets(args) -> int:
     if rep.accepted.empty:
         raise ParameterError(f"{args.providers_file.name}: no provider row was accepted, so there is nothing to save")
     sources = {"tracts": args.tracts.name, "providers": rep.summary()}
-    key = save_dataset(folder, args.name, tracts, rep.accepted, sources, args.replace, rep.about(), rep.rejected)
+    extra = {}
+    if args.travel_times:
+        from gapmap import schema as S
+        from gapmap.sources.travel_times import import_travel_times
+
+        imp = import_travel_times(args.travel_times, tracts[S.GEOID].to_numpy(object), rep.accepted[S.PROVIDER_ID].to_numpy(object))
+        print(f"Travel times: {imp.summary()}")
+        for note in imp.notes:
+            print("Note: " + note)
+        geoids, ids = tracts[S.GEOID].to_numpy(object), rep.accepted[S.PROVIDER_ID].to_numpy(object)
+        extra = {"travel_times": imp.times.to_frame(geoids, ids), "travel_about": imp.about()}
+        sources["travel_times"] = imp.summary()
+    key = save_dataset(folder, args.name, tracts, rep.accepted, sources, args.replace, rep.about(), rep.rejected, **extra)
     print(
         f"Saved the dataset {args.name!r} as {key!r}: {len(tracts):,} tracts; providers: {rep.rows_read:,} rows read = "
         f"{len(rep.accepted):,} accepted + {len(rep.rejected):,} rejected. The app lists it under Data; "
@@ -839,6 +856,9 @@ def build_parser() -> argparse.ArgumentParser:
     ds.add_argument("--tracts", type=Path, help="add: tracts with ACS estimates (.parquet, .geojson or .gpkg, as `gapmap fetch` writes)")
     ds.add_argument("--providers", dest="providers_file", type=Path, help="add: the provider list (the licensing export as it is)")
     ds.add_argument("--replace", action="store_true", help="add: replace a saved dataset of the same name")
+    ds.add_argument(
+        "--travel-times", type=Path, metavar="FILE", help="add: a travel-time table (geoid, provider_id, minutes) saved with the dataset"
+    )
     ds.add_argument("--datasets-dir", type=Path, default=default_datasets_dir(), help=argparse.SUPPRESS)
     _add_provider_args(ds)
     ds.set_defaults(func=_cmd_datasets)

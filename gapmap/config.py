@@ -49,7 +49,7 @@ from typing import Literal
 
 from gapmap.errors import ParameterError
 
-__all__ = ["AnalysisParams", "DECAYS", "TRAVEL_DECAYS", "DEFAULT_PARAMS", "UTILIZATION_EXPECTED", "is_utilization"]
+__all__ = ["AnalysisParams", "DECAYS", "TRAVEL_DECAYS", "DEFAULT_PARAMS", "UTILIZATION_EXPECTED", "is_utilization", "describe_travel"]
 
 #: Distance-decay functions available for the access measure.
 DECAYS: dict[str, str] = {
@@ -152,6 +152,17 @@ class AnalysisParams:
 
 
 DEFAULT_PARAMS = AnalysisParams()
+
+
+def describe_travel(params: AnalysisParams) -> str:
+    """The travel-time weighting in a planner's words (for every About)."""
+    edges = params.travel_bands
+    if params.travel_decay == "gaussian":
+        return f"a Gaussian on minutes (1 at 0 minutes, 0 at {edges[-1]:g} minutes)"
+    starts = (0.0, *edges[:-1])
+    bands = " / ".join(f"{a:g}-{b:g}" for a, b in zip(starts, edges, strict=True))
+    weights = " / ".join(f"{w:g}" for w in params.travel_weights)
+    return f"{bands} minutes weighted {weights}, nothing beyond {edges[-1]:g} minutes"
 
 
 #: The names of the ranking presets (their weights: :data:`gapmap.analysis.ranking.PRESETS`), here so the

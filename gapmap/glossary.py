@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from gapmap.config import DEFAULT_PARAMS, AnalysisParams
+from gapmap.config import DEFAULT_PARAMS, AnalysisParams, describe_travel
 
 __all__ = ["TERMS", "term_anchor", "describe_params", "describe_privacy"]
 
@@ -121,8 +121,6 @@ def describe_params(params: AnalysisParams, travel: str | None = None) -> dict[s
         else "A slot counts less the farther it is, down to almost nothing at that distance (Gaussian decay)."
     )
     if travel:
-        from gapmap.metrics.travel import describe_travel
-
         distance = {
             "Travel time": (
                 f"Access is measured by minutes on the road from each tract to each provider, from {travel}: "

@@ -29,7 +29,7 @@ import scipy.sparse as sp
 from numpy.typing import ArrayLike
 from scipy.spatial import cKDTree
 
-from gapmap.config import AnalysisParams
+from gapmap.config import AnalysisParams, describe_travel
 from gapmap.errors import ParameterError
 from gapmap.metrics.access import haversine_km, km_from_chord, lonlat_to_xyz
 from gapmap.sources.travel_times import TravelTimes
@@ -49,17 +49,6 @@ def travel_weights(minutes: ArrayLike, params: AnalysisParams) -> np.ndarray:
     band = np.searchsorted(edges, t, side="left")  # t <= edges[0] -> 0; edges[k-1] < t <= edges[k] -> k
     weights = np.append(np.asarray(params.travel_weights, dtype=float), 0.0)
     return np.where(t >= 0, weights[np.minimum(band, len(edges))], 0.0)
-
-
-def describe_travel(params: AnalysisParams) -> str:
-    """The travel-time weighting in a planner's words (for every About)."""
-    edges = params.travel_bands
-    if params.travel_decay == "gaussian":
-        return f"a Gaussian on minutes (1 at 0 minutes, 0 at {edges[-1]:g} minutes)"
-    starts = (0.0, *edges[:-1])
-    bands = " / ".join(f"{a:g}-{b:g}" for a, b in zip(starts, edges, strict=True))
-    weights = " / ".join(f"{w:g}" for w in params.travel_weights)
-    return f"{bands} minutes weighted {weights}, nothing beyond {edges[-1]:g} minutes"
 
 
 @dataclass(frozen=True)

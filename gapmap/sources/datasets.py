@@ -91,6 +91,7 @@ def save_dataset(
     rejected: pd.DataFrame | None = None,
     travel_times: pd.DataFrame | None = None,
     travel_about: dict | None = None,
+    roads: object | None = None,
 ) -> str:
     """Validate and save a dataset; returns its key (:func:`slugify` of ``name``). ``provider_import``
     (:meth:`ProviderImport.about`: rows read, accepted, rejected, the mapping used) goes into about.json,
@@ -98,6 +99,8 @@ def save_dataset(
     ``travel_times`` (the accepted rows of a travel-time table: geoid, provider_id, minutes) is saved with
     it, and ``travel_about`` (:meth:`TravelTimesImport.about`) goes into about.json; without them a
     table saved before stays only when the providers are unchanged (it is checked again on every read).
+    ``roads`` (a :class:`gapmap.sources.routing.RoadNetwork` the table was made on) is saved beside it,
+    so a scenario's new sites are routed on the same roads.
 
     Raises :class:`DatasetExistsError` when a dataset of the same key exists and ``overwrite`` is False.
     """
@@ -134,6 +137,10 @@ def save_dataset(
             }
         )
         table.to_parquet(folder / "travel_times.parquet", index=False)
+        for part in ("roads.json", "roads_nodes.parquet", "roads_segments.parquet"):
+            (folder / part).unlink(missing_ok=True)
+        if roads is not None:
+            roads.save(folder)  # type: ignore[attr-defined]  # a RoadNetwork (sources.routing needs the routing extra)
     digest = hashlib.sha256()
     for part in ("tracts.parquet", "providers.parquet", "travel_times.parquet"):
         if (folder / part).exists():

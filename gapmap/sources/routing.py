@@ -145,6 +145,36 @@ class RoadNetwork:
     def n_segments(self) -> int:
         return len(self.a)
 
+    def save(self, folder: Path) -> None:
+        """Write the network beside a dataset (``roads_nodes.parquet``, ``roads_segments.parquet``), so new
+        sites of its scenarios are routed on it later."""
+        pd.DataFrame({"lon": self.lon, "lat": self.lat}).to_parquet(folder / "roads_nodes.parquet", index=False)
+        segments = pd.DataFrame(
+            {"a": self.a, "b": self.b, "length_m": self.length_m, "minutes_fwd": self.minutes_fwd, "minutes_bwd": self.minutes_bwd}
+        )
+        segments.to_parquet(folder / "roads_segments.parquet", index=False)
+        (folder / "roads.json").write_text(json.dumps({"source": self.source, "digest": self.digest}))
+
+    @classmethod
+    def load(cls, folder: Path) -> RoadNetwork | None:
+        """The network saved beside a dataset by :meth:`save`, or None."""
+        if not (folder / "roads.json").exists():
+            return None
+        meta = json.loads((folder / "roads.json").read_text())
+        nodes = pd.read_parquet(folder / "roads_nodes.parquet")
+        seg = pd.read_parquet(folder / "roads_segments.parquet")
+        return cls(
+            nodes["lon"].to_numpy(float),
+            nodes["lat"].to_numpy(float),
+            seg["a"].to_numpy(np.int64),
+            seg["b"].to_numpy(np.int64),
+            seg["length_m"].to_numpy(float),
+            seg["minutes_fwd"].to_numpy(float),
+            seg["minutes_bwd"].to_numpy(float),
+            str(meta.get("source", "saved roads")),
+            str(meta.get("digest", "")),
+        )
+
 
 def _check_extract(source: str | Path | UserFile, limits: ReadLimits) -> tuple[Path, str, Callable[[], None]]:
     """A path pyrosm may open: the user's own file (command line) after its checks, or a private copy of
@@ -282,7 +312,7 @@ class SnapReport:
 class _Graph:
     """The road network with every point's snap spot made a node, and pandana's network on it."""
 
-    def __init__(self, net: RoadNetwork, lonlat: np.ndarray):
+    def __init__(self, net: RoadNetwork, lonlat: np.ndarray, reverse: bool = False):
         import shapely
 
         lat0 = float(np.nanmean(net.lat)) if len(net.lat) else 0.0
@@ -294,14 +324,7 @@ class _Graph:
         self._tree = shapely.STRtree(segs)
         self._segs = segs
         self.net = net
-        px, py = lonlat[:, 0] * kx, lonlat[:, 1] * ky
-        pts = shapely.points(px, py)
-        idx, dist = self._tree.query_nearest(pts, return_distance=True, all_matches=False)
-        seg = np.empty(len(pts), dtype=np.int64)
-        snap_m = np.empty(len(pts))
-        seg[idx[0]] = idx[1]
-        snap_m[idx[0]] = dist
-        frac = shapely.line_locate_point(segs[seg], pts, normalized=True)
+        seg, frac, snap_m = self.snap(lonlat)
         self.snap_m = snap_m
         # split the snapped segments: new nodes at each distinct (segment, fraction) inside the segment
         n0 = len(net.lon)
@@ -335,6 +358,8 @@ class _Graph:
                 to += [chain[1:], chain[:-1]]
                 mins += [share * net.minutes_fwd[sg], share * net.minutes_bwd[sg]]
         e_from, e_to, e_min = np.concatenate(frm), np.concatenate(to), np.concatenate(mins)
+        if reverse:  # a search from x on the reversed roads finds the minutes from every node to x
+            e_from, e_to = e_to, e_from
         ok = np.isfinite(e_min)
         import pandana
 
@@ -347,6 +372,20 @@ class _Graph:
                 pd.DataFrame({MINUTES: e_min[ok] * _SCALE}),
                 twoway=False,
             )
+
+    def snap(self, lonlat: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The nearest road segment of each point, the point's place along it (0 at ``a``, 1 at ``b``) and
+        its distance from it in metres."""
+        import shapely
+
+        kx, ky = self._k
+        pts = shapely.points(np.asarray(lonlat[:, 0]) * kx, np.asarray(lonlat[:, 1]) * ky)
+        idx, dist = self._tree.query_nearest(pts, return_distance=True, all_matches=False)
+        seg = np.empty(len(pts), dtype=np.int64)
+        snap_m = np.empty(len(pts))
+        seg[idx[0]] = idx[1]
+        snap_m[idx[0]] = dist
+        return seg, shapely.line_locate_point(self._segs[seg], pts, normalized=True), snap_m
 
     def in_range(self, nodes: np.ndarray, max_minutes: float) -> pd.DataFrame:
         with _LOCK, _quiet():
@@ -393,12 +432,20 @@ class TravelTimeBuild:
 
 
 class SiteRouter:
-    """Minutes from every tract to new sites on the same road network (for scenarios and siting)."""
+    """Minutes from every tract to new sites on the same road network (for scenarios and siting).
+
+    The tracts are snapped into the network once and its roads reversed (built on first use, kept): a site
+    snaps to its nearest segment ``a -> b`` at place ``f``, and a tract's minutes to it are the shorter of
+    (tract to ``a``) + ``f`` x the segment's minutes and (tract to ``b``) + ``(1 - f)`` x them back, the
+    minutes to ``a`` and ``b`` coming from one range query each on the reversed roads. Exact but for a
+    tract snapped onto the site's own segment (then the route through ``a`` or ``b`` is at most that one
+    segment longer)."""
 
     def __init__(self, net: RoadNetwork, tract_lonlat: np.ndarray, max_minutes: float):
         self.net = net
         self.tract_lonlat = np.asarray(tract_lonlat, dtype=float)
         self.max_minutes = float(max_minutes)
+        self._graph: _Graph | None = None
 
     def describe(self) -> str:
         return f"from the road network of {self.net.source}"
@@ -406,11 +453,28 @@ class SiteRouter:
     def minutes_to(self, lonlat: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(tract positions, site positions, minutes) within ``max_minutes``, routed tract to site."""
         pts = np.asarray(lonlat, dtype=float).reshape(-1, 2)
-        n_t = len(self.tract_lonlat)
-        graph = _Graph(self.net, np.vstack([self.tract_lonlat, pts]))
-        t_nodes, s_nodes = graph.point_node[:n_t], graph.point_node[n_t:]
-        found = graph.in_range(np.unique(t_nodes), self.max_minutes)
-        return _pairs(found, t_nodes, s_nodes, len(graph.lon))
+        if self._graph is None:
+            with _quiet():
+                self._graph = _Graph(self.net, self.tract_lonlat, reverse=True)
+        g, net = self._graph, self.net
+        seg, frac, _ = g.snap(pts)
+        ends = np.concatenate([net.a[seg], net.b[seg]])  # reach a (then f of the segment) or b (then 1 - f back)
+        offset = np.concatenate([frac * net.minutes_fwd[seg], (1 - frac) * net.minutes_bwd[seg]])
+        site = np.concatenate([np.arange(len(pts)), np.arange(len(pts))])
+        ok = np.isfinite(offset)
+        ends, offset, site = ends[ok], offset[ok], site[ok]
+        found = g.in_range(np.unique(ends), self.max_minutes)
+        n_nodes = len(g.lon)
+        t_nodes = g.point_node
+        # found: (source = a site's end node, destination = any node, minutes from that node to the end)
+        end_i, tract, minutes = _pairs(found, np.arange(n_nodes), t_nodes, n_nodes)
+        # end_i is the node (origin index = node id); join with the (end node, site, offset) options
+        opts = pd.DataFrame({"node": ends, "site": site, "offset": offset})
+        hits = pd.DataFrame({"node": end_i, "tract": tract, "m": minutes}).merge(opts, on="node")
+        hits["total"] = hits["m"] + hits["offset"]
+        best = hits.groupby(["tract", "site"], sort=True)["total"].min().reset_index()
+        best = best[best["total"] <= self.max_minutes]
+        return best["tract"].to_numpy(np.int64), best["site"].to_numpy(np.int64), np.round(best["total"].to_numpy(float), 4)
 
 
 def _pairs(found: pd.DataFrame, origin_node: np.ndarray, dest_node: np.ndarray, n_nodes: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -369,7 +369,8 @@ def render_save(tracts, report: ProviderImport | None, travel=None) -> None:
                 from gapmap.ui.travel import travel_frame
 
                 table, about = travel_frame(travel, tracts, report.accepted)
-                extra = {"travel_times": table, "travel_about": about}
+                router = travel.times.router
+                extra = {"travel_times": table, "travel_about": about, "roads": router.net if router is not None else None}
                 sources["travel_times"] = travel.summary()
             key = save_dataset(
                 loaders.DATASETS_DIR, name, tracts, report.accepted, sources, replace, report.about(), report.rejected, **extra

@@ -117,12 +117,21 @@ def _load_travel(region: str, version: str):
         return None
     table, about = saved
     tracts, providers = _load_region(region, version)
+    router = None
+    from gapmap.sources.routing import RoadNetwork, SiteRouter, routing_available
+
+    roads = RoadNetwork.load(DATASETS_DIR / region) if routing_available() else None
+    if roads is not None:
+        from gapmap.metrics import compute_tract_points
+
+        router = SiteRouter(roads, compute_tract_points(tracts), float(about.get("max_minutes") or 30.0))
     imp = check_travel_times(
         table,
         tracts[S.GEOID].to_numpy(object),
         providers[S.PROVIDER_ID].to_numpy(object),
         str(about.get("file") or "saved travel times"),
         about.get("max_minutes"),
+        router,
     )
     return imp.times
 
