@@ -37,6 +37,11 @@ with st.expander("How these numbers are made"):
         f"{view.params.desert_children_per_slot:g} children per slot located in it (Center for American Progress, 2017/2018).\n"
         f"- **OSU desert / extreme desert**: more than {view.params.desert_children_per_slot:g} children per slot / at most 1 slot "
         f"per {view.params.extreme_children_per_slot:g} children (Oregon State University).\n"
-        f"- **Access**: E2SFCA, slots within each tract's catchment ({result.catchment_method}) shared among all the children who can "
-        f"reach them ({view.params.decay} decay), across tract lines."
+        + (
+            f"- **Access**: E2SFCA on minutes on the road, {plain(result.catchment_method)}: the slots within reach shared among all the "
+            "children who can reach them, across tract lines (the Travel time page compares it with straight-line distance)."
+            if result.travel is not None
+            else f"- **Access**: E2SFCA, slots within each tract's catchment ({result.catchment_method}) shared among all the children "
+            f"who can reach them ({view.params.decay} decay), across tract lines."
+        )
     )

@@ -78,6 +78,7 @@ class KEYS:
     by_place = "catchment_by_place"
     decay = "decay"
     access_by = "access_by"
+    travel_weighting = "travel_weighting"
     privacy = "privacy"
     show_providers = "show_providers"
     selected_geoid = "selected_geoid"
@@ -249,8 +250,30 @@ _DEFAULTS = {
     KEYS.by_place: DEFAULT_PARAMS.catchment_by_place,
     KEYS.decay: DEFAULT_PARAMS.decay,
     KEYS.access_by: DEFAULT_PARAMS.access_by,
+    KEYS.travel_weighting: "bands_30",
 }
-_ALLOWED = {KEYS.band: set(S.BANDS), KEYS.measure: set(MEASURES), KEYS.decay: set(DECAYS), KEYS.access_by: {"travel_time", "distance"}}
+#: The travel-time weightings the sidebar offers: key -> (label, AnalysisParams fields).
+TRAVEL_WEIGHTINGS: dict[str, tuple[str, dict[str, object]]] = {
+    "bands_30": (
+        "0-5 / 5-10 / 10-15 / 15-30 minutes: 1 / 0.68 / 0.22 / 0.03",
+        {"travel_bands": DEFAULT_PARAMS.travel_bands, "travel_weights": DEFAULT_PARAMS.travel_weights, "travel_decay": "bands"},
+    ),
+    "bands_15": (
+        "0-5 / 5-10 / 10-15 minutes: 1 / 0.68 / 0.22 (Lee 2026)",
+        {"travel_bands": (5.0, 10.0, 15.0), "travel_weights": (1.0, 0.68, 0.22), "travel_decay": "bands"},
+    ),
+    "gaussian_30": (
+        "Gaussian on minutes, none beyond 30",
+        {"travel_bands": DEFAULT_PARAMS.travel_bands, "travel_weights": DEFAULT_PARAMS.travel_weights, "travel_decay": "gaussian"},
+    ),
+}
+_ALLOWED = {
+    KEYS.band: set(S.BANDS),
+    KEYS.measure: set(MEASURES),
+    KEYS.decay: set(DECAYS),
+    KEYS.access_by: {"travel_time", "distance"},
+    KEYS.travel_weighting: set(TRAVEL_WEIGHTINGS),
+}
 _FLOATS = {KEYS.utilization: (0.5, 1.0), KEYS.catchment_km: (1.0, 60.0)}
 
 
@@ -367,6 +390,7 @@ def current_view() -> View:
         decay=ss[KEYS.decay],
         catchment_by_place=bool(ss[KEYS.by_place]),
         access_by=ss[KEYS.access_by],
+        **TRAVEL_WEIGHTINGS.get(ss[KEYS.travel_weighting], TRAVEL_WEIGHTINGS["bands_30"])[1],
     )
     return View(ss[KEYS.region], ss[KEYS.band], ss[KEYS.measure], params)
 

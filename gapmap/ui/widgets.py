@@ -24,6 +24,7 @@ from gapmap.ui.state import (
     PINNED_DOWNLOADS,
     PRIVACY,
     REGION,
+    TRAVEL_WEIGHTINGS,
     View,
     carry_over_widget_state,
     current_view,
@@ -97,8 +98,20 @@ def render_sidebar() -> View:
                 format_func=lambda k: {"travel_time": "Travel time on the road", "distance": "Straight-line distance"}[k],
                 key=KEYS.access_by,
                 help=term_help(
-                    f"This data has travel times ({travel}): access counts the providers within minutes on the road, "
+                    f"This data has travel times ({plain(travel)}): access counts the providers within minutes on the road, "
                     "weighted by time band. Straight-line distance uses the catchment in km below instead.",
+                    "Travel time",
+                ),
+            )
+            st.selectbox(
+                "Travel-time weighting",
+                list(TRAVEL_WEIGHTINGS),
+                format_func=lambda k: TRAVEL_WEIGHTINGS[k][0],
+                key=KEYS.travel_weighting,
+                disabled=st.session_state.get(KEYS.access_by) == "distance",
+                help=term_help(
+                    "How much a provider counts by its minutes away (E2SFCA time bands). Luo & Qi (2009) weights; "
+                    "0.03 for 15-30 minutes is gapmap's choice (the same curve at 15 minutes).",
                     "Travel time",
                 ),
             )
