@@ -112,12 +112,12 @@ def main() -> int:
     net = read_road_network(pbf)
     sub = np.arange(0, len(tracts), 10)
     sub_tracts, sub_tl = tracts.iloc[sub].reset_index(drop=True), tl[sub]
-    g_s, g_build = timed(lambda: build_travel_times(net, sub_tracts, sub_tl, prov, 30.0), args.repeat)
+    g_s, g_build = timed(lambda: build_travel_times(net, sub_tracts, sub_tl, prov, 30.0), args.repeat_full)
     graph = _Graph(net, np.vstack([sub_tl, prov[["longitude", "latitude"]].to_numpy(float)]))
     n_t = len(sub)
     t_nodes, p_nodes = graph.point_node[:n_t], graph.point_node[n_t:]
-    graph_s, _ = timed(lambda: _Graph(net, np.vstack([sub_tl, prov[["longitude", "latitude"]].to_numpy(float)])), args.repeat)
-    s_s, (s_table, _) = timed(lambda: _scipy_table(graph, t_nodes, p_nodes, 30.0), args.repeat)
+    graph_s, _ = timed(lambda: _Graph(net, np.vstack([sub_tl, prov[["longitude", "latitude"]].to_numpy(float)])), args.repeat_full)
+    s_s, (s_table, _) = timed(lambda: _scipy_table(graph, t_nodes, p_nodes, 30.0), args.repeat_full)
     # check: the same minutes for every (origin node, provider node) pair
     gt = g_build.table
     node_of_tract = dict(zip(sub_tracts.geoid, t_nodes, strict=True))
@@ -187,6 +187,7 @@ def main() -> int:
         "pysal_1_band_s": p_s,
     }
     out["load_after"] = os.getloadavg()[0]
+    out["repeat"], out["repeat_full"] = args.repeat, args.repeat_full
     out["python"] = platform.python_version()
     print(f"  e2sfca: {out['e2sfca']}", flush=True)
     (HERE / "routing.json").write_text(json.dumps(out, indent=2))
@@ -200,7 +201,8 @@ def _write_readme(o: dict) -> None:
         "<!-- routing:start -->",
         f"Generated state: {o['network']['nodes']:,} road nodes ({o['network']['ways']:,} ways), {o['tracts']:,} tracts, "
         f"{o['providers']:,} providers, 30-minute cap. {o['threads']} cores, Python {o['python']}; load average "
-        f"{o['load_before']:.2f} before, {o['load_after']:.2f} after (nothing else running). Medians of 5.",
+        f"{o['load_before']:.2f} before, {o['load_after']:.2f} after (nothing else running). Medians of {o['repeat_full']} runs for "
+        f"the builds (each about a minute or two), of {o['repeat']} for the rest.",
         "",
         "| step | gapmap | baseline | |",
         "|---|---:|---:|---|",
