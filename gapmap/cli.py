@@ -454,11 +454,11 @@ def _cmd_datasets(args) -> int:
         from gapmap import schema as S
         from gapmap.sources.travel_times import import_travel_times
 
-        imp = import_travel_times(args.travel_times, tracts[S.GEOID].to_numpy(object), rep.accepted[S.PROVIDER_ID].to_numpy(object))
+        geoids, ids = tracts[S.GEOID].to_numpy(object), rep.accepted[S.PROVIDER_ID].to_numpy(object)
+        imp = import_travel_times(args.travel_times, geoids, ids)
         print(f"Travel times: {imp.summary()}")
         for note in imp.notes:
             print("Note: " + note)
-        geoids, ids = tracts[S.GEOID].to_numpy(object), rep.accepted[S.PROVIDER_ID].to_numpy(object)
         extra = {"travel_times": imp.times.to_frame(geoids, ids), "travel_about": imp.about()}
         sources["travel_times"] = imp.summary()
     key = save_dataset(folder, args.name, tracts, rep.accepted, sources, args.replace, rep.about(), rep.rejected, **extra)

@@ -78,9 +78,7 @@ class TravelAccess:
         self.W = sp.csr_matrix((w[keep], (times.tract[keep], times.provider[keep])), shape=shape)
         self.WT = self.W.T.tocsr()
         self._provider_lonlat = np.asarray(provider_lonlat, dtype=float).reshape(-1, 2)
-        self._has_rows = np.flatnonzero(
-            np.diff(sp.csr_matrix((np.ones(len(times)), (times.provider, times.tract)), shape=shape[::-1]).indptr) > 0
-        )
+        self._has_rows = np.unique(times.provider)  # the providers with a row, to place new sites against
         self._tree: cKDTree | None = None
 
     @property

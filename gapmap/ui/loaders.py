@@ -11,7 +11,7 @@ import streamlit as st
 from gapmap import schema as S
 from gapmap.config import AnalysisParams
 from gapmap.metrics import MetricsResult, compute_summary, compute_tract_metrics
-from gapmap.sources.datasets import dataset_version, list_datasets, read_dataset, read_dataset_travel_times
+from gapmap.sources.datasets import dataset_about, dataset_version, list_datasets, read_dataset, read_dataset_travel_times
 from gapmap.sources.demo import DEMO_LABEL, read_demo
 from gapmap.sources.session import default_cache_dir, default_datasets_dir, new_http_session
 from gapmap.sources.travel_times import check_travel_times
@@ -97,13 +97,11 @@ def load_travel_source(region: str) -> str | None:
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _load_travel_source(region: str, version: str) -> str | None:
-    if region == "demo":
+    if region == "demo" or not (DATASETS_DIR / region / "travel_times.parquet").exists():
         return None
-    saved = read_dataset_travel_times(DATASETS_DIR, region)
-    if saved is None:
-        return None
-    about = saved[1]
-    return f"the travel-time table {about.get('file') or 'saved with the data'}"
+    about = dataset_about(DATASETS_DIR, region).get("travel_times")  # about.json only, not the table
+    file = about.get("file") if isinstance(about, dict) else None
+    return f"the travel-time table {file or 'saved with the data'}"
 
 
 @st.cache_resource(show_spinner="Checking the travel times...", max_entries=4)
